@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
+import {Roles} from "./libraries/Roles.sol";
+
+/// @title Consortium
+/// @notice Members, roles, platform limits, credit lines, issuance quotas and financier exposure.
+/// @dev Roles are OpenZeppelin AccessControl roles; each is mirrored in a bit of the member record
+/// so the other contracts learn status and roles of both parties of a transfer in one call.
+contract Consortium is IConsortium, AccessControl, Pausable {
+    struct Member {
+        MemberStatus status;
+        uint8 roleBits;
+    }
+
+    bytes32 public constant OPERATOR_ROLE = Roles.OPERATOR;
+    bytes32 public constant CORE_ENTERPRISE_ROLE = Roles.CORE_ENTERPRISE;
+    bytes32 public constant SUPPLIER_ROLE = Roles.SUPPLIER;
+    bytes32 public constant FINANCIER_ROLE = Roles.FINANCIER;
+    bytes32 public constant INSPECTOR_ROLE = Roles.INSPECTOR;
+    bytes32 public constant AUDITOR_ROLE = Roles.AUDITOR;
+    bytes32 public constant PLATFORM_ROLE = Roles.PLATFORM;
+
+    /// @notice Regulators cap e-voucher terms at one year.
+    uint32 public constant TENOR_CAP_DAYS = 365;
+    uint8 public constant TIER_DEPTH_CAP = 32;
+    uint32 public constant GRACE_CAP_DAYS = 365;
+
+    Limits private _limits;
+    mapping(address account => Member) private _members;
+    mapping(address obligor => bool) private _requiresQualityCertificate;
+    mapping(address financier => mapping(address obligor => uint256)) private _creditLines;
+    mapping(address obligor => uint256) private _quotas;
+    mapping(address obligor => uint256) private _outstanding;
+    mapping(address financier => mapping(address obligor => uint256)) private _exposures;
+
+    /// @param operator the first operator; it is onboarded as an active member.
+    constructor(address operator) {
+        _limits = Limits({maxTenorDays: 180, gracePeriodDays: 30, maxTierDepth: 8});
+        _setRoleAdmin(OPERATOR_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(CORE_ENTERPRISE_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(SUPPLIER_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(FINANCIER_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(INSPECTOR_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(AUDITOR_ROLE, OPERATOR_ROLE);
+        _setRoleAdmin(PLATFORM_ROLE, OPERATOR_ROLE);
+        _members[operator].status = MemberStatus.Active;
+        emit MemberOnboarded(operator, bytes32(0));
+        _grantRole(OPERATOR_ROLE, operator);
+        emit LimitsChanged(180, 30, 8);
+    }
+
+    // ----------------------------------------------------------------- operator
+
+    /// @inheritdoc IConsortium
+    function onboard(address account, bytes32 kycHash, bytes32[] calldata roles) external onlyRole(OPERATOR_ROLE) {
+        if (_members[account].status != MemberStatus.None) revert ConsortiumMemberExists(account);
+        _members[account].status = MemberStatus.Active;
+        emit MemberOnboarded(account, kycHash);
+        for (uint256 i = 0; i < roles.length; ++i) {
+            _grantRole(roles[i], account);
+        }
+    }
+
+    /// @inheritdoc IConsortium
+    function suspend(address account, bytes32 reasonHash) external onlyRole(OPERATOR_ROLE) {
+        MemberStatus status = _members[account].status;
+        if (status != MemberStatus.Active) revert ConsortiumInvalidStatus(account, status);
+        _members[account].status = MemberStatus.Suspended;
+        emit MemberSuspended(account, reasonHash);
+    }
+
+    /// @inheritdoc IConsortium
+    function reinstate(address account) external onlyRole(OPERATOR_ROLE) {
+        MemberStatus status = _members[account].status;
+        if (status != MemberStatus.Suspended) revert ConsortiumInvalidStatus(account, status);
+        _members[account].status = MemberStatus.Active;
+        emit MemberReinstated(account);
+    }
+
+    /// @inheritdoc IConsortium
+    function setLimits(uint32 maxTenorDays, uint32 gracePeriodDays, uint8 maxTierDepth) external onlyRole(OPERATOR_ROLE) {
+        if (
+            maxTenorDays == 0 || maxTenorDays > TENOR_CAP_DAYS || gracePeriodDays > GRACE_CAP_DAYS || maxTierDepth == 0
+                || maxTierDepth > TIER_DEPTH_CAP
+        ) revert ConsortiumInvalidLimits(maxTenorDays, gracePeriodDays, maxTierDepth);
+        _limits = Limits({maxTenorDays: maxTenorDays, gracePeriodDays: gracePeriodDays, maxTierDepth: maxTierDepth});
+        emit LimitsChanged(maxTenorDays, gracePeriodDays, maxTierDepth);
+    }
+
+    /// @inheritdoc IConsortium
+    function pause() external onlyRole(OPERATOR_ROLE) {
+        _pause();
+    }
+
+    /// @inheritdoc IConsortium
+    function unpause() external onlyRole(OPERATOR_ROLE) {
+        _unpause();
+    }
+
+    // ----------------------------------------------------------------- members
+
+    /// @inheritdoc IConsortium
+    function setQualityRequirement(bool required) external {
+        _requireActiveRole(msg.sender, Roles.CORE_ENTERPRISE);
+        _requiresQualityCertificate[msg.sender] = required;
+        emit QualityRequirementChanged(msg.sender, required);
+    }
+
+    /// @inheritdoc IConsortium
+    function setCreditLine(address obligor, uint256 limit) external {
+        _requireActiveRole(msg.sender, Roles.FINANCIER);
+        if (_members[obligor].roleBits & Roles.CORE_ENTERPRISE_BIT == 0) {
+            revert ConsortiumMissingRole(obligor, CORE_ENTERPRISE_ROLE);
+        }
+        uint256 currentExposure = _exposures[msg.sender][obligor];
+        if (limit < currentExposure) {
+            revert ConsortiumCreditLineBelowExposure(msg.sender, obligor, limit, currentExposure);
+        }
+        uint256 quota = _quotas[obligor] - _creditLines[msg.sender][obligor] + limit;
+        uint256 used = _outstanding[obligor];
+        if (quota < used) revert ConsortiumQuotaBelowOutstanding(obligor, quota, used);
+        _creditLines[msg.sender][obligor] = limit;
+        _quotas[obligor] = quota;
+        emit CreditLineSet(msg.sender, obligor, limit, quota);
+    }
+
+    // ----------------------------------------------------------------- platform
+
+    /// @inheritdoc IConsortium
+    function drawQuota(address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
+        uint256 used = _outstanding[obligor] + amount;
+        uint256 quota = _quotas[obligor];
+        if (used > quota) revert ConsortiumQuotaExceeded(obligor, amount, _outstanding[obligor], quota);
+        _outstanding[obligor] = used;
+        emit OutstandingChanged(obligor, used);
+    }
+
+    /// @inheritdoc IConsortium
+    function restoreQuota(address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
+        uint256 used = _outstanding[obligor];
+        if (amount > used) revert ConsortiumUnderflow(obligor, amount, used);
+        _outstanding[obligor] = used - amount;
+        emit OutstandingChanged(obligor, used - amount);
+    }
+
+    /// @inheritdoc IConsortium
+    function increaseExposure(address financier, address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
+        uint256 updated = _exposureAfter(financier, obligor, amount);
+        _exposures[financier][obligor] = updated;
+        emit ExposureChanged(financier, obligor, updated);
+    }
+
+    /// @inheritdoc IConsortium
+    function decreaseExposure(address financier, address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
+        uint256 current = _exposures[financier][obligor];
+        if (amount > current) revert ConsortiumUnderflow(financier, amount, current);
+        _exposures[financier][obligor] = current - amount;
+        emit ExposureChanged(financier, obligor, current - amount);
+    }
+
+    // ----------------------------------------------------------------- views
+
+    /// @inheritdoc IConsortium
+    function requireActive(address account) external view returns (uint8 roleBits) {
+        _requireNotPaused();
+        return _requireActive(account);
+    }
+
+    /// @inheritdoc IConsortium
+    function requireExposureHeadroom(address financier, address obligor, uint256 amount) external view {
+        _exposureAfter(financier, obligor, amount);
+    }
+
+    /// @inheritdoc IConsortium
+    function requireActiveRole(address account, bytes32 role) external view {
+        _requireActiveRole(account, role);
+    }
+
+    /// @inheritdoc IConsortium
+    function requireActivePair(address a, address b) external view returns (uint8 aRoleBits, uint8 bRoleBits) {
+        _requireNotPaused();
+        return (_requireActive(a), _requireActive(b));
+    }
+
+    /// @inheritdoc IConsortium
+    function statusOf(address account) external view returns (MemberStatus) {
+        return _members[account].status;
+    }
+
+    /// @inheritdoc IConsortium
+    function roleBitsOf(address account) external view returns (uint8) {
+        return _members[account].roleBits;
+    }
+
+    /// @inheritdoc IConsortium
+    function limits() external view returns (Limits memory) {
+        return _limits;
+    }
+
+    /// @inheritdoc IConsortium
+    function requiresQualityCertificate(address obligor) external view returns (bool) {
+        return _requiresQualityCertificate[obligor];
+    }
+
+    /// @inheritdoc IConsortium
+    function creditLine(address financier, address obligor) external view returns (uint256) {
+        return _creditLines[financier][obligor];
+    }
+
+    /// @inheritdoc IConsortium
+    function issuanceQuota(address obligor) external view returns (uint256) {
+        return _quotas[obligor];
+    }
+
+    /// @inheritdoc IConsortium
+    function outstanding(address obligor) external view returns (uint256) {
+        return _outstanding[obligor];
+    }
+
+    /// @inheritdoc IConsortium
+    function exposure(address financier, address obligor) external view returns (uint256) {
+        return _exposures[financier][obligor];
+    }
+
+    // ----------------------------------------------------------------- internal
+
+    /// @dev Roles go only to onboarded members, and each grant is mirrored in the member's role bits.
+    function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
+        if (_members[account].status == MemberStatus.None) revert ConsortiumUnknownMember(account);
+        granted = super._grantRole(role, account);
+        _members[account].roleBits |= Roles.bitOf(role);
+    }
+
+    function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        revoked = super._revokeRole(role, account);
+        _members[account].roleBits &= ~Roles.bitOf(role);
+    }
+
+    function _exposureAfter(address financier, address obligor, uint256 amount) private view returns (uint256 updated) {
+        updated = _exposures[financier][obligor] + amount;
+        uint256 limit = _creditLines[financier][obligor];
+        if (updated > limit) revert ConsortiumExposureLimitExceeded(financier, obligor, updated, limit);
+    }
+
+    function _requireActive(address account) private view returns (uint8) {
+        Member memory member = _members[account];
+        if (member.status != MemberStatus.Active) revert ConsortiumMemberNotActive(account, member.status);
+        return member.roleBits;
+    }
+
+    function _requireActiveRole(address account, bytes32 role) private view {
+        _requireNotPaused();
+        if (_requireActive(account) & Roles.bitOf(role) == 0) revert ConsortiumMissingRole(account, role);
+    }
+}

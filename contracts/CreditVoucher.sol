@@ -1,0 +1,517 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
+import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
+import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
+import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
+import {Consortium} from "./Consortium.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ICreditVoucher} from "./interfaces/ICreditVoucher.sol";
+import {IERC3525, IERC3525Receiver} from "./interfaces/IERC3525.sol";
+import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
+import {IQualityRegistry} from "./interfaces/IQualityRegistry.sol";
+import {Roles} from "./libraries/Roles.sol";
+
+/// @title CreditVoucher
+/// @notice ERC-3525 (and ERC-721) credit vouchers of TierCredit. A credit is a slot; its fragments
+/// are tokens that keep their lineage back to the root, so every value traces to a confirmed invoice.
+contract CreditVoucher is ICreditVoucher, ERC165 {
+    /// @notice Value is in SettlementToken units, which have 6 decimals.
+    uint8 public constant VALUE_DECIMALS = 6;
+
+    Consortium private immutable _consortium;
+    IInvoiceRegistry private immutable _invoices;
+    IQualityRegistry private immutable _quality;
+    address private _financing;
+    address private _settlement;
+    uint256 private _tokenCount;
+    mapping(uint256 creditId => Credit) private _credits;
+    mapping(uint256 tokenId => Fragment) private _fragments;
+    mapping(address owner => uint256) private _balances;
+    mapping(uint256 tokenId => address) private _tokenApprovals;
+    mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
+    // Keyed by owner too, so a value allowance lapses when the token changes hands.
+    mapping(uint256 tokenId => mapping(address owner => mapping(address operator => uint256))) private _valueAllowances;
+
+    modifier onlyFinancing() {
+        if (msg.sender != _financing) revert VoucherNotPlatform(msg.sender);
+        _;
+    }
+
+    constructor(Consortium consortium, IInvoiceRegistry invoices, IQualityRegistry quality) {
+        _consortium = consortium;
+        _invoices = invoices;
+        _quality = quality;
+    }
+
+    // ----------------------------------------------------------------- TierCredit
+
+    /// @inheritdoc ICreditVoucher
+    function issue(uint256 invoiceId, uint256 faceValue, uint256 maturity, uint256 certificateId)
+        external
+        returns (uint256 creditId)
+    {
+        if (faceValue == 0 || faceValue > type(uint96).max) revert VoucherInsufficientValue(0, faceValue, type(uint96).max);
+        address supplier = _invoices.drawDown(invoiceId, msg.sender, faceValue);
+        (uint8 obligorBits,) = _consortium.requireActivePair(msg.sender, supplier);
+        if (obligorBits & Roles.CORE_ENTERPRISE_BIT == 0) revert VoucherNotObligor(msg.sender, invoiceId);
+        uint256 maxMaturity = block.timestamp + uint256(_consortium.limits().maxTenorDays) * 1 days;
+        if (maturity <= block.timestamp || maturity > maxMaturity) revert VoucherInvalidMaturity(maturity, maxMaturity);
+        if (certificateId != 0) {
+            _quality.requireUsable(certificateId, invoiceId);
+        } else if (_consortium.requiresQualityCertificate(msg.sender)) {
+            revert VoucherCertificateRequired(msg.sender, invoiceId);
+        }
+        _consortium.drawQuota(msg.sender, faceValue);
+
+        creditId = ++_tokenCount;
+        _credits[creditId] = Credit({
+            obligor: msg.sender,
+            maturity: uint40(maturity),
+            certificateId: uint48(certificateId),
+            frozen: false,
+            faceValue: uint96(faceValue),
+            sourceInvoiceId: uint48(invoiceId),
+            issuedAt: uint40(block.timestamp)
+        });
+        // A root fragment stores only (owner, value): its lineage is its credit's.
+        Fragment storage root = _fragments[creditId];
+        root.owner = supplier;
+        root.value = uint96(faceValue);
+        ++_balances[supplier];
+        emit Transfer(address(0), supplier, creditId);
+        emit SlotChanged(creditId, 0, creditId);
+        emit TransferValue(0, creditId, faceValue);
+        emit CreditIssued(creditId, msg.sender, supplier, faceValue, maturity, invoiceId, certificateId);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function splitTransfer(uint256 fromTokenId, address to, uint256 value, uint256 invoiceId)
+        external
+        returns (uint256 newTokenId)
+    {
+        Fragment storage source = _fragments[fromTokenId];
+        (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
+        _spend(fromTokenId, source.owner, value);
+        uint8 depth = source.depth + 1;
+        _checkTrade(fromTokenId, cr.obligor, source.owner, to, value, invoiceId, depth);
+        newTokenId = _split(fromTokenId, source, creditId, to, value, invoiceId, depth, false);
+        emit TradeTransferred(fromTokenId, newTokenId, invoiceId, value, depth);
+        _checkValueReceiver(fromTokenId, newTokenId, to, value);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function setFragmentFrozen(uint256 tokenId, bool frozen, bytes32 reasonHash) external {
+        _requireSupervisor();
+        Fragment storage f = _existing(tokenId);
+        if (f.frozen == frozen) revert VoucherFreezeUnchanged(tokenId, frozen);
+        f.frozen = frozen;
+        emit FragmentFrozen(tokenId, frozen, reasonHash);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function setCreditFrozen(uint256 creditId, bool frozen, bytes32 reasonHash) external {
+        _requireSupervisor();
+        Credit storage cr = _credits[creditId];
+        if (cr.obligor == address(0)) revert VoucherNonexistentToken(creditId);
+        if (cr.frozen == frozen) revert VoucherFreezeUnchanged(creditId, frozen);
+        cr.frozen = frozen;
+        emit CreditFrozen(creditId, frozen, reasonHash);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function lock(uint256 tokenId, uint256 value, address holder) external onlyFinancing returns (uint256 lockedTokenId) {
+        Fragment storage source = _fragments[tokenId];
+        if (source.owner != holder) revert VoucherUnauthorized(holder, tokenId);
+        (uint256 creditId,) = _movable(tokenId, source);
+        _consortium.requireActive(holder);
+        if (value == 0 || value > source.value) revert VoucherInsufficientValue(tokenId, value, source.value);
+        if (value == source.value) {
+            source.locked = true;
+            lockedTokenId = tokenId;
+        } else {
+            lockedTokenId = _split(tokenId, source, creditId, holder, value, 0, source.depth, true);
+        }
+        emit FragmentLocked(lockedTokenId, true);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function unlock(uint256 tokenId) external onlyFinancing {
+        Fragment storage f = _existing(tokenId);
+        if (!f.locked) revert VoucherNotLocked(tokenId);
+        f.locked = false;
+        emit FragmentLocked(tokenId, false);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function deliverLocked(uint256 tokenId, address to) external onlyFinancing {
+        Fragment storage f = _existing(tokenId);
+        if (!f.locked) revert VoucherNotLocked(tokenId);
+        Credit storage cr = _credits[_creditIdOf(tokenId, f)];
+        if (block.timestamp >= cr.maturity) revert VoucherMatured(_creditIdOf(tokenId, f), cr.maturity);
+        if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
+        address holder = f.owner;
+        (uint8 holderBits, uint8 receiverBits) = _consortium.requireActivePair(holder, to);
+        _shiftExposure(cr.obligor, holder, holderBits, to, receiverBits, f.value);
+        f.locked = false;
+        emit FragmentLocked(tokenId, false);
+        _changeOwner(tokenId, f, holder, to);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function burnForRedemption(uint256 tokenId) external returns (address holder, uint256 value, uint256 creditId) {
+        if (msg.sender != _settlement) revert VoucherNotPlatform(msg.sender);
+        Fragment storage f = _existing(tokenId);
+        holder = f.owner;
+        if (holder == address(0)) revert VoucherNonexistentToken(tokenId);
+        creditId = _creditIdOf(tokenId, f);
+        Credit storage cr = _credits[creditId];
+        if (block.timestamp < cr.maturity) revert VoucherNotMatured(creditId, cr.maturity);
+        if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
+        if (f.locked) revert VoucherLocked(tokenId);
+        uint8 holderBits = _consortium.requireActive(holder);
+        value = f.value;
+        if (holderBits & Roles.FINANCIER_BIT != 0) _consortium.decreaseExposure(holder, cr.obligor, value);
+        f.value = 0;
+        f.owner = address(0);
+        delete _tokenApprovals[tokenId];
+        --_balances[holder];
+        emit TransferValue(tokenId, 0, value);
+        emit SlotChanged(tokenId, creditId, 0);
+        emit Transfer(holder, address(0), tokenId);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function linkPlatform(address financing, address settlement) external {
+        _consortium.requireActiveRole(msg.sender, Roles.OPERATOR);
+        if (_financing != address(0)) revert VoucherAlreadyLinked();
+        _financing = financing;
+        _settlement = settlement;
+        emit PlatformLinked(financing, settlement);
+    }
+
+    // ----------------------------------------------------------------- ERC-3525
+
+    /// @inheritdoc IERC3525
+    function transferFrom(uint256 fromTokenId, address to, uint256 value) external returns (uint256 newTokenId) {
+        Fragment storage source = _fragments[fromTokenId];
+        address holder = source.owner;
+        (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
+        _spend(fromTokenId, holder, value);
+        _checkCounterparties(cr.obligor, holder, to, value);
+        newTokenId = _split(fromTokenId, source, creditId, to, value, 0, source.depth, false);
+        _checkValueReceiver(fromTokenId, newTokenId, to, value);
+    }
+
+    /// @inheritdoc IERC3525
+    function transferFrom(uint256 fromTokenId, uint256 toTokenId, uint256 value) external {
+        Fragment storage source = _fragments[fromTokenId];
+        address holder = source.owner;
+        (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
+        _spend(fromTokenId, holder, value);
+        Fragment storage target = _existing(toTokenId);
+        address receiver = target.owner;
+        if (receiver == address(0)) revert VoucherNonexistentToken(toTokenId);
+        if (_creditIdOf(toTokenId, target) != creditId) revert VoucherSlotMismatch(fromTokenId, toTokenId);
+        if (target.frozen) revert VoucherFrozen(toTokenId);
+        if (target.locked) revert VoucherLocked(toTokenId);
+        if (value == 0 || value > source.value) revert VoucherInsufficientValue(fromTokenId, value, source.value);
+        _checkCounterparties(cr.obligor, holder, receiver, value);
+        unchecked {
+            source.value -= uint96(value);
+            // Cannot overflow: the values of one credit sum to at most its uint96 face value.
+            target.value += uint96(value);
+        }
+        emit TransferValue(fromTokenId, toTokenId, value);
+        _checkValueReceiver(fromTokenId, toTokenId, receiver, value);
+    }
+
+    /// @inheritdoc IERC3525
+    function approve(uint256 tokenId, address operator, uint256 value) external {
+        address holder = _ownerOf(tokenId);
+        if (operator == holder) revert VoucherInvalidReceiver(operator);
+        _requireOwnerOrOperator(tokenId, holder);
+        _valueAllowances[tokenId][holder][operator] = value;
+        emit ApprovalValue(tokenId, operator, value);
+    }
+
+    /// @inheritdoc IERC3525
+    function allowance(uint256 tokenId, address operator) external view returns (uint256) {
+        return _valueAllowances[tokenId][_ownerOf(tokenId)][operator];
+    }
+
+    /// @inheritdoc IERC3525
+    function valueDecimals() external pure returns (uint8) {
+        return VALUE_DECIMALS;
+    }
+
+    /// @inheritdoc IERC3525
+    function balanceOf(uint256 tokenId) external view returns (uint256) {
+        _ownerOf(tokenId);
+        return _fragments[tokenId].value;
+    }
+
+    /// @inheritdoc IERC3525
+    function slotOf(uint256 tokenId) external view returns (uint256) {
+        _ownerOf(tokenId);
+        return _creditIdOf(tokenId, _fragments[tokenId]);
+    }
+
+    // ----------------------------------------------------------------- ERC-721
+
+    /// @inheritdoc IERC721
+    function balanceOf(address owner) external view returns (uint256) {
+        if (owner == address(0)) revert VoucherInvalidReceiver(owner);
+        return _balances[owner];
+    }
+
+    /// @inheritdoc IERC721
+    function ownerOf(uint256 tokenId) external view returns (address) {
+        return _ownerOf(tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function transferFrom(address from, address to, uint256 tokenId) public {
+        Fragment storage f = _fragments[tokenId];
+        address holder = f.owner;
+        (, Credit storage cr) = _movable(tokenId, f);
+        if (from != holder) revert VoucherUnauthorized(from, tokenId);
+        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
+            revert VoucherUnauthorized(msg.sender, tokenId);
+        }
+        _checkCounterparties(cr.obligor, holder, to, f.value);
+        _changeOwner(tokenId, f, holder, to);
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId) external {
+        safeTransferFrom(from, to, tokenId, "");
+    }
+
+    /// @inheritdoc IERC721
+    function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
+        transferFrom(from, to, tokenId);
+        if (to.code.length > 0) {
+            try IERC721Receiver(to).onERC721Received(msg.sender, from, tokenId, data) returns (bytes4 retval) {
+                if (retval != IERC721Receiver.onERC721Received.selector) revert VoucherInvalidReceiver(to);
+            } catch {
+                revert VoucherInvalidReceiver(to);
+            }
+        }
+    }
+
+    /// @inheritdoc IERC721
+    function approve(address to, uint256 tokenId) external {
+        address holder = _ownerOf(tokenId);
+        _requireOwnerOrOperator(tokenId, holder);
+        _tokenApprovals[tokenId] = to;
+        emit Approval(holder, to, tokenId);
+    }
+
+    /// @inheritdoc IERC721
+    function setApprovalForAll(address operator, bool approved) external {
+        if (operator == msg.sender || operator == address(0)) revert VoucherInvalidReceiver(operator);
+        _operatorApprovals[msg.sender][operator] = approved;
+        emit ApprovalForAll(msg.sender, operator, approved);
+    }
+
+    /// @inheritdoc IERC721
+    function getApproved(uint256 tokenId) external view returns (address) {
+        _ownerOf(tokenId);
+        return _tokenApprovals[tokenId];
+    }
+
+    /// @inheritdoc IERC721
+    function isApprovedForAll(address owner, address operator) external view returns (bool) {
+        return _operatorApprovals[owner][operator];
+    }
+
+    // ----------------------------------------------------------------- views
+
+    /// @inheritdoc ICreditVoucher
+    function credit(uint256 creditId) external view returns (Credit memory) {
+        Credit memory cr = _credits[creditId];
+        if (cr.obligor == address(0)) revert VoucherNonexistentToken(creditId);
+        return cr;
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function fragment(uint256 tokenId) external view returns (Fragment memory f) {
+        f = _existing(tokenId);
+        if (f.creditId == 0) {
+            f.creditId = uint64(tokenId);
+            f.invoiceId = _credits[tokenId].sourceInvoiceId;
+        }
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function isTransferable(uint256 tokenId) external view returns (bool) {
+        Fragment storage f = _fragments[tokenId];
+        if (f.owner == address(0) || f.locked) return false;
+        Credit storage cr = _credits[_creditIdOf(tokenId, f)];
+        return block.timestamp < cr.maturity && !_isFrozen(f, cr);
+    }
+
+    /// @inheritdoc ICreditVoucher
+    function tokenCount() external view returns (uint256) {
+        return _tokenCount;
+    }
+
+    /// @inheritdoc ERC165
+    function supportsInterface(bytes4 interfaceId) public view override(ERC165, IERC165) returns (bool) {
+        return interfaceId == type(IERC3525).interfaceId || interfaceId == type(IERC721).interfaceId
+            || super.supportsInterface(interfaceId);
+    }
+
+    // ----------------------------------------------------------------- internal
+
+    /// @dev A live fragment whose value may move now; returns its credit.
+    function _movable(uint256 tokenId, Fragment storage f) private view returns (uint256 creditId, Credit storage cr) {
+        if (f.owner == address(0)) revert VoucherNonexistentToken(tokenId);
+        creditId = _creditIdOf(tokenId, f);
+        cr = _credits[creditId];
+        if (block.timestamp >= cr.maturity) revert VoucherMatured(creditId, cr.maturity);
+        if (f.locked) revert VoucherLocked(tokenId);
+        if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
+    }
+
+    /// @dev Frozen by an auditor (fragment or credit), or by a quality certificate gone bad.
+    function _isFrozen(Fragment storage f, Credit storage cr) private view returns (bool) {
+        if (f.frozen || cr.frozen) return true;
+        uint256 certificateId = cr.certificateId;
+        return certificateId != 0 && !_quality.inGoodStanding(certificateId);
+    }
+
+    /// @dev The caller must be the owner, an approved operator, or hold enough value allowance, which it spends.
+    function _spend(uint256 tokenId, address holder, uint256 value) private {
+        if (msg.sender == holder || _operatorApprovals[holder][msg.sender] || _tokenApprovals[tokenId] == msg.sender) {
+            return;
+        }
+        uint256 allowed = _valueAllowances[tokenId][holder][msg.sender];
+        if (allowed < value) revert VoucherInsufficientAllowance(msg.sender, tokenId, allowed, value);
+        if (allowed != type(uint256).max) {
+            unchecked {
+                _valueAllowances[tokenId][holder][msg.sender] = allowed - value;
+            }
+        }
+    }
+
+    /// @dev Both owners active; between two non-financiers value moves only with a trade reference.
+    function _checkCounterparties(address obligor, address from, address to, uint256 value) private {
+        if (to == address(0)) revert VoucherInvalidReceiver(to);
+        (uint8 fromBits, uint8 toBits) = _consortium.requireActivePair(from, to);
+        if (from != to && (fromBits | toBits) & Roles.FINANCIER_BIT == 0) revert VoucherTradeReferenceRequired(from, to);
+        _shiftExposure(obligor, from, fromBits, to, toBits, value);
+    }
+
+    /// @dev A supplier-to-supplier hop: within the tier cap, both active, and backed by an invoice
+    /// the holder owes `to`, which is drawn down by `value`.
+    function _checkTrade(
+        uint256 fromTokenId,
+        address obligor,
+        address holder,
+        address to,
+        uint256 value,
+        uint256 invoiceId,
+        uint8 depth
+    ) private {
+        uint8 maxDepth = _consortium.limits().maxTierDepth;
+        if (depth > maxDepth) revert VoucherTierDepthExceeded(fromTokenId, depth, maxDepth);
+        (uint8 holderBits, uint8 receiverBits) = _consortium.requireActivePair(holder, to);
+        address seller = _invoices.drawDown(invoiceId, holder, value);
+        if (seller != to) revert VoucherInvoiceSellerMismatch(invoiceId, seller, to);
+        _shiftExposure(obligor, holder, holderBits, to, receiverBits, value);
+    }
+
+    /// @dev Keeps each financier's exposure to the obligor equal to the value it holds.
+    function _shiftExposure(address obligor, address from, uint8 fromBits, address to, uint8 toBits, uint256 value)
+        private
+    {
+        if (from == to) return;
+        if (fromBits & Roles.FINANCIER_BIT != 0) _consortium.decreaseExposure(from, obligor, value);
+        if (toBits & Roles.FINANCIER_BIT != 0) _consortium.increaseExposure(to, obligor, value);
+    }
+
+    /// @dev Moves `value` out of `source` into a new fragment owned by `to`.
+    function _split(
+        uint256 fromTokenId,
+        Fragment storage source,
+        uint256 creditId,
+        address to,
+        uint256 value,
+        uint256 invoiceId,
+        uint8 depth,
+        bool locked
+    ) private returns (uint256 newTokenId) {
+        if (to == address(0)) revert VoucherInvalidReceiver(to);
+        uint256 available = source.value;
+        if (value == 0 || value > available) revert VoucherInsufficientValue(fromTokenId, value, available);
+        unchecked {
+            source.value = uint96(available - value);
+        }
+        newTokenId = ++_tokenCount;
+        _fragments[newTokenId] = Fragment({
+            owner: to,
+            value: uint96(value),
+            creditId: uint64(creditId),
+            parentId: uint64(fromTokenId),
+            invoiceId: uint48(invoiceId),
+            depth: depth,
+            frozen: false,
+            locked: locked
+        });
+        ++_balances[to];
+        emit Transfer(address(0), to, newTokenId);
+        emit SlotChanged(newTokenId, 0, creditId);
+        emit TransferValue(fromTokenId, newTokenId, value);
+    }
+
+    function _changeOwner(uint256 tokenId, Fragment storage f, address from, address to) private {
+        delete _tokenApprovals[tokenId];
+        --_balances[from];
+        ++_balances[to];
+        f.owner = to;
+        emit Transfer(from, to, tokenId);
+    }
+
+    function _checkValueReceiver(uint256 fromTokenId, uint256 toTokenId, address to, uint256 value) private {
+        if (to.code.length == 0) return;
+        // Platform contracts and other receivers that do not speak ERC-3525 take value as-is.
+        try IERC165(to).supportsInterface(type(IERC3525Receiver).interfaceId) returns (bool supported) {
+            if (!supported) return;
+        } catch {
+            return;
+        }
+        bytes4 retval = IERC3525Receiver(to).onERC3525Received(msg.sender, fromTokenId, toTokenId, value, "");
+        if (retval != IERC3525Receiver.onERC3525Received.selector) revert VoucherInvalidReceiver(to);
+    }
+
+    function _requireOwnerOrOperator(uint256 tokenId, address holder) private view {
+        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender]) revert VoucherUnauthorized(msg.sender, tokenId);
+    }
+
+    function _requireSupervisor() private view {
+        uint8 bits = _consortium.roleBitsOf(msg.sender);
+        if (
+            bits & (Roles.AUDITOR_BIT | Roles.OPERATOR_BIT) == 0
+                || _consortium.statusOf(msg.sender) != IConsortium.MemberStatus.Active
+        ) revert VoucherNotSupervisor(msg.sender);
+    }
+
+    function _existing(uint256 tokenId) private view returns (Fragment storage) {
+        if (tokenId == 0 || tokenId > _tokenCount) revert VoucherNonexistentToken(tokenId);
+        return _fragments[tokenId];
+    }
+
+    function _ownerOf(uint256 tokenId) private view returns (address holder) {
+        holder = _fragments[tokenId].owner;
+        if (holder == address(0)) revert VoucherNonexistentToken(tokenId);
+    }
+
+    /// @dev A root fragment leaves the lineage fields empty (depth 0): its credit id is its own id.
+    function _creditIdOf(uint256 tokenId, Fragment storage f) private view returns (uint256) {
+        uint256 creditId = f.creditId;
+        return creditId == 0 ? tokenId : creditId;
+    }
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Consortium} from "./Consortium.sol";
+import {ICreditVoucher} from "./interfaces/ICreditVoucher.sol";
+import {IFinancing} from "./interfaces/IFinancing.sol";
+import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
+import {Roles} from "./libraries/Roles.sol";
+
+/// @title Financing
+/// @notice Discounting: competing quotes on locked voucher value, settled delivery versus payment.
+contract Financing is IFinancing, ReentrancyGuard {
+    using SafeERC20 for ISettlementToken;
+
+    /// @notice Highest annual discount rate a quote may carry: 100 % a year.
+    uint256 public constant MAX_RATE_BPS = 10_000;
+    uint256 private constant _BPS_DAYS_PER_YEAR = 10_000 * 365;
+
+    Consortium private immutable _consortium;
+    ICreditVoucher private immutable _voucher;
+    ISettlementToken private immutable _cash;
+    uint256 private _requestCount;
+    uint256 private _quoteCount;
+    mapping(uint256 requestId => Request) private _requests;
+    mapping(uint256 quoteId => Quote) private _quotes;
+
+    constructor(Consortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
+        _consortium = consortium;
+        _voucher = voucher;
+        _cash = cash;
+    }
+
+    /// @inheritdoc IFinancing
+    function requestFinancing(uint256 tokenId, uint256 value, uint256 expiresAt)
+        external
+        nonReentrant
+        returns (uint256 requestId)
+    {
+        uint256 creditId = _voucher.slotOf(tokenId);
+        uint256 maturity = _voucher.credit(creditId).maturity;
+        if (expiresAt <= block.timestamp || expiresAt > maturity) revert FinancingInvalidExpiry(expiresAt, maturity);
+        uint256 lockedTokenId = _voucher.lock(tokenId, value, msg.sender);
+        requestId = ++_requestCount;
+        _requests[requestId] = Request({
+            holder: msg.sender,
+            tokenId: uint64(lockedTokenId),
+            expiresAt: uint40(expiresAt),
+            status: RequestStatus.Open,
+            value: uint96(value),
+            acceptedQuoteId: 0,
+            creditId: uint64(creditId)
+        });
+        emit FinancingRequested(requestId, msg.sender, lockedTokenId, value, expiresAt);
+    }
+
+    /// @inheritdoc IFinancing
+    function submitQuote(uint256 requestId, uint256 rateBps) external returns (uint256 quoteId) {
+        return _submitQuote(requestId, rateBps);
+    }
+
+    /// @inheritdoc IFinancing
+    function submitQuoteWithPermit(
+        uint256 requestId,
+        uint256 rateBps,
+        uint256 permitValue,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external returns (uint256 quoteId) {
+        IERC20Permit(address(_cash)).permit(msg.sender, address(this), permitValue, deadline, v, r, s);
+        return _submitQuote(requestId, rateBps);
+    }
+
+    /// @inheritdoc IFinancing
+    function withdrawQuote(uint256 quoteId) external {
+        Quote storage q = _quotes[quoteId];
+        if (q.financier == address(0)) revert FinancingQuoteNotFound(0, quoteId);
+        if (q.financier != msg.sender) revert FinancingUnauthorized(msg.sender);
+        if (q.withdrawn) revert FinancingQuoteWithdrawn(quoteId);
+        _openRequest(q.requestId);
+        q.withdrawn = true;
+        emit QuoteWithdrawn(quoteId);
+    }
+
+    /// @inheritdoc IFinancing
+    function accept(uint256 requestId, uint256 quoteId) external nonReentrant returns (uint256 price) {
+        Request storage req = _openRequest(requestId);
+        if (req.holder != msg.sender) revert FinancingUnauthorized(msg.sender);
+        if (block.timestamp >= req.expiresAt) revert FinancingRequestExpired(requestId, req.expiresAt);
+        Quote storage q = _quoteFor(requestId, quoteId);
+        uint256 daysToMaturity;
+        (price, daysToMaturity) = _price(req, q);
+        req.status = RequestStatus.Accepted;
+        req.acceptedQuoteId = uint64(quoteId);
+        emit FinancingAccepted(requestId, quoteId, q.financier, price, daysToMaturity);
+        // Delivery versus payment: both legs or neither.
+        _cash.safeTransferFrom(q.financier, msg.sender, price);
+        _voucher.deliverLocked(req.tokenId, q.financier);
+    }
+
+    /// @inheritdoc IFinancing
+    function cancel(uint256 requestId) external nonReentrant {
+        Request storage req = _openRequest(requestId);
+        if (req.holder != msg.sender) revert FinancingUnauthorized(msg.sender);
+        req.status = RequestStatus.Cancelled;
+        emit FinancingCancelled(requestId);
+        _voucher.unlock(req.tokenId);
+    }
+
+    /// @inheritdoc IFinancing
+    function expire(uint256 requestId) external nonReentrant {
+        Request storage req = _openRequest(requestId);
+        if (block.timestamp < req.expiresAt) revert FinancingRequestNotExpired(requestId, req.expiresAt);
+        req.status = RequestStatus.Expired;
+        emit FinancingExpired(requestId);
+        _voucher.unlock(req.tokenId);
+    }
+
+    /// @inheritdoc IFinancing
+    function priceOf(uint256 requestId, uint256 quoteId) external view returns (uint256 price, uint256 daysToMaturity) {
+        Request storage req = _requests[requestId];
+        if (req.status == RequestStatus.None) revert FinancingRequestNotFound(requestId);
+        return _price(req, _quoteFor(requestId, quoteId));
+    }
+
+    /// @inheritdoc IFinancing
+    function request(uint256 requestId) external view returns (Request memory) {
+        Request memory req = _requests[requestId];
+        if (req.status == RequestStatus.None) revert FinancingRequestNotFound(requestId);
+        return req;
+    }
+
+    /// @inheritdoc IFinancing
+    function quote(uint256 quoteId) external view returns (Quote memory) {
+        Quote memory q = _quotes[quoteId];
+        if (q.financier == address(0)) revert FinancingQuoteNotFound(0, quoteId);
+        return q;
+    }
+
+    function _submitQuote(uint256 requestId, uint256 rateBps) private returns (uint256 quoteId) {
+        Request storage req = _openRequest(requestId);
+        if (block.timestamp >= req.expiresAt) revert FinancingRequestExpired(requestId, req.expiresAt);
+        if (rateBps == 0 || rateBps > MAX_RATE_BPS) revert FinancingInvalidRate(rateBps, MAX_RATE_BPS);
+        _consortium.requireActiveRole(msg.sender, Roles.FINANCIER);
+        // Fail early when the line cannot take the value; acceptance checks again atomically.
+        _consortium.requireExposureHeadroom(msg.sender, _voucher.credit(req.creditId).obligor, req.value);
+        quoteId = ++_quoteCount;
+        _quotes[quoteId] =
+            Quote({financier: msg.sender, requestId: uint64(requestId), rateBps: uint16(rateBps), withdrawn: false});
+        emit QuoteSubmitted(quoteId, requestId, msg.sender, rateBps);
+    }
+
+    function _openRequest(uint256 requestId) private view returns (Request storage req) {
+        req = _requests[requestId];
+        if (req.status != RequestStatus.Open) {
+            if (req.status == RequestStatus.None) revert FinancingRequestNotFound(requestId);
+            revert FinancingRequestNotOpen(requestId, req.status);
+        }
+    }
+
+    function _quoteFor(uint256 requestId, uint256 quoteId) private view returns (Quote storage q) {
+        q = _quotes[quoteId];
+        if (q.financier == address(0) || q.requestId != requestId) revert FinancingQuoteNotFound(requestId, quoteId);
+        if (q.withdrawn) revert FinancingQuoteWithdrawn(quoteId);
+    }
+
+    /// @dev value - value * rate * days / 365, with days to maturity rounded up: a part day costs a day.
+    function _price(Request storage req, Quote storage q) private view returns (uint256 price, uint256 daysToMaturity) {
+        uint256 maturity = _voucher.credit(req.creditId).maturity;
+        daysToMaturity = maturity > block.timestamp ? (maturity - block.timestamp + 1 days - 1) / 1 days : 0;
+        uint256 value = req.value;
+        uint256 discount = (value * q.rateBps * daysToMaturity) / _BPS_DAYS_PER_YEAR;
+        if (discount >= value) revert FinancingNothingToPay(value, q.rateBps, daysToMaturity);
+        price = value - discount;
+    }
+}

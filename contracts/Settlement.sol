@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Consortium} from "./Consortium.sol";
+import {ICreditVoucher} from "./interfaces/ICreditVoucher.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
+
+/// @title Settlement
+/// @notice Repayment in parts by the obligor; pull redemption by holders from maturity, or a
+/// bounded batch pushed by anyone; pro rata while a credit is only partly funded, the rest
+/// claimable as late repayments arrive. Costs never grow with the number of holders.
+contract Settlement is ISettlement, ReentrancyGuard {
+    using SafeERC20 for ISettlementToken;
+
+    uint256 public constant MAX_BATCH = 50;
+
+    Consortium private immutable _consortium;
+    ICreditVoucher private immutable _voucher;
+    ISettlementToken private immutable _cash;
+    mapping(uint256 creditId => CreditAccount) private _accounts;
+    mapping(uint256 tokenId => Claim) private _claims;
+
+    constructor(Consortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
+        _consortium = consortium;
+        _voucher = voucher;
+        _cash = cash;
+    }
+
+    /// @inheritdoc ISettlement
+    function repay(uint256 creditId, uint256 amount) external nonReentrant {
+        _repay(creditId, amount);
+    }
+
+    /// @inheritdoc ISettlement
+    function repayWithPermit(uint256 creditId, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
+        external
+        nonReentrant
+    {
+        IERC20Permit(address(_cash)).permit(msg.sender, address(this), amount, deadline, v, r, s);
+        _repay(creditId, amount);
+    }
+
+    /// @inheritdoc ISettlement
+    function redeem(uint256 tokenId) external nonReentrant returns (uint256 paid) {
+        address holder = _voucher.ownerOf(tokenId);
+        if (holder != msg.sender) revert SettlementNotHolder(tokenId, msg.sender);
+        return _redeem(tokenId);
+    }
+
+    /// @inheritdoc ISettlement
+    function redeemBatch(uint256[] calldata tokenIds) external nonReentrant returns (uint256 paid) {
+        uint256 size = tokenIds.length;
+        if (size == 0 || size > MAX_BATCH) revert SettlementInvalidBatch(size, MAX_BATCH);
+        for (uint256 i = 0; i < size; ++i) {
+            paid += _redeem(tokenIds[i]);
+        }
+    }
+
+    /// @inheritdoc ISettlement
+    function claim(uint256 tokenId) external nonReentrant returns (uint256 paid) {
+        Claim storage c = _claims[tokenId];
+        if (c.claimant == address(0)) revert SettlementNoClaim(tokenId);
+        paid = _pay(tokenId, c);
+        if (paid == 0) revert SettlementNothingOwed(tokenId);
+    }
+
+    /// @inheritdoc ISettlement
+    function markOverdue(uint256 creditId) external {
+        ICreditVoucher.Credit memory cr = _voucher.credit(creditId);
+        CreditAccount storage acct = _accounts[creditId];
+        uint256 overdueAt = uint256(cr.maturity) + uint256(_consortium.limits().gracePeriodDays) * 1 days;
+        if (block.timestamp <= overdueAt || acct.repaid >= cr.faceValue || acct.overdue) {
+            revert SettlementNotOverdue(creditId, overdueAt, acct.repaid, cr.faceValue);
+        }
+        acct.overdue = true;
+        emit CreditOverdue(creditId, acct.repaid, cr.faceValue);
+    }
+
+    /// @inheritdoc ISettlement
+    function account(uint256 creditId) external view returns (CreditAccount memory) {
+        return _accounts[creditId];
+    }
+
+    /// @inheritdoc ISettlement
+    function claimOf(uint256 tokenId) external view returns (Claim memory) {
+        return _claims[tokenId];
+    }
+
+    /// @inheritdoc ISettlement
+    function owed(uint256 tokenId) external view returns (uint256) {
+        Claim storage c = _claims[tokenId];
+        if (c.claimant == address(0)) return 0;
+        return _entitlement(c) - c.paid;
+    }
+
+    /// @inheritdoc ISettlement
+    function maxBatch() external pure returns (uint256) {
+        return MAX_BATCH;
+    }
+
+    function _repay(uint256 creditId, uint256 amount) private {
+        ICreditVoucher.Credit memory cr = _voucher.credit(creditId);
+        if (cr.obligor != msg.sender) revert SettlementNotObligor(creditId, msg.sender);
+        CreditAccount storage acct = _accounts[creditId];
+        uint256 outstandingValue = cr.faceValue - acct.repaid;
+        if (amount == 0 || amount > outstandingValue) revert SettlementInvalidRepayment(creditId, amount, outstandingValue);
+        uint256 total = acct.repaid + amount;
+        acct.repaid = uint96(total);
+        emit CreditRepaid(creditId, msg.sender, amount, total);
+        _consortium.restoreQuota(msg.sender, amount);
+        _cash.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @dev Burns the fragment, records the holder's claim to its value and pays what is funded.
+    function _redeem(uint256 tokenId) private returns (uint256 paid) {
+        (address holder, uint256 value, uint256 creditId) = _voucher.burnForRedemption(tokenId);
+        Claim storage c = _claims[tokenId];
+        c.claimant = holder;
+        c.value = uint96(value);
+        c.creditId = uint64(creditId);
+        emit FragmentRedeemed(tokenId, creditId, holder, value);
+        return _pay(tokenId, c);
+    }
+
+    /// @dev Pays the claim up to `value * repaid / faceValue`: never more than the obligor paid in.
+    function _pay(uint256 tokenId, Claim storage c) private returns (uint256 amount) {
+        uint256 entitled = _entitlement(c);
+        uint256 alreadyPaid = c.paid;
+        amount = entitled - alreadyPaid;
+        if (amount == 0) return 0;
+        c.paid = uint96(entitled);
+        CreditAccount storage acct = _accounts[c.creditId];
+        acct.paidOut += uint96(amount);
+        emit ClaimPaid(tokenId, c.claimant, amount, entitled);
+        _cash.safeTransfer(c.claimant, amount);
+    }
+
+    function _entitlement(Claim storage c) private view returns (uint256) {
+        uint256 faceValue = _voucher.credit(c.creditId).faceValue;
+        return (uint256(c.value) * _accounts[c.creditId].repaid) / faceValue;
+    }
+}

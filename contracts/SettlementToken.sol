@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
+import {Consortium} from "./Consortium.sol";
+import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
+import {Roles} from "./libraries/Roles.sol";
+
+/// @title SettlementToken
+/// @notice On-chain cash of TierCredit: a deposit token with EIP-2612 permit, minted by financiers
+/// against deposits and burned on withdrawal, held only by active members.
+contract SettlementToken is ISettlementToken, ERC20Permit {
+    Consortium private immutable _consortium;
+
+    constructor(Consortium consortium) ERC20("TierCredit Settlement Token", "TCST") ERC20Permit("TierCredit Settlement Token") {
+        _consortium = consortium;
+    }
+
+    /// @inheritdoc ISettlementToken
+    function mint(address to, uint256 amount, bytes32 depositRef) external {
+        _consortium.requireActiveRole(msg.sender, Roles.FINANCIER);
+        _mint(to, amount);
+        emit Deposited(msg.sender, to, amount, depositRef);
+    }
+
+    /// @inheritdoc ISettlementToken
+    function burn(uint256 amount, bytes32 withdrawalRef) external {
+        _burn(msg.sender, amount);
+        emit Withdrawn(msg.sender, amount, withdrawalRef);
+    }
+
+    /// @notice Cash has cents and micro-units: 6 decimals, as the voucher's value.
+    function decimals() public pure override returns (uint8) {
+        return 6;
+    }
+
+    /// @inheritdoc ERC20Permit
+    function nonces(address owner) public view override(ERC20Permit, IERC20Permit) returns (uint256) {
+        return super.nonces(owner);
+    }
+
+    /// @dev Every holder, sender and receiver must be an active member while the platform is live.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from == address(0)) {
+            _consortium.requireActive(to);
+        } else if (to == address(0)) {
+            _consortium.requireActive(from);
+        } else {
+            _consortium.requireActivePair(from, to);
+        }
+        super._update(from, to, value);
+    }
+}
