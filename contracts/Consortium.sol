@@ -165,9 +165,9 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     // ----------------------------------------------------------------- views
 
     /// @inheritdoc IConsortium
-    function requireActive(address account) external view returns (uint8 roleBits) {
+    function requireActive(address account) external view {
         _requireNotPaused();
-        return _requireActive(account);
+        _requireActive(account);
     }
 
     /// @inheritdoc IConsortium
@@ -181,7 +181,20 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     }
 
     /// @inheritdoc IConsortium
-    function requireActivePair(address a, address b) external view returns (uint8 aRoleBits, uint8 bRoleBits) {
+    function requireActivePair(address a, address b) external view {
+        _requireNotPaused();
+        _requireActive(a);
+        _requireActive(b);
+    }
+
+    /// @inheritdoc IConsortium
+    function activeRoleBits(address account) external view returns (uint8 roleBits) {
+        _requireNotPaused();
+        return _requireActive(account);
+    }
+
+    /// @inheritdoc IConsortium
+    function activeRoleBitsPair(address a, address b) external view returns (uint8 aRoleBits, uint8 bRoleBits) {
         _requireNotPaused();
         return (_requireActive(a), _requireActive(b));
     }

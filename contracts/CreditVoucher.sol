@@ -13,6 +13,9 @@ import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
 import {IQualityRegistry} from "./interfaces/IQualityRegistry.sol";
 import {Roles} from "./libraries/Roles.sol";
 
+// Time rules here are days or months apart (tenor, maturity, expiry, grace); the seconds of leeway a
+// block producer has over `block.timestamp` cannot change an outcome that matters.
+// slither-disable-start timestamp
 /// @title CreditVoucher
 /// @notice ERC-3525 (and ERC-721) credit vouchers of TierCredit. A credit is a slot; its fragments
 /// are tokens that keep their lineage back to the root, so every value traces to a confirmed invoice.
@@ -48,14 +51,18 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     // ----------------------------------------------------------------- TierCredit
 
     /// @inheritdoc ICreditVoucher
+    /// @dev The registry and the consortium are this platform's own contracts, fixed at construction:
+    /// their calls cannot re-enter, and the supplier is known only once the invoice is drawn down.
+    // slither-disable-next-line reentrancy-benign,reentrancy-events
     function issue(uint256 invoiceId, uint256 faceValue, uint256 maturity, uint256 certificateId)
         external
         returns (uint256 creditId)
     {
         if (faceValue == 0 || faceValue > type(uint96).max) revert VoucherInsufficientValue(0, faceValue, type(uint96).max);
         address supplier = _invoices.drawDown(invoiceId, msg.sender, faceValue);
-        (uint8 obligorBits,) = _consortium.requireActivePair(msg.sender, supplier);
+        (uint8 obligorBits, uint8 supplierBits) = _consortium.activeRoleBitsPair(msg.sender, supplier);
         if (obligorBits & Roles.CORE_ENTERPRISE_BIT == 0) revert VoucherNotObligor(msg.sender, invoiceId);
+        if (supplierBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(supplier, Roles.SUPPLIER);
         uint256 maxMaturity = block.timestamp + uint256(_consortium.limits().maxTenorDays) * 1 days;
         if (maturity <= block.timestamp || maturity > maxMaturity) revert VoucherInvalidMaturity(maturity, maxMaturity);
         if (certificateId != 0) {
@@ -93,11 +100,14 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     {
         Fragment storage source = _fragments[fromTokenId];
         (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
-        _spend(fromTokenId, source.owner, value);
+        address holder = source.owner;
+        _spend(fromTokenId, holder, value);
         uint8 depth = source.depth + 1;
-        _checkTrade(fromTokenId, cr.obligor, source.owner, to, value, invoiceId, depth);
+        (uint8 holderBits, uint8 receiverBits) = _tradeBits(fromTokenId, depth, holder, to);
         newTokenId = _split(fromTokenId, source, creditId, to, value, invoiceId, depth, false);
         emit TradeTransferred(fromTokenId, newTokenId, invoiceId, value, depth);
+        _drawInvoice(invoiceId, holder, to, value);
+        _shiftExposure(cr.obligor, holder, holderBits, to, receiverBits, value);
         _checkValueReceiver(fromTokenId, newTokenId, to, value);
     }
 
@@ -152,11 +162,11 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (block.timestamp >= cr.maturity) revert VoucherMatured(_creditIdOf(tokenId, f), cr.maturity);
         if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
         address holder = f.owner;
-        (uint8 holderBits, uint8 receiverBits) = _consortium.requireActivePair(holder, to);
-        _shiftExposure(cr.obligor, holder, holderBits, to, receiverBits, f.value);
+        (uint8 holderBits, uint8 receiverBits) = _consortium.activeRoleBitsPair(holder, to);
         f.locked = false;
         emit FragmentLocked(tokenId, false);
         _changeOwner(tokenId, f, holder, to);
+        _shiftExposure(cr.obligor, holder, holderBits, to, receiverBits, f.value);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -170,9 +180,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (block.timestamp < cr.maturity) revert VoucherNotMatured(creditId, cr.maturity);
         if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
         if (f.locked) revert VoucherLocked(tokenId);
-        uint8 holderBits = _consortium.requireActive(holder);
+        uint8 holderBits = _consortium.activeRoleBits(holder);
         value = f.value;
-        if (holderBits & Roles.FINANCIER_BIT != 0) _consortium.decreaseExposure(holder, cr.obligor, value);
         f.value = 0;
         f.owner = address(0);
         delete _tokenApprovals[tokenId];
@@ -180,12 +189,14 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         emit TransferValue(tokenId, 0, value);
         emit SlotChanged(tokenId, creditId, 0);
         emit Transfer(holder, address(0), tokenId);
+        if (holderBits & Roles.FINANCIER_BIT != 0) _consortium.decreaseExposure(holder, cr.obligor, value);
     }
 
     /// @inheritdoc ICreditVoucher
     function linkPlatform(address financing, address settlement) external {
         _consortium.requireActiveRole(msg.sender, Roles.OPERATOR);
         if (_financing != address(0)) revert VoucherAlreadyLinked();
+        if (financing == address(0) || settlement == address(0)) revert VoucherNotPlatform(address(0));
         _financing = financing;
         _settlement = settlement;
         emit PlatformLinked(financing, settlement);
@@ -199,8 +210,9 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = source.owner;
         (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
         _spend(fromTokenId, holder, value);
-        _checkCounterparties(cr.obligor, holder, to, value);
+        (uint8 fromBits, uint8 toBits) = _counterpartyBits(holder, to);
         newTokenId = _split(fromTokenId, source, creditId, to, value, 0, source.depth, false);
+        _shiftExposure(cr.obligor, holder, fromBits, to, toBits, value);
         _checkValueReceiver(fromTokenId, newTokenId, to, value);
     }
 
@@ -217,13 +229,14 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (target.frozen) revert VoucherFrozen(toTokenId);
         if (target.locked) revert VoucherLocked(toTokenId);
         if (value == 0 || value > source.value) revert VoucherInsufficientValue(fromTokenId, value, source.value);
-        _checkCounterparties(cr.obligor, holder, receiver, value);
+        (uint8 fromBits, uint8 toBits) = _counterpartyBits(holder, receiver);
         unchecked {
             source.value -= uint96(value);
             // Cannot overflow: the values of one credit sum to at most its uint96 face value.
             target.value += uint96(value);
         }
         emit TransferValue(fromTokenId, toTokenId, value);
+        _shiftExposure(cr.obligor, holder, fromBits, receiver, toBits, value);
         _checkValueReceiver(fromTokenId, toTokenId, receiver, value);
     }
 
@@ -280,8 +293,9 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (msg.sender != holder && !_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
             revert VoucherUnauthorized(msg.sender, tokenId);
         }
-        _checkCounterparties(cr.obligor, holder, to, f.value);
+        (uint8 fromBits, uint8 toBits) = _counterpartyBits(holder, to);
         _changeOwner(tokenId, f, holder, to);
+        _shiftExposure(cr.obligor, holder, fromBits, to, toBits, f.value);
     }
 
     /// @inheritdoc IERC721
@@ -398,30 +412,28 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     }
 
     /// @dev Both owners active; between two non-financiers value moves only with a trade reference.
-    function _checkCounterparties(address obligor, address from, address to, uint256 value) private {
+    function _counterpartyBits(address from, address to) private view returns (uint8 fromBits, uint8 toBits) {
         if (to == address(0)) revert VoucherInvalidReceiver(to);
-        (uint8 fromBits, uint8 toBits) = _consortium.requireActivePair(from, to);
+        (fromBits, toBits) = _consortium.activeRoleBitsPair(from, to);
         if (from != to && (fromBits | toBits) & Roles.FINANCIER_BIT == 0) revert VoucherTradeReferenceRequired(from, to);
-        _shiftExposure(obligor, from, fromBits, to, toBits, value);
     }
 
-    /// @dev A supplier-to-supplier hop: within the tier cap, both active, and backed by an invoice
-    /// the holder owes `to`, which is drawn down by `value`.
-    function _checkTrade(
-        uint256 fromTokenId,
-        address obligor,
-        address holder,
-        address to,
-        uint256 value,
-        uint256 invoiceId,
-        uint8 depth
-    ) private {
+    /// @dev A hop to a supplier: within the tier cap and between active members.
+    function _tradeBits(uint256 fromTokenId, uint8 depth, address holder, address to)
+        private
+        view
+        returns (uint8 holderBits, uint8 receiverBits)
+    {
         uint8 maxDepth = _consortium.limits().maxTierDepth;
         if (depth > maxDepth) revert VoucherTierDepthExceeded(fromTokenId, depth, maxDepth);
-        (uint8 holderBits, uint8 receiverBits) = _consortium.requireActivePair(holder, to);
+        return _consortium.activeRoleBitsPair(holder, to);
+    }
+
+    /// @dev The invoice registry is the platform's own: it reverts the whole hop unless the
+    /// invoice is confirmed, owed by the holder and has `value` left; it must be owed to `to`.
+    function _drawInvoice(uint256 invoiceId, address holder, address to, uint256 value) private {
         address seller = _invoices.drawDown(invoiceId, holder, value);
         if (seller != to) revert VoucherInvoiceSellerMismatch(invoiceId, seller, to);
-        _shiftExposure(obligor, holder, holderBits, to, receiverBits, value);
     }
 
     /// @dev Keeps each financier's exposure to the obligor equal to the value it holds.
@@ -515,3 +527,4 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         return creditId == 0 ? tokenId : creditId;
     }
 }
+// slither-disable-end timestamp

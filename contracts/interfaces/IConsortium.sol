@@ -94,8 +94,8 @@ interface IConsortium {
     /// @notice Removes `amount` from the financier's exposure to `obligor`. Platform contracts only.
     function decreaseExposure(address financier, address obligor, uint256 amount) external;
 
-    /// @notice Reverts unless the platform is live and `account` is active; returns its role bits.
-    function requireActive(address account) external view returns (uint8 roleBits);
+    /// @notice Reverts unless the platform is live and `account` is active.
+    function requireActive(address account) external view;
 
     /// @notice Reverts with `ConsortiumExposureLimitExceeded` unless the financier's line to `obligor` can take `amount` more.
     function requireExposureHeadroom(address financier, address obligor, uint256 amount) external view;
@@ -103,8 +103,14 @@ interface IConsortium {
     /// @notice Reverts unless the platform is live and `account` is active and holds `role`.
     function requireActiveRole(address account, bytes32 role) external view;
 
+    /// @notice Reverts unless the platform is live and both accounts are active.
+    function requireActivePair(address a, address b) external view;
+
+    /// @notice Reverts unless the platform is live and `account` is active; returns its role bits.
+    function activeRoleBits(address account) external view returns (uint8 roleBits);
+
     /// @notice Reverts unless the platform is live and both accounts are active; returns their role bits.
-    function requireActivePair(address a, address b) external view returns (uint8 aRoleBits, uint8 bRoleBits);
+    function activeRoleBitsPair(address a, address b) external view returns (uint8 aRoleBits, uint8 bRoleBits);
 
     /// @notice The status of `account`.
     function statusOf(address account) external view returns (MemberStatus);

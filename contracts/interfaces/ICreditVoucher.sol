@@ -52,7 +52,7 @@ interface ICreditVoucher is IERC3525 {
     /// @notice Emitted when the financing contract locks or releases a fragment.
     event FragmentLocked(uint256 indexed tokenId, bool locked);
     /// @notice Emitted once, when the operator links the financing and settlement contracts.
-    event PlatformLinked(address financing, address settlement);
+    event PlatformLinked(address indexed financing, address indexed settlement);
 
     /// @notice No token has this id.
     error VoucherNonexistentToken(uint256 tokenId);

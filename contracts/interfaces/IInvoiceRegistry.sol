@@ -44,7 +44,7 @@ interface IInvoiceRegistry {
     /// @notice Emitted when issuance or a transfer draws `amount` from the invoice.
     event InvoiceDrawnDown(uint256 indexed invoiceId, uint256 amount, uint256 remaining);
     /// @notice Emitted once, when the operator links the voucher allowed to draw invoices down.
-    event VoucherLinked(address voucher);
+    event VoucherLinked(address indexed voucher);
 
     /// @notice The same seller already registered this invoice number.
     error InvoiceAlreadyRegistered(address seller, bytes32 numberHash, uint256 existingInvoiceId);
@@ -97,6 +97,9 @@ interface IInvoiceRegistry {
 
     /// @notice The invoice with id `invoiceId`; reverts with `InvoiceNotFound` if none.
     function invoice(uint256 invoiceId) external view returns (Invoice memory);
+
+    /// @notice The status of `invoiceId`; `None` if there is no such invoice.
+    function statusOf(uint256 invoiceId) external view returns (InvoiceStatus);
 
     /// @notice The invoice the seller registered under `numberHash`, or 0.
     function invoiceIdByNumber(address seller, bytes32 numberHash) external view returns (uint256);

@@ -1,0 +1,89 @@
+# TierCredit developer entry points. `make test` is what CI runs (.ci/run).
+#
+# Two Python environments: .venv holds the backend and its dev tools; .venv-contracts holds
+# Brownie and Slither only (eth-brownie pins python-dotenv==0.16.0, which pydantic-settings
+# cannot use). Each setup step leaves a stamp and reruns only when its inputs change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+# `test` runs its steps in the order listed, even under -j.
+.NOTPARALLEL:
+
+PYTHON ?= python3
+VENV := .venv
+CONTRACTS_VENV := .venv-contracts
+REPORTS := reports
+
+# py-solc-x (and so Brownie) finds the pinned compiler here; tools/install_solc.py puts it there.
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+# Anvil and Ganache come from npm; Brownie starts `anvil` by name from PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+SOLC_VERSION := $(shell node -p "require('./package.json').dependencies.solc")
+SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
+
+VENV_STAMP := $(VENV)/.installed
+CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: setup compile test test-contracts slither test-backend up bench clean distclean
+
+setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
+
+$(VENV_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Only the `contracts` extra's requirements: the project itself is not installed here.
+$(CONTRACTS_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(CONTRACTS_VENV)
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["contracts"], sep="\n")' > $(CONTRACTS_VENV)/requirements.txt
+	$(CONTRACTS_VENV)/bin/pip install --quiet --upgrade pip
+	$(CONTRACTS_VENV)/bin/pip install --quiet -r $(CONTRACTS_VENV)/requirements.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# -h: the target may be a symlink to a native solc, which must not be touched.
+$(SOLC): tools/install_solc.py package.json $(NODE_STAMP)
+	$(PYTHON) tools/install_solc.py
+	touch -h $@
+
+compile: setup
+	$(CONTRACTS_VENV)/bin/brownie compile
+
+test: setup test-contracts slither test-backend
+
+test-contracts: setup
+	$(CONTRACTS_VENV)/bin/brownie test --network anvil
+
+# Slither reads the same standard-JSON input Brownie compiles (tools/solc_input.py explains why
+# not Brownie's build folder) and fails on any High or Medium finding (slither.config.json).
+slither: setup
+	mkdir -p build $(REPORTS)
+	rm -f $(REPORTS)/slither.json
+	$(CONTRACTS_VENV)/bin/python tools/solc_input.py > build/solc-input.json
+	$(CONTRACTS_VENV)/bin/slither build/solc-input.json --config-file slither.config.json \
+		--solc $(SOLC) 2>&1 | tee $(REPORTS)/slither.txt
+
+# pytest exits 5 when it collects no tests; like any non-zero status, that fails the run.
+test-backend: setup
+	$(VENV)/bin/pytest
+
+up: setup
+	$(VENV)/bin/tiercredit up
+
+bench: setup
+	$(VENV)/bin/tiercredit bench
+
+clean:
+	rm -rf build $(REPORTS) crytic-export .hypothesis .pytest_cache .ruff_cache
+
+# Also the environments, so the next `make setup` starts from nothing.
+distclean: clean
+	rm -rf $(VENV) $(CONTRACTS_VENV) .solcx node_modules

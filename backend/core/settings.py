@@ -1,0 +1,58 @@
+"""Settings from the environment (prefix TIERCREDIT_), refusing placeholder secrets outside development."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    """Where the chain, the deployment, the database and the keys are."""
+
+    model_config = SettingsConfigDict(env_prefix="TIERCREDIT_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    # Empty: `tiercredit up` starts a local Anvil and fills this in.
+    rpc_url: str = ""
+    chain_id: int | None = None
+    deployment_manifest: Path = PROJECT_ROOT / "deployments" / "local.json"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'tiercredit.db'}"
+    keystore_dir: Path = PROJECT_ROOT / "var" / "keystore"
+    keystore_password: str = PLACEHOLDER_SECRET
+    # Key derivation of new keystore files; None keeps eth-account's default (scrypt, n=2**18).
+    keystore_kdf: Literal["scrypt", "pbkdf2"] = "scrypt"
+    keystore_kdf_iterations: int | None = None
+    api_key_pepper: str = PLACEHOLDER_SECRET
+    confirmations: int = 0
+    # Gas price strategy: None lets the node suggest (EIP-1559 where available).
+    max_fee_per_gas_gwei: float | None = None
+    receipt_timeout_seconds: float = 120.0
+    indexer_batch_blocks: int = 2_000
+    indexer_poll_seconds: float = 0.5
+    siwe_domain: str = "localhost"
+    siwe_nonce_ttl_seconds: int = 600
+    # A SIWE sign-in yields an API key that lives this long.
+    session_key_ttl_seconds: int = 12 * 3600
+    # Limits on what clients send: a document's canonical JSON, a PDF, any other request body.
+    max_document_bytes: int = 256 * 1024
+    max_pdf_bytes: int = 5 * 1024 * 1024
+    max_request_bytes: int = 512 * 1024
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholders(self) -> "Settings":
+        if self.environment == "production":
+            for name in ("keystore_password", "api_key_pepper"):
+                if getattr(self, name) == PLACEHOLDER_SECRET:
+                    raise ValueError(f"TIERCREDIT_{name.upper()} must be set to a real secret in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
