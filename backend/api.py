@@ -1,0 +1,249 @@
+"""The HTTP API: routers combined, middleware, one error handler, health and metrics."""
+
+import logging
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.cash.router import router as cash_router
+from backend.certificates.router import router as certificates_router
+from backend.core.database import engine_for, session_factory
+from backend.core.errors import DomainError, Unavailable, error_response
+from backend.core.http import BodyLimitMiddleware, HttpMetrics, RequestContextMiddleware
+from backend.core.logging import configure_logging
+from backend.core.migrate import run_migrations
+from backend.core.settings import Settings, get_settings
+from backend.credits.router import router as credits_router
+from backend.documents import service as documents_service
+from backend.documents.router import PDF_PATH
+from backend.documents.router import router as documents_router
+from backend.financing.router import router as financing_router
+from backend.invoices.router import router as invoices_router
+from backend.members import service as members_service
+from backend.members.keystore import Keystore
+from backend.members.models import Member
+from backend.members.router import router as members_router
+from backend.platform.router import router as platform_router
+from backend.settlement.router import router as settlement_router
+
+log = logging.getLogger("tiercredit.api")
+
+_PDF_UPLOAD = re.compile("^" + PDF_PATH.replace("{document_id}", r"\d+") + "$")
+API_DESCRIPTION = """Supply-chain finance on an EVM chain: tiered credit vouchers backed by
+confirmed invoices. Errors are always `{"error": name, "args": {...}, "detail": {...}}`; a
+contract revert is named after the contract's custom error, with its arguments. Writes accept
+an `Idempotency-Key` header."""
+
+
+def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAPI:
+    """Builds the app. `chain` (a `backend.chain.client.Chain`) is connected from the settings'
+    RPC URL on first use when not given; without either, chain-backed routes answer 503."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        run_migrations(settings.database_url)
+        log.info("started", extra={"environment": settings.environment})
+        yield
+
+    app = FastAPI(
+        title="TierCredit", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan
+    )
+    registry = _metrics_registry()
+    app.state.settings = settings
+    app.state.session_factory = session_factory(settings.database_url)
+    app.state.keystore = Keystore(
+        settings.keystore_dir,
+        settings.keystore_password,
+        kdf=settings.keystore_kdf,
+        iterations=settings.keystore_kdf_iterations,
+    )
+    app.state.chain_provider = _chain_provider(settings, chain)
+    app.state.anchor_lookup_provider = lambda: documents_service.chain_anchor_lookup(
+        app.state.chain_provider()
+    )
+    app.state.onboard_on_chain_factory = _onboarding_via_chain(app)
+
+    def body_limit(method: str, path: str) -> int:
+        if method == "PUT" and _PDF_UPLOAD.match(path):
+            return settings.max_pdf_bytes
+        return settings.max_request_bytes
+
+    # Added last runs first: the request id wraps everything, including a 413 from the limit.
+    app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
+    app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
+    _install_error_handlers(app)
+    for router in (
+        members_router,
+        documents_router,
+        invoices_router,
+        certificates_router,
+        credits_router,
+        financing_router,
+        settlement_router,
+        cash_router,
+        platform_router,
+    ):
+        app.include_router(router)
+    # Writes: each acts on chain as the authenticated member (backend/writes.py).
+    app.include_router(invoices_router)
+    app.include_router(certificates_router)
+    app.include_router(credits_router)
+    app.include_router(cash_router)
+    app.include_router(financing_router)
+    app.include_router(settlement_router)
+    app.include_router(platform_router)
+    _install_operations_routes(app, registry)
+    return app
+
+
+def _metrics_registry() -> CollectorRegistry:
+    registry = CollectorRegistry()
+    if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
+        # Several workers: each writes its samples to the shared directory; /metrics sums them.
+        multiprocess.MultiProcessCollector(registry)
+    return registry
+
+
+def _chain_provider(settings: Settings, chain: Any) -> Callable[[], Any]:
+    connected: list[Any] = [chain] if chain is not None else []
+
+    def provide() -> Any:
+        if connected:
+            return connected[0]
+        if not settings.rpc_url:
+            raise Unavailable(
+                "ChainNotConfigured", "no RPC URL is configured", retry_after_seconds=30
+            )
+        # Imported here: web3 loads only when a chain is actually used.
+        from backend.chain.client import Chain
+
+        connected.append(Chain.from_settings(settings))
+        return connected[0]
+
+    return provide
+
+
+def _onboarding_via_chain(app: FastAPI) -> Callable[[Member], members_service.OnboardOnChain]:
+    """Onboarding signs with the acting operator's custodial key, nonces from the shared table."""
+    allocators: list[Any] = []
+
+    def for_operator(operator: Member) -> members_service.OnboardOnChain:
+        def onboard(address: str, kyc_hash: bytes, roles: Sequence[str]) -> str:
+            from backend.chain.sender import NonceAllocator
+
+            chain = app.state.chain_provider()
+            if not allocators:
+                allocators.append(
+                    NonceAllocator(engine_for(app.state.settings.database_url), chain.w3)
+                )
+            signer = members_service.signer_for(app.state.keystore, operator)
+            sender = chain.sender(signer, allocators[0], app.state.settings)
+            return members_service.consortium_onboard(chain, sender, address, kyc_hash, roles)
+
+        return onboard
+
+    return for_operator
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def render(_: Request, exc: Exception) -> JSONResponse:
+        status, body, headers = error_response(exc)
+        if status >= 500:
+            log.error("request failed", extra={"error": body["error"]}, exc_info=exc)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    app.add_exception_handler(DomainError, render)
+    try:
+        from backend.chain.errors import ChainError
+    except ImportError:
+        log.warning("backend.chain.errors unavailable: chain errors render as 500")
+    else:
+        app.add_exception_handler(ChainError, render)
+
+    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        body = {
+            "error": "RequestValidationError",
+            "args": {"errors": errors},
+            "detail": {"message": "the request does not match the schema"},
+        }
+        return JSONResponse(body, status_code=422)
+
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        body = {
+            "error": f"HTTP{exc.status_code}",
+            "args": {},
+            "detail": {"message": str(exc.detail)},
+        }
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        body = {
+            "error": "InternalError",
+            "args": {},
+            "detail": {"message": "unexpected server error"},
+        }
+        return JSONResponse(body, status_code=500)
+
+    app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _install_operations_routes(app: FastAPI, registry: CollectorRegistry) -> None:
+    @app.get("/health", tags=["operations"])
+    def health(request: Request) -> JSONResponse:
+        """200 when the database and the chain answer; 200 `degraded` when only the chain is down
+        (reads still work); 503 when the database is down."""
+        database_up = _database_up(request.app.state.session_factory)
+        chain_state = _chain_state(request.app.state.chain_provider)
+        if not database_up:
+            status, code = "unavailable", 503
+        elif chain_state != "up":
+            status, code = "degraded", 200
+        else:
+            status, code = "ok", 200
+        body = {"status": status, "database": "up" if database_up else "down", "chain": chain_state}
+        return JSONResponse(
+            body, status_code=code, headers={"Retry-After": "5"} if code == 503 else None
+        )
+
+    @app.get("/metrics", tags=["operations"], response_class=Response)
+    def metrics() -> Response:
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _database_up(factory: Any) -> bool:
+    try:
+        with factory() as session:
+            session.execute(text("SELECT 1"))
+        return True
+    except Exception:  # any failure to answer means down
+        log.warning("database health check failed", exc_info=True)
+        return False
+
+
+def _chain_state(provider: Callable[[], Any]) -> str:
+    try:
+        chain = provider()
+    except Unavailable:
+        return "not_configured"
+    except Exception:
+        log.warning("chain connection failed", exc_info=True)
+        return "down"
+    return "up" if chain.is_up() else "down"

@@ -1,0 +1,172 @@
+"""FastAPI dependencies as `Annotated` aliases: settings, sessions, member, roles, idempotency."""
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.core import idempotency
+from backend.core.errors import Forbidden, Unauthenticated, error_response, is_renderable
+from backend.core.settings import Settings
+from backend.members.auth import authenticate_api_key
+from backend.members.keystore import Keystore
+from backend.members.models import Member
+
+
+def get_app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_session_factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+def get_session(
+    factory: Annotated[sessionmaker[Session], Depends(get_session_factory)],
+) -> Iterator[Session]:
+    """A session for reads; services that write open their own transaction from the factory."""
+    with factory() as session:
+        yield session
+
+
+def get_keystore(request: Request) -> Keystore:
+    keystore: Keystore = request.app.state.keystore
+    return keystore
+
+
+def get_chain(request: Request) -> Any:
+    """The `backend.chain.client.Chain` of this app; 503 if no chain is configured or reachable."""
+    provider: Callable[[], Any] = request.app.state.chain_provider
+    return provider()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_session_factory)]
+SessionDep = Annotated[Session, Depends(get_session)]
+KeystoreDep = Annotated[Keystore, Depends(get_keystore)]
+ChainDep = Annotated[Any, Depends(get_chain)]
+
+
+def get_current_member(
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header(description="`Bearer <API key>`")] = None,
+    x_api_key: Annotated[
+        str | None, Header(description="The API key, as an alternative to Authorization")
+    ] = None,
+) -> Member:
+    api_key: str | None = None
+    if authorization is not None:
+        scheme, _, credential = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise Unauthenticated(
+                "InvalidAuthorizationHeader", "expected `Authorization: Bearer <API key>`"
+            )
+        api_key = credential.strip()
+    elif x_api_key is not None:
+        api_key = x_api_key.strip()
+    if not api_key:
+        raise Unauthenticated(
+            "MissingApiKey", "send `Authorization: Bearer <API key>` or `X-API-Key`"
+        )
+    with factory() as session:
+        member = authenticate_api_key(session, api_key, settings.api_key_pepper)
+        # Loaded now: the member outlives this session for the rest of the request.
+        session.expunge(member)
+        return member
+
+
+CurrentMember = Annotated[Member, Depends(get_current_member)]
+
+
+def require_role(*roles: str) -> Callable[[Member], Member]:
+    """Admits members holding one of `roles`; the contracts check the role again on-chain."""
+    wanted = frozenset(roles)
+
+    def check(member: CurrentMember) -> Member:
+        if not wanted.intersection(member.roles):
+            raise Forbidden(
+                "MissingRole",
+                "the member lacks the role this action needs",
+                {"member_id": member.id, "required_any_of": sorted(wanted)},
+            )
+        return member
+
+    return check
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A write's answer when its status depends on the outcome (201 created, 200 existing)."""
+
+    status_code: int
+    body: Any
+
+
+class IdempotentRequest:
+    """Runs a write at most once per `Idempotency-Key` (see backend.core.idempotency)."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], member_id: int, key: str | None, fingerprint: str
+    ) -> None:
+        self._factory = factory
+        self._member_id = member_id
+        self._key = key
+        self._fingerprint = fingerprint
+
+    def respond(self, action: Callable[[], Any], status_code: int = 200) -> JSONResponse:
+        """The stored response for a retry; otherwise runs `action` and stores what it answered."""
+        if self._key is None:
+            return _json(action(), status_code)
+        stored = idempotency.claim(self._factory, self._member_id, self._key, self._fingerprint)
+        if stored is not None:
+            return JSONResponse(
+                stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+            )
+        try:
+            response = _json(action(), status_code)
+        except BaseException as exc:
+            status, error_body, _ = error_response(exc) if is_renderable(exc) else (500, None, {})
+            if status < 500 and error_body is not None:
+                idempotency.complete(self._factory, self._member_id, self._key, status, error_body)
+            else:
+                idempotency.release(self._factory, self._member_id, self._key)
+            raise
+        idempotency.complete(
+            self._factory,
+            self._member_id,
+            self._key,
+            response.status_code,
+            json.loads(response.body),
+        )
+        return response
+
+
+def _json(result: Any, default_status: int) -> JSONResponse:
+    if isinstance(result, Reply):
+        return JSONResponse(jsonable_encoder(result.body), status_code=result.status_code)
+    return JSONResponse(jsonable_encoder(result), status_code=default_status)
+
+
+async def get_idempotent_request(
+    request: Request,
+    member: CurrentMember,
+    factory: SessionFactoryDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="Makes a retried write return the first response and do nothing."),
+    ] = None,
+) -> IdempotentRequest:
+    body = await request.body()
+    fingerprint = idempotency.request_fingerprint(request.method, request.url.path, body)
+    return IdempotentRequest(factory, member.id, idempotency_key, fingerprint)
+
+
+IdempotencyDep = Annotated[IdempotentRequest, Depends(get_idempotent_request)]

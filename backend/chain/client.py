@@ -1,0 +1,133 @@
+"""The connection to the platform on chain: web3, contract objects from the manifest, checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from backend.chain.artifacts import DEFAULT_BUILD_DIR, PLATFORM_CONTRACTS, load_artifacts
+from backend.chain.errors import ChainUnavailable, ErrorDecoder, revert_data
+from backend.chain.events import EventDecoder
+from backend.chain.manifest import Manifest, ManifestError, read_manifest
+from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors
+from backend.core.settings import Settings
+
+GWEI = 10**9
+
+
+class Chain:
+    """The platform's contracts on one chain, as the manifest describes them."""
+
+    def __init__(
+        self,
+        rpc_url: str,
+        manifest: Manifest,
+        *,
+        expected_chain_id: int | None = None,
+        request_timeout: float = 30.0,
+        build_dir: Path = DEFAULT_BUILD_DIR,
+    ) -> None:
+        if not rpc_url:
+            raise ChainUnavailable("no RPC URL configured (TIERCREDIT_RPC_URL)")
+        if expected_chain_id is not None and expected_chain_id != manifest.chain_id:
+            raise ManifestError(
+                f"settings expect chain {expected_chain_id}; "
+                f"the manifest is for chain {manifest.chain_id}"
+            )
+        artifacts = load_artifacts(build_dir)
+        changed = [
+            name
+            for name in PLATFORM_CONTRACTS
+            if manifest.abi_hashes.get(name) != artifacts[name].abi_hash
+        ]
+        if changed:
+            raise ManifestError(
+                f"the deployment was built from other ABIs of {', '.join(changed)}; redeploy"
+            )
+        self.rpc_url = rpc_url
+        self.manifest = manifest
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+        self.abis = {name: artifacts[name].abi for name in PLATFORM_CONTRACTS}
+        self.errors = ErrorDecoder(self.abis)
+        self.events = EventDecoder(self.abis, manifest.contracts)
+        self._contracts: dict[str, Contract] = {
+            name: self.w3.eth.contract(address=manifest.address(name), abi=abi)
+            for name, abi in self.abis.items()
+        }
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Chain:
+        return cls(
+            settings.rpc_url,
+            read_manifest(settings.deployment_manifest),
+            expected_chain_id=settings.chain_id,
+        )
+
+    def contract(self, name: str) -> Contract:
+        if name not in self._contracts:
+            raise ManifestError(f"no platform contract named {name}")
+        return self._contracts[name]
+
+    def is_up(self) -> bool:
+        """Whether the node answers (nothing more: see ``verify``)."""
+        try:
+            return self.w3.is_connected()
+        except OSError:
+            return False
+
+    def verify(self) -> None:
+        """Raises unless the node is the manifest's chain and every contract has code there.
+
+        A restarted development node keeps its chain id but loses the contracts.
+        """
+        with node_errors():
+            chain_id = self.w3.eth.chain_id
+            if chain_id != self.manifest.chain_id:
+                raise ManifestError(
+                    f"the node is chain {chain_id}; "
+                    f"the manifest is for chain {self.manifest.chain_id}"
+                )
+            empty = [
+                name for name, c in self._contracts.items() if not self.w3.eth.get_code(c.address)
+            ]
+        if empty:
+            raise ManifestError(
+                f"no code at the manifest's address of {', '.join(empty)}; redeploy"
+            )
+
+    def prepare(self, contract: str, function: str, *args: Any, value: int = 0) -> Call:
+        """The call of ``contract.function(*args)`` as a TxSender sends it."""
+        target = self.contract(contract)
+        data = target.encode_abi(function, args=list(args))
+        return Call(to=target.address, data=bytes.fromhex(data[2:]), contract=contract, value=value)
+
+    def read(self, contract: str, function: str, *args: Any, block: int | str = "latest") -> Any:
+        """A view call; a revert raises ContractRevert with the contract's named error."""
+        fn = getattr(self.contract(contract).functions, function)(*args)
+        try:
+            with node_errors():
+                return fn.call(block_identifier=block)
+        except (ContractLogicError, Web3RPCError) as exc:
+            raw = revert_data(exc)
+            if raw is None:
+                raise
+            raise self.errors.decode(raw, contract=contract) from exc
+
+    def sender(self, signer: LocalAccount, nonces: NonceAllocator, settings: Settings) -> TxSender:
+        """A TxSender for ``signer`` with the confirmations, timeout and fee cap of ``settings``."""
+        cap = settings.max_fee_per_gas_gwei
+        return TxSender(
+            self.w3,
+            signer,
+            nonces,
+            events=self.events,
+            errors=self.errors,
+            confirmations=settings.confirmations,
+            receipt_timeout=settings.receipt_timeout_seconds,
+            max_fee_per_gas=None if cap is None else int(cap * GWEI),
+        )

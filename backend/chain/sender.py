@@ -1,0 +1,390 @@
+"""Signs and sends transactions for one signer; returns decoded outcomes or named reverts.
+
+Nonces come from the ``signer_nonces`` table, allocated under a row lock and reconciled with the
+node's pending count, so threads, worker processes and outside senders never collide. A
+revert during gas estimation raises ContractRevert before anything is sent.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from typing import Any
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import to_checksum_address
+from sqlalchemy import Engine, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from web3 import Web3
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+
+from backend.chain.errors import (
+    ChainUnavailable,
+    ErrorDecoder,
+    ReceiptTimeout,
+    TransactionFailed,
+    revert_data,
+)
+from backend.chain.events import DecodedEvent, EventDecoder
+from backend.chain.fees import fee_fields
+from backend.chain.models import SignerNonce
+
+GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
+TRANSFER_GAS = 21_000
+DEFAULT_WINDOW = 64
+FEE_TTL_SECONDS = 2.0
+# A transaction still unmined after this long is checked for unsent nonces below it.
+GAP_CHECK_SECONDS = 3.0
+# Node answers to a nonce someone else already used; the allocator's resync then skips it.
+_NONCE_TAKEN = (
+    "nonce too low",
+    "already known",
+    "replacement transaction underpriced",
+    "nonce has already been used",
+)
+_MAX_NONCE_RETRIES = 3
+
+
+@contextmanager
+def node_errors() -> Iterator[None]:
+    """Turns a node that does not answer into ChainUnavailable (requests' errors are OSErrors)."""
+    try:
+        yield
+    except OSError as exc:
+        raise ChainUnavailable(f"the chain node did not answer: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Call:
+    """One contract call to send: ``data`` is the ABI-encoded function call."""
+
+    to: str
+    data: bytes
+    contract: str | None = None
+    value: int = 0
+    gas: int | None = None
+
+
+@dataclass(frozen=True)
+class TxOutcome:
+    """A mined, successful transaction and the events it emitted."""
+
+    tx_hash: str
+    nonce: int
+    block_number: int
+    block_hash: str
+    status: int
+    gas_used: int
+    events: list[DecodedEvent]
+
+    def events_named(self, name: str) -> list[DecodedEvent]:
+        return [event for event in self.events if event.name == name]
+
+    def event(self, name: str) -> DecodedEvent:
+        """The one event called ``name``; raises if there is none or more than one."""
+        found = self.events_named(name)
+        if len(found) != 1:
+            raise LookupError(f"{len(found)} {name} events in {self.tx_hash}, expected exactly one")
+        return found[0]
+
+
+class NonceAllocator:
+    """Hands out nonces per signer from the ``signer_nonces`` table, safe across processes."""
+
+    def __init__(self, engine: Engine, w3: Web3) -> None:
+        if engine.dialect.name not in ("sqlite", "postgresql"):
+            raise ValueError(
+                f"nonce allocation supports SQLite and PostgreSQL, not {engine.dialect.name}"
+            )
+        self._engine = engine
+        self._w3 = w3
+
+    def _lock_row(self, conn: Any, address: str) -> int:
+        """Creates the row if new and locks it; returns the stored next nonce.
+
+        On SQLite the INSERT, a write, takes the database's write lock for the whole transaction
+        (what BEGIN IMMEDIATE does); on PostgreSQL the SELECT … FOR UPDATE locks the row.
+        """
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        conn.execute(
+            dialect.insert(SignerNonce)
+            .values(address=address, next_nonce=0)
+            .on_conflict_do_nothing(index_elements=["address"])
+        )
+        query = (
+            select(SignerNonce.next_nonce).where(SignerNonce.address == address).with_for_update()
+        )
+        return int(conn.execute(query).scalar_one())
+
+    def allocate(self, address: str, count: int = 1) -> int:
+        """Reserves ``count`` consecutive nonces for ``address``; returns the first.
+
+        The node's pending count wins when it is ahead (transactions sent from elsewhere with
+        this key); the table wins when it is ahead (our own sends not yet in the node's pool).
+        """
+        address = to_checksum_address(address)
+        with self._engine.begin() as conn:
+            stored = self._lock_row(conn, address)
+            with node_errors():
+                on_chain = self._w3.eth.get_transaction_count(address, "pending")
+            first = max(stored, on_chain)
+            conn.execute(
+                update(SignerNonce)
+                .where(SignerNonce.address == address)
+                .values(next_nonce=first + count)
+            )
+        return first
+
+    def release(self, address: str, nonce: int) -> bool:
+        """Takes back an unsent ``nonce`` if nothing was allocated after it; False means a gap."""
+        address = to_checksum_address(address)
+        with self._engine.begin() as conn:
+            if self._lock_row(conn, address) != nonce + 1:
+                return False
+            conn.execute(
+                update(SignerNonce).where(SignerNonce.address == address).values(next_nonce=nonce)
+            )
+        return True
+
+
+class TxSender:
+    """Sends transactions for ``signer``: estimate, nonce, sign, send, receipt, decoded events."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        signer: LocalAccount,
+        nonces: NonceAllocator,
+        *,
+        events: EventDecoder,
+        errors: ErrorDecoder,
+        confirmations: int = 0,
+        receipt_timeout: float = 120.0,
+        max_fee_per_gas: int | None = None,
+        poll_interval: float = 0.05,
+    ) -> None:
+        self.w3 = w3
+        self.signer = signer
+        self.address = to_checksum_address(signer.address)
+        self.nonces = nonces
+        self.events = events
+        self.errors = errors
+        self.confirmations = confirmations
+        self.receipt_timeout = receipt_timeout
+        self.max_fee_per_gas = max_fee_per_gas
+        self.poll_interval = poll_interval
+        self._chain_id: int | None = None
+        self._fee_cache: tuple[float, dict[str, int]] | None = None
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            with node_errors():
+                self._chain_id = self.w3.eth.chain_id
+        return self._chain_id
+
+    def transact(self, call: Call) -> TxOutcome:
+        """Sends ``call`` and waits for it; raises ContractRevert (named error) if it reverts."""
+        return self.send_many([call], window=1)[0]
+
+    def send_many(self, calls: Sequence[Call], *, window: int = DEFAULT_WINDOW) -> list[TxOutcome]:
+        """Sends ``calls`` in order, at most ``window`` in flight, each window to its receipts.
+
+        Bounded windows keep the node's pending pool small (Anvil stalls under huge bursts).
+        The first failure is raised once its window has drained, so no nonce is left pending.
+        """
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        outcomes: list[TxOutcome] = []
+        for start in range(0, len(calls), window):
+            outcomes.extend(self._send_window(calls[start : start + window]))
+        return outcomes
+
+    def _prepare(self, call: Call) -> dict[str, Any]:
+        tx: dict[str, Any] = {
+            "from": self.address,
+            "to": to_checksum_address(call.to),
+            "data": call.data,
+            "value": call.value,
+        }
+        if call.gas is not None:
+            tx["gas"] = call.gas
+            return tx
+        try:
+            with node_errors():
+                estimate = self.w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
+        except (ContractLogicError, Web3RPCError) as exc:
+            raw = revert_data(exc)
+            if raw is None:
+                raise
+            raise self.errors.decode(raw, contract=call.contract) from exc
+        tx["gas"] = estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
+        return tx
+
+    def _send_window(self, calls: Sequence[Call]) -> list[TxOutcome]:
+        txs = [self._prepare(call) for call in calls]
+        fees = self._fees()
+        first = self.nonces.allocate(self.address, len(txs))
+        sent: list[tuple[Call, dict[str, Any], str]] = []
+        failure: Exception | None = None
+        for offset, tx in enumerate(txs):
+            tx.update(fees, nonce=first + offset, chainId=self.chain_id)
+            try:
+                tx_hash = self._send_signed(tx)
+            except Exception as exc:
+                self._give_back(list(range(first + offset, first + len(txs))))
+                failure = exc
+                break
+            sent.append((calls[offset], tx, tx_hash))
+        outcomes: list[TxOutcome] = []
+        receipts = self._wait_for_receipts([(tx_hash, tx["nonce"]) for _, tx, tx_hash in sent])
+        for (call, tx, tx_hash), receipt in zip(sent, receipts, strict=True):
+            if receipt["status"] != 1:
+                failure = failure or self._failure_reason(call, tx, tx_hash, receipt)
+                continue
+            outcomes.append(
+                TxOutcome(
+                    tx_hash=tx_hash,
+                    nonce=tx["nonce"],
+                    block_number=int(receipt["blockNumber"]),
+                    block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+                    status=1,
+                    gas_used=int(receipt["gasUsed"]),
+                    events=self.events.decode_all(receipt["logs"]),
+                )
+            )
+        if failure is not None:
+            raise failure
+        return outcomes
+
+    def _fees(self) -> dict[str, int]:
+        """Fee fields, reused for FEE_TTL_SECONDS: they allow for base-fee growth, and asking
+        the node for them costs two round trips per transaction."""
+        now = time.monotonic()
+        if self._fee_cache is None or now - self._fee_cache[0] > FEE_TTL_SECONDS:
+            with node_errors():
+                self._fee_cache = (now, fee_fields(self.w3, self.max_fee_per_gas))
+        return self._fee_cache[1]
+
+    def _send_signed(self, tx: dict[str, Any]) -> str:
+        """Signs and sends; if the node says the nonce is taken, retries with a fresh one."""
+        for _ in range(_MAX_NONCE_RETRIES):
+            signed = self.signer.sign_transaction(tx)
+            try:
+                with node_errors():
+                    self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                return "0x" + bytes(signed.hash).hex()
+            except Web3RPCError as exc:
+                message = str(exc).lower()
+                if "already known" in message:
+                    return "0x" + bytes(signed.hash).hex()
+                if not any(marker in message for marker in _NONCE_TAKEN):
+                    raise
+                # Someone outside this table used the nonce; it is consumed, take the next free one.
+                tx["nonce"] = self.nonces.allocate(self.address)
+        raise ChainUnavailable(
+            f"could not find a free nonce for {self.address} in {_MAX_NONCE_RETRIES} tries"
+        )
+
+    def _give_back(self, nonces: list[int]) -> None:
+        """Returns unsent nonces; those that cannot be returned are filled by empty self-transfers.
+
+        A hole in a signer's nonces would hold back every later transaction of that signer.
+        """
+        pending = sorted(nonces, reverse=True)
+        while pending and self.nonces.release(self.address, pending[0]):
+            pending.pop(0)
+        for nonce in sorted(pending):
+            if not self._fill(nonce):
+                return
+
+    def _fill(self, nonce: int) -> bool:
+        """Sends an empty self-transfer at ``nonce``; False if the node refused or is gone."""
+        filler = {
+            "from": self.address,
+            "to": self.address,
+            "value": 0,
+            "data": b"",
+            "gas": TRANSFER_GAS,
+            "nonce": nonce,
+            "chainId": self.chain_id,
+            **self._fees(),
+        }
+        try:
+            with node_errors():
+                self.w3.eth.send_raw_transaction(
+                    self.signer.sign_transaction(filler).raw_transaction
+                )
+        except (ChainUnavailable, Web3RPCError):
+            # The node is gone, or the nonce got used after all: allocation resyncs either way.
+            return False
+        return True
+
+    def _fill_gap_below(self, nonce: int) -> None:
+        """Fills nonces the node has not seen below ``nonce``, which keep ``nonce`` queued.
+
+        They were reserved and never sent (a worker died between allocation and sending, or the
+        table outlived a development chain that was restarted). A worker that still holds one
+        of them gets "nonce too low" when it sends and moves on to a fresh nonce.
+        """
+        with node_errors():
+            on_chain = self.w3.eth.get_transaction_count(self.address, "pending")
+        for missing in range(on_chain, nonce):
+            if not self._fill(missing):
+                return
+
+    def _wait_for_receipts(self, sent: list[tuple[str, int]]) -> list[Any]:
+        """Receipts of the ``sent`` (hash, nonce) pairs, ``confirmations`` blocks deep."""
+        deadline = time.monotonic() + self.receipt_timeout
+        gap_check = time.monotonic() + GAP_CHECK_SECONDS
+        receipts: dict[str, Any] = {}
+        while True:
+            with node_errors():
+                for tx_hash, _ in sent:
+                    if tx_hash not in receipts:
+                        with suppress(TransactionNotFound):
+                            receipts[tx_hash] = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+                if len(receipts) == len(sent) and self._confirmed(receipts):
+                    return [receipts[tx_hash] for tx_hash, _ in sent]
+            waiting = [nonce for tx_hash, nonce in sent if tx_hash not in receipts]
+            now = time.monotonic()
+            if now > deadline:
+                missing = next((h for h, _ in sent if h not in receipts), sent[-1][0])
+                raise ReceiptTimeout(missing, self.receipt_timeout)
+            if waiting and now > gap_check:
+                self._fill_gap_below(min(waiting))
+                gap_check = now + GAP_CHECK_SECONDS
+            time.sleep(self.poll_interval)
+
+    def _confirmed(self, receipts: dict[str, Any]) -> bool:
+        if self.confirmations == 0:
+            return True
+        head = self.w3.eth.block_number
+        if any(head - int(r["blockNumber"]) < self.confirmations for r in receipts.values()):
+            return False
+        # A reorg may have moved a transaction to another block: refetch those receipts.
+        stale = [
+            tx_hash
+            for tx_hash, receipt in receipts.items()
+            if bytes(self.w3.eth.get_block(receipt["blockNumber"])["hash"])
+            != bytes(receipt["blockHash"])
+        ]
+        for tx_hash in stale:
+            del receipts[tx_hash]
+        return not stale
+
+    def _failure_reason(
+        self, call: Call, tx: dict[str, Any], tx_hash: str, receipt: Any
+    ) -> Exception:
+        """Why a mined transaction failed: replayed on its block's state, which has the conflict."""
+        replay = {key: tx[key] for key in ("from", "to", "data", "value", "gas")}
+        try:
+            with node_errors():
+                self.w3.eth.call(replay, block_identifier=receipt["blockNumber"])  # type: ignore[arg-type]
+        except (ContractLogicError, Web3RPCError) as exc:
+            raw = revert_data(exc)
+            if raw is not None:
+                return self.errors.decode(raw, contract=call.contract, tx_hash=tx_hash)
+        return TransactionFailed(tx_hash)

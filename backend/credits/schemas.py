@@ -1,0 +1,115 @@
+"""HTTP shapes of credit-voucher writes and of the credit and fragment state they answer with."""
+
+from pydantic import BaseModel, Field
+
+from backend.readmodels.models import CreditRecord, FragmentRecord
+from backend.writes import AddressStr, Id, ReasonRead, TxRead, Units, UnixTime
+
+
+class CreditCreate(BaseModel):
+    """The obligor issues a credit against a confirmed invoice it owes."""
+
+    invoice_id: Id
+    face_value_units: Units
+    maturity: UnixTime
+    certificate_id: Id = Field(
+        default=0, description="A quality certificate for the invoice's goods, or 0 for none."
+    )
+
+
+class SplitTransferCreate(BaseModel):
+    """The holder pays its supplier `to` with `value_units` of the fragment, citing an invoice
+    where the holder is the buyer and `to` the seller."""
+
+    to: AddressStr
+    value_units: Units
+    invoice_id: Id
+
+
+class QualityRequirementSet(BaseModel):
+    required: bool = Field(description="Issue only against a valid passing quality certificate.")
+
+
+class CreditRead(BaseModel):
+    credit_id: int
+    obligor: str
+    supplier: str
+    face_value_units: int
+    maturity: int
+    invoice_id: int
+    certificate_id: int | None
+    frozen: bool
+    repaid_units: int
+    redeemed_units: int
+    overdue: bool
+    issued_at: int
+
+    @classmethod
+    def of(cls, record: CreditRecord) -> "CreditRead":
+        return cls(
+            credit_id=record.credit_id,
+            obligor=record.obligor,
+            supplier=record.supplier,
+            face_value_units=record.face_value,
+            maturity=record.maturity,
+            invoice_id=record.invoice_id,
+            certificate_id=record.certificate_id,
+            frozen=record.frozen,
+            repaid_units=record.repaid,
+            redeemed_units=record.redeemed_value,
+            overdue=record.overdue,
+            issued_at=record.issued_at,
+        )
+
+
+class FragmentRead(BaseModel):
+    token_id: int
+    credit_id: int
+    parent_id: int | None
+    invoice_id: int | None
+    depth: int
+    owner: str
+    value_units: int
+    frozen: bool
+    locked: bool
+    redeemed: bool
+
+    @classmethod
+    def of(cls, record: FragmentRecord) -> "FragmentRead":
+        return cls(
+            token_id=record.token_id,
+            credit_id=record.credit_id,
+            parent_id=record.parent_id,
+            invoice_id=record.invoice_id,
+            depth=record.depth,
+            owner=record.owner,
+            value_units=record.value,
+            frozen=record.frozen,
+            locked=record.locked,
+            redeemed=record.redeemed,
+        )
+
+
+class CreditWrite(TxRead):
+    credit: CreditRead
+    root_fragment: FragmentRead
+
+
+class SplitTransferWrite(TxRead):
+    source: FragmentRead = Field(description="The holder's fragment, with what remains.")
+    fragment: FragmentRead = Field(description="The new fragment of the receiver, one tier deeper.")
+
+
+class FragmentFreezeWrite(TxRead):
+    fragment: FragmentRead
+    reason: ReasonRead
+
+
+class CreditFreezeWrite(TxRead):
+    credit: CreditRead
+    reason: ReasonRead
+
+
+class QualityRequirementWrite(TxRead):
+    obligor: str
+    required: bool

@@ -1,0 +1,130 @@
+"""Credit-voucher writes: issue, split-transfer, freeze and unfreeze, the obligor's quality rule."""
+
+from backend.api_deps import Reply
+from backend.credits.schemas import (
+    CreditCreate,
+    CreditFreezeWrite,
+    CreditRead,
+    CreditWrite,
+    FragmentFreezeWrite,
+    FragmentRead,
+    QualityRequirementWrite,
+    SplitTransferCreate,
+    SplitTransferWrite,
+)
+from backend.members.models import Member
+from backend.readmodels.models import CreditRecord, FragmentRecord
+from backend.reasons.service import Reason, record_reason
+from backend.writes import ChainWriter, ReasonRead, projected
+
+VOUCHER = "CreditVoucher"
+# Auditors and the operator supervise: they alone freeze and unfreeze.
+SUPERVISOR_ROLES = ("AUDITOR", "OPERATOR")
+# Who pays its own suppliers with vouchers it holds.
+HOLDER_ROLES = ("SUPPLIER", "CORE_ENTERPRISE")
+
+
+def issue_credit(writer: ChainWriter, member: Member, request: CreditCreate) -> CreditWrite | Reply:
+    """The obligor issues a credit against a confirmed invoice it owes; the root fragment goes
+    to the invoice's seller."""
+    actor = writer.authorize(member, "CORE_ENTERPRISE")
+    outcome = writer.send(
+        actor,
+        VOUCHER,
+        "issue",
+        request.invoice_id,
+        request.face_value_units,
+        request.maturity,
+        request.certificate_id,
+    )
+    credit_id = outcome.event("CreditIssued").args["creditId"]
+    return writer.record(
+        outcome,
+        lambda session: CreditWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            # The root fragment's token id is the credit id.
+            root_fragment=FragmentRead.of(projected(session, FragmentRecord, credit_id)),
+        ),
+    )
+
+
+def split_transfer(
+    writer: ChainWriter, member: Member, token_id: int, request: SplitTransferCreate
+) -> SplitTransferWrite | Reply:
+    """The holder pays its supplier with part of a fragment, citing the invoice it owes."""
+    actor = writer.authorize(member, *HOLDER_ROLES)
+    outcome = writer.send(
+        actor,
+        VOUCHER,
+        "splitTransfer",
+        token_id,
+        request.to,
+        request.value_units,
+        request.invoice_id,
+    )
+    new_token_id = outcome.event("TradeTransferred").args["toTokenId"]
+    return writer.record(
+        outcome,
+        lambda session: SplitTransferWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            source=FragmentRead.of(projected(session, FragmentRecord, token_id)),
+            fragment=FragmentRead.of(projected(session, FragmentRecord, new_token_id)),
+        ),
+    )
+
+
+def set_fragment_frozen(
+    writer: ChainWriter, member: Member, token_id: int, frozen: bool, reason: Reason
+) -> FragmentFreezeWrite | Reply:
+    """An auditor or the operator freezes or unfreezes one fragment, with a reason."""
+    actor = writer.authorize(member, *SUPERVISOR_ROLES)
+    outcome = writer.send(actor, VOUCHER, "setFragmentFrozen", token_id, frozen, reason.digest)
+    return writer.record(
+        outcome,
+        lambda session: FragmentFreezeWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            fragment=FragmentRead.of(projected(session, FragmentRecord, token_id)),
+            reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
+        ),
+        alongside=lambda session: record_reason(session, member.id, reason),
+    )
+
+
+def set_credit_frozen(
+    writer: ChainWriter, member: Member, credit_id: int, frozen: bool, reason: Reason
+) -> CreditFreezeWrite | Reply:
+    """An auditor or the operator freezes or unfreezes every fragment of a credit."""
+    actor = writer.authorize(member, *SUPERVISOR_ROLES)
+    outcome = writer.send(actor, VOUCHER, "setCreditFrozen", credit_id, frozen, reason.digest)
+    return writer.record(
+        outcome,
+        lambda session: CreditFreezeWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
+        ),
+        alongside=lambda session: record_reason(session, member.id, reason),
+    )
+
+
+def set_quality_requirement(
+    writer: ChainWriter, member: Member, required: bool
+) -> QualityRequirementWrite | Reply:
+    """A core enterprise states whether it issues only against certified goods."""
+    actor = writer.authorize(member, "CORE_ENTERPRISE")
+    outcome = writer.send(actor, "Consortium", "setQualityRequirement", required)
+    changed = outcome.event("QualityRequirementChanged").args
+    return writer.record(
+        outcome,
+        lambda _: QualityRequirementWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            obligor=changed["obligor"],
+            required=changed["required"],
+        ),
+    )

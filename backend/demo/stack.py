@@ -1,0 +1,126 @@
+"""The processes `tiercredit up` runs: each child in its own process group, stopped by id.
+
+A child started with ``start_new_session`` leads its own process group, so stopping it signals
+that group (uvicorn's workers and anything else it started go with it) and nothing else: no
+process is ever found or killed by name. The terminal's Ctrl-C reaches only `up` itself, which
+then stops its children in order (indexer, API, node).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+class ChildExited(RuntimeError):
+    """A child of `up` stopped on its own; its log says why."""
+
+    def __init__(self, child: Child) -> None:
+        super().__init__(
+            f"{child.name} exited with status {child.process.returncode}; see {child.log_path}"
+        )
+        self.child = child
+
+
+@dataclass
+class Child:
+    """A process `up` started, leader of its own process group, output appended to ``log_path``."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def is_running(self) -> bool:
+        return self.process.poll() is None
+
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> None:
+        """SIGTERM to the child's group, SIGKILL if it is still there after ``timeout``."""
+        if self.process.poll() is not None:
+            return
+        _signal_group(self.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _signal_group(self.pid, signal.SIGKILL)
+            self.process.wait(timeout)
+
+
+def _signal_group(pgid: int, signum: signal.Signals) -> None:
+    # The group may have emptied between the poll and the signal.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signum)
+
+
+def spawn(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> Child:
+    """Starts ``argv`` as the leader of a new session, its output appended to ``log_path``."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(
+            list(argv),
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    return Child(name, process, log_path)
+
+
+def cli_command(*args: str) -> list[str]:
+    """This CLI run by this interpreter, so children use the same environment as `up`."""
+    return [sys.executable, "-m", "backend.cli", *args]
+
+
+def wait_for_http(url: str, child: Child | None, timeout: float) -> None:
+    """Returns once ``url`` answers 200; raises ChildExited or TimeoutError."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if child is not None and not child.is_running():
+            raise ChildExited(child)
+        try:
+            with urllib.request.urlopen(url, timeout=2.0) as response:
+                if response.status == 200:
+                    json.loads(response.read() or b"{}")
+                    return
+        except (OSError, urllib.error.URLError, ValueError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def interrupt_on_stop_signals() -> None:
+    """Makes Ctrl-C and SIGTERM stop `up` through KeyboardInterrupt and its cleanup.
+
+    Installed explicitly: a process started in the background of a non-interactive shell
+    inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    """
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
+
+
+def ignore_stop_signals() -> None:
+    """While `up` stops its children, a second Ctrl-C must not cut the cleanup short
+    (each child still gets SIGKILL if SIGTERM does not stop it in time)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -1,0 +1,34 @@
+"""The one Python place where document, text and file hashes are computed.
+
+A document's anchor is keccak-256 of its RFC 8785 (JSON Canonicalization Scheme) serialization, so
+the same content hashes the same whatever its key order, whitespace or number formatting.
+"""
+
+from typing import Any
+
+import rfc8785
+from eth_hash.auto import keccak
+
+
+def canonical_json(document: Any) -> bytes:
+    """RFC 8785 canonical UTF-8 bytes of a JSON value; rejects NaN, infinities, unsafe integers."""
+    return rfc8785.dumps(document)
+
+
+def keccak256(data: bytes) -> bytes:
+    return keccak(data)
+
+
+def document_hash(document: Any) -> bytes:
+    """The bytes32 anchored on-chain for a structured document."""
+    return keccak256(canonical_json(document))
+
+
+def text_hash(text: str) -> bytes:
+    """keccak-256 of UTF-8 text: how invoice numbers, batch codes and reasons are anchored."""
+    return keccak256(text.encode("utf-8"))
+
+
+def to_hex(digest: bytes) -> str:
+    """0x-prefixed lowercase hex, the form hashes take in the API and the database."""
+    return "0x" + digest.hex()

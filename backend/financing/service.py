@@ -1,0 +1,160 @@
+"""Financing writes: request, quote (with a permit), withdraw, accept, cancel, expire."""
+
+from sqlalchemy.orm import Session
+
+from backend.api_deps import Reply
+from backend.cash.service import allowance, sign_permit
+from backend.credits.schemas import FragmentRead
+from backend.financing.schemas import (
+    AcceptWrite,
+    FinancingRequestCreate,
+    FinancingRequestRead,
+    FinancingRequestWrite,
+    QuoteCreate,
+    QuoteRead,
+    QuoteWrite,
+)
+from backend.members.models import Member
+from backend.readmodels.models import FinancingRequestRecord, FragmentRecord, QuoteRecord
+from backend.writes import ChainWriter, projected
+
+FINANCING = "Financing"
+# Who holds vouchers and may discount them: suppliers of every tier, and banks reselling.
+HOLDER_ROLES = ("SUPPLIER", "FINANCIER")
+MAX_UINT256 = 2**256 - 1
+
+
+def request_financing(
+    writer: ChainWriter, member: Member, request: FinancingRequestCreate
+) -> FinancingRequestWrite | Reply:
+    """The holder locks part of a fragment and asks financiers for cash."""
+    actor = writer.authorize(member, *HOLDER_ROLES)
+    outcome = writer.send(
+        actor,
+        FINANCING,
+        "requestFinancing",
+        request.token_id,
+        request.value_units,
+        request.expires_at,
+    )
+    requested = outcome.event("FinancingRequested").args
+    return writer.record(
+        outcome,
+        lambda session: FinancingRequestWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            request=FinancingRequestRead.of(
+                projected(session, FinancingRequestRecord, requested["requestId"])
+            ),
+            fragment=FragmentRead.of(projected(session, FragmentRecord, requested["tokenId"])),
+        ),
+    )
+
+
+def submit_quote(
+    writer: ChainWriter, member: Member, request_id: int, quote: QuoteCreate
+) -> QuoteWrite | Reply:
+    """A financier quotes a rate; its permit adds the request's value to what Financing may pull,
+    so an accepted quote pays without a separate approval and other open quotes keep theirs."""
+    actor = writer.authorize(member, "FINANCIER")
+    value = int(writer.chain.read(FINANCING, "request", request_id)[4])
+    with writer.serialized(actor):
+        permit_value = min(allowance(writer, actor.address, FINANCING) + value, MAX_UINT256)
+        permit = sign_permit(writer, actor, FINANCING, permit_value)
+        outcome = writer.send(
+            actor,
+            FINANCING,
+            "submitQuoteWithPermit",
+            request_id,
+            quote.rate_bps,
+            permit.value,
+            permit.deadline,
+            permit.v,
+            permit.r,
+            permit.s,
+        )
+    quote_id = outcome.event("QuoteSubmitted").args["quoteId"]
+    return writer.record(
+        outcome,
+        lambda session: QuoteWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            quote=QuoteRead.of(projected(session, QuoteRecord, quote_id)),
+            price_units=writer.chain.read(
+                FINANCING, "priceOf", request_id, quote_id, block=outcome.block_number
+            )[0],
+        ),
+    )
+
+
+def withdraw_quote(writer: ChainWriter, member: Member, quote_id: int) -> QuoteWrite | Reply:
+    """The financier withdraws its quote while the request is open."""
+    actor = writer.authorize(member, "FINANCIER")
+    outcome = writer.send(actor, FINANCING, "withdrawQuote", quote_id)
+    return writer.record(
+        outcome,
+        lambda session: QuoteWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            quote=QuoteRead.of(projected(session, QuoteRecord, quote_id)),
+        ),
+    )
+
+
+def accept_quote(
+    writer: ChainWriter, member: Member, request_id: int, quote_id: int
+) -> AcceptWrite | Reply:
+    """The holder accepts a quote: cash to the holder, fragment to the financier, atomically."""
+    actor = writer.authorize(member, *HOLDER_ROLES)
+    outcome = writer.send(actor, FINANCING, "accept", request_id, quote_id)
+
+    def read(session: Session) -> AcceptWrite | Reply:
+        record = projected(session, FinancingRequestRecord, request_id)
+        return AcceptWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            request=FinancingRequestRead.of(record),
+            quote=QuoteRead.of(projected(session, QuoteRecord, quote_id)),
+            fragment=FragmentRead.of(projected(session, FragmentRecord, record.token_id)),
+            holder_cash_units=writer.chain.read(
+                "SettlementToken", "balanceOf", actor.address, block=outcome.block_number
+            ),
+        )
+
+    return writer.record(outcome, read)
+
+
+def cancel_request(
+    writer: ChainWriter, member: Member, request_id: int
+) -> FinancingRequestWrite | Reply:
+    """The holder cancels an open request; the fragment is unlocked."""
+    return _close(writer, member, request_id, "cancel", HOLDER_ROLES)
+
+
+def expire_request(
+    writer: ChainWriter, member: Member, request_id: int
+) -> FinancingRequestWrite | Reply:
+    """Any active member closes a request past its expiry; the fragment is unlocked."""
+    return _close(writer, member, request_id, "expire", ())
+
+
+def _close(
+    writer: ChainWriter,
+    member: Member,
+    request_id: int,
+    function: str,
+    roles: tuple[str, ...],
+) -> FinancingRequestWrite | Reply:
+    actor = writer.authorize(member, *roles)
+    outcome = writer.send(actor, FINANCING, function, request_id)
+
+    def read(session: Session) -> FinancingRequestWrite | Reply:
+        record = projected(session, FinancingRequestRecord, request_id)
+        return FinancingRequestWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            request=FinancingRequestRead.of(record),
+            fragment=FragmentRead.of(projected(session, FragmentRecord, record.token_id)),
+        )
+
+    return writer.record(outcome, read)

@@ -1,0 +1,94 @@
+"""Invoice writes: register (document anchored), confirm, reject (reason anchored), cancel."""
+
+from backend.api_deps import Reply
+from backend.core.settings import Settings
+from backend.documents.hashing import text_hash
+from backend.invoices.schemas import InvoiceCreate, InvoiceRead, InvoiceWrite
+from backend.members.models import Member
+from backend.readmodels.models import InvoiceRecord
+from backend.reasons.service import Reason, record_reason
+from backend.writes import ChainWriter, prepare_document, projected
+
+REGISTRY = "InvoiceRegistry"
+# Who buys on the platform: the core enterprise from tier 1, each supplier from the next tier.
+BUYER_ROLES = ("CORE_ENTERPRISE", "SUPPLIER")
+
+
+def register_invoice(
+    writer: ChainWriter, member: Member, request: InvoiceCreate, settings: Settings
+) -> InvoiceWrite | Reply:
+    """The seller registers an invoice to its buyer; the document is stored once it is anchored."""
+    actor = writer.authorize(member, "SUPPLIER")
+    document = prepare_document(writer.factory, member, "invoice", request, settings)
+    outcome = writer.send(
+        actor,
+        REGISTRY,
+        "register",
+        request.buyer,
+        request.amount_units,
+        request.due_date,
+        text_hash(request.invoice_number),
+        document.digest,
+    )
+    invoice_id = outcome.event("InvoiceRegistered").args["invoiceId"]
+    stored: list[int] = []
+    return writer.record(
+        outcome,
+        lambda session: InvoiceWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            invoice=InvoiceRead.of(projected(session, InvoiceRecord, invoice_id)),
+            document_id=stored[0],
+        ),
+        alongside=lambda session: stored.append(document.store(session).id),
+    )
+
+
+def confirm_invoice(writer: ChainWriter, member: Member, invoice_id: int) -> InvoiceWrite | Reply:
+    """The buyer confirms it owes the invoice: from now on it can back value."""
+    return _party_action(writer, member, invoice_id, "confirm", BUYER_ROLES)
+
+
+def cancel_invoice(writer: ChainWriter, member: Member, invoice_id: int) -> InvoiceWrite | Reply:
+    """The seller withdraws an invoice that is not confirmed yet."""
+    return _party_action(writer, member, invoice_id, "cancel", ("SUPPLIER",))
+
+
+def reject_invoice(
+    writer: ChainWriter, member: Member, invoice_id: int, reason: Reason
+) -> InvoiceWrite | Reply:
+    """The buyer rejects the invoice; the reason's hash goes on-chain, its text stays here."""
+    actor = writer.authorize(member, *BUYER_ROLES)
+    outcome = writer.send(actor, REGISTRY, "reject", invoice_id, reason.digest)
+    return writer.record(
+        outcome,
+        lambda session: InvoiceWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            invoice=InvoiceRead.of(
+                projected(session, InvoiceRecord, invoice_id), reason=reason.text
+            ),
+        ),
+        alongside=lambda session: record_reason(session, member.id, reason),
+    )
+
+
+def _party_action(
+    writer: ChainWriter,
+    member: Member,
+    invoice_id: int,
+    function: str,
+    roles: tuple[str, ...],
+) -> InvoiceWrite | Reply:
+    # Whether this member is the party is the registry's to say (InvoiceUnauthorizedParty, 403),
+    # checked when the gas is estimated, before anything is sent.
+    actor = writer.authorize(member, *roles)
+    outcome = writer.send(actor, REGISTRY, function, invoice_id)
+    return writer.record(
+        outcome,
+        lambda session: InvoiceWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            invoice=InvoiceRead.of(projected(session, InvoiceRecord, invoice_id)),
+        ),
+    )

@@ -1,0 +1,112 @@
+"""HTTP routes of members: onboarding (operator), own profile, and Sign-In with Ethereum."""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from backend.api_deps import (
+    CurrentMember,
+    IdempotencyDep,
+    KeystoreDep,
+    SessionDep,
+    SessionFactoryDep,
+    SettingsDep,
+    require_role,
+)
+from backend.core.errors import Forbidden
+from backend.members import service
+from backend.members.models import Member
+from backend.members.schemas import (
+    MemberCreate,
+    MemberRead,
+    OnboardingRead,
+    SessionKeyRead,
+    SiweNonceRead,
+    SiweSignIn,
+)
+
+router = APIRouter(tags=["members"])
+
+# (the operator member, acting) -> how its onboarding transactions reach the chain.
+OnboardOnChainFactory = Callable[[Member], service.OnboardOnChain]
+
+
+def get_onboard_on_chain(request: Request) -> OnboardOnChainFactory:
+    factory: OnboardOnChainFactory = request.app.state.onboard_on_chain_factory
+    return factory
+
+
+Operator = Annotated[Member, Depends(require_role("OPERATOR"))]
+Supervisor = Annotated[Member, Depends(require_role("OPERATOR", "AUDITOR"))]
+
+
+@router.post("/members", status_code=201, response_model=OnboardingRead)
+def onboard(
+    body: MemberCreate,
+    operator: Operator,
+    factory: SessionFactoryDep,
+    keystore: KeystoreDep,
+    settings: SettingsDep,
+    idempotent: IdempotencyDep,
+    on_chain: Annotated[OnboardOnChainFactory, Depends(get_onboard_on_chain)],
+) -> Response:
+    """Onboards a member after KYC: grants its roles on-chain and returns its API key, once."""
+
+    def run() -> OnboardingRead:
+        issued = service.onboard_member(
+            factory, keystore, on_chain(operator), settings.api_key_pepper, body
+        )
+        return OnboardingRead(
+            member=MemberRead.model_validate(issued.member), api_key=issued.api_key
+        )
+
+    return idempotent.respond(run, status_code=201)
+
+
+@router.get("/members/me", response_model=MemberRead)
+def me(member: CurrentMember) -> MemberRead:
+    return MemberRead.model_validate(member)
+
+
+@router.get("/members", response_model=list[MemberRead])
+def list_members(_: Supervisor, session: SessionDep) -> list[MemberRead]:
+    return [MemberRead.model_validate(m) for m in service.list_members(session)]
+
+
+@router.get("/members/{member_id}", response_model=MemberRead)
+def read_member(member_id: int, member: CurrentMember, session: SessionDep) -> MemberRead:
+    if member.id != member_id and not {"OPERATOR", "AUDITOR"}.intersection(member.roles):
+        raise Forbidden(
+            "MemberNotReadable", "members see only themselves", {"member_id": member_id}
+        )
+    return MemberRead.model_validate(service.get_member(session, member_id))
+
+
+@router.post("/auth/siwe/nonce", response_model=SiweNonceRead, tags=["auth"])
+def siwe_nonce(factory: SessionFactoryDep, settings: SettingsDep) -> SiweNonceRead:
+    """A single-use nonce to put in an EIP-4361 message."""
+    nonce = service.new_siwe_nonce(factory, settings.siwe_nonce_ttl_seconds)
+    return SiweNonceRead(nonce=nonce.nonce, expires_at=nonce.expires_at)
+
+
+@router.post("/auth/siwe", response_model=SessionKeyRead, tags=["auth"])
+def siwe_sign_in(
+    body: SiweSignIn, factory: SessionFactoryDep, settings: SettingsDep
+) -> SessionKeyRead:
+    """Sign-In with Ethereum: verifies the signed message and returns a session API key."""
+    issued = service.sign_in_with_ethereum(
+        factory,
+        body.message,
+        body.signature,
+        domain=settings.siwe_domain,
+        chain_id=settings.chain_id,
+        pepper=settings.api_key_pepper,
+        session_ttl_seconds=settings.session_key_ttl_seconds,
+    )
+    assert issued.expires_at is not None
+    return SessionKeyRead(
+        api_key=issued.api_key,
+        expires_at=issued.expires_at,
+        member=MemberRead.model_validate(issued.member),
+    )

@@ -1,0 +1,89 @@
+"""HTTP shapes of members, onboarding and sign-in."""
+
+from datetime import datetime
+from typing import Literal
+
+from eth_utils import is_checksum_address
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# PLATFORM_ROLE belongs to the platform's own contracts; no company is onboarded with it.
+MemberRole = Literal["OPERATOR", "CORE_ENTERPRISE", "SUPPLIER", "FINANCIER", "INSPECTOR", "AUDITOR"]
+
+
+class MemberCreate(BaseModel):
+    """Onboarding after off-chain KYC. Without `address` the platform creates and keeps the key."""
+
+    name: str = Field(min_length=1, max_length=200)
+    roles: list[MemberRole] = Field(min_length=1)
+    kyc_reference: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The KYC file reference; only its keccak-256 goes on-chain.",
+    )
+    address: str | None = Field(
+        default=None,
+        description="EIP-55 address of a member that holds its own key and signs in with SIWE.",
+    )
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Shenzhen Precision Parts Co.",
+                    "roles": ["SUPPLIER"],
+                    "kyc_reference": "KYC-2024-0117",
+                }
+            ]
+        }
+    )
+
+    @field_validator("roles")
+    @classmethod
+    def _distinct(cls, roles: list[str]) -> list[str]:
+        if len(set(roles)) != len(roles):
+            raise ValueError("roles must be distinct")
+        return roles
+
+    @field_validator("address")
+    @classmethod
+    def _checksummed(cls, address: str | None) -> str | None:
+        if address is not None and not is_checksum_address(address):
+            raise ValueError("address must be an EIP-55 checksummed address")
+        return address
+
+
+class MemberRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    address: str
+    roles: list[str]
+    custodial: bool
+    status: str
+    kyc_hash: str
+    onboarding_tx_hash: str | None
+    created_at: datetime
+
+
+class OnboardingRead(BaseModel):
+    member: MemberRead
+    api_key: str = Field(description="Shown once: only its hash is stored.")
+
+
+class SiweNonceRead(BaseModel):
+    nonce: str
+    expires_at: datetime
+
+
+class SiweSignIn(BaseModel):
+    message: str = Field(max_length=4096, description="The EIP-4361 message the member signed.")
+    signature: str = Field(max_length=200, description="EIP-191 personal_sign signature, 0x-hex.")
+
+
+class SessionKeyRead(BaseModel):
+    api_key: str = Field(
+        description="Shown once; use as `Authorization: Bearer <key>` until it expires."
+    )
+    expires_at: datetime
+    member: MemberRead

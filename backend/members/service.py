@@ -1,0 +1,175 @@
+"""Onboarding members, bootstrapping the operator, and signing in with Ethereum."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.core.database import transaction
+from backend.core.errors import Conflict, Forbidden, NotFound
+from backend.core.sqltypes import utc_now
+from backend.documents.hashing import text_hash, to_hex
+from backend.members.auth import issue_api_key, issue_siwe_nonce, verify_siwe
+from backend.members.keystore import Keystore
+from backend.members.models import Member, SiweNonce
+from backend.members.schemas import MemberCreate
+
+if TYPE_CHECKING:
+    from backend.chain.client import Chain
+    from backend.chain.sender import TxSender
+
+# (member address, KYC hash, role names) -> hash of the operator's Consortium.onboard transaction.
+OnboardOnChain = Callable[[str, bytes, Sequence[str]], str]
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    member: Member
+    api_key: str
+    expires_at: datetime | None = None
+
+
+def onboard_member(
+    factory: sessionmaker[Session],
+    keystore: Keystore,
+    onboard_on_chain: OnboardOnChain,
+    pepper: str,
+    request: MemberCreate,
+) -> IssuedKey:
+    """Creates the member's custodial key unless it brings an address, grants its roles on-chain,
+    then records the member and issues its first API key.
+
+    No database transaction is held across the chain call: on SQLite the sender's nonce
+    allocation needs the write lock. The chain is the arbiter of duplicates (a second onboarding
+    of one address reverts with `ConsortiumMemberExists`), and a revert leaves no member behind.
+    """
+    if request.address is not None:
+        with factory() as session:
+            if _by_address(session, request.address) is not None:
+                raise Conflict(
+                    "MemberAddressTaken",
+                    "a member already has this address",
+                    {"address": request.address},
+                )
+    custodial = request.address is None
+    address = request.address if request.address is not None else keystore.create()
+    kyc_hash = text_hash(request.kyc_reference)
+    try:
+        tx_hash = onboard_on_chain(address, kyc_hash, request.roles)
+    except BaseException:
+        # The key never backed a member: the chain refused it. Nothing else references it.
+        if custodial:
+            keystore.remove(address)
+        raise
+    with transaction(factory) as session:
+        member = Member(
+            name=request.name,
+            address=address,
+            roles=list(request.roles),
+            custodial=custodial,
+            status="active",
+            kyc_hash=to_hex(kyc_hash),
+            onboarding_tx_hash=tx_hash,
+        )
+        session.add(member)
+        session.flush()
+        api_key = issue_api_key(session, member, pepper, kind="onboarding")
+    return IssuedKey(member, api_key)
+
+
+def register_operator(
+    factory: sessionmaker[Session],
+    keystore: Keystore,
+    pepper: str,
+    *,
+    name: str,
+    private_key: str,
+    kyc_reference: str,
+) -> IssuedKey:
+    """Records the consortium's operator (the deployer, operator by the Consortium's constructor),
+    keeps its key custodially and issues its API key; no chain call, the role is on-chain."""
+    address = keystore.import_key(private_key)
+    with transaction(factory) as session:
+        if _by_address(session, address) is not None:
+            raise Conflict(
+                "MemberAddressTaken", "a member already has this address", {"address": address}
+            )
+        member = Member(
+            name=name,
+            address=address,
+            roles=["OPERATOR"],
+            custodial=True,
+            status="active",
+            kyc_hash=to_hex(text_hash(kyc_reference)),
+        )
+        session.add(member)
+        session.flush()
+        api_key = issue_api_key(session, member, pepper, kind="onboarding")
+    return IssuedKey(member, api_key)
+
+
+def signer_for(keystore: Keystore, member: Member) -> LocalAccount:
+    """The custodial signer acting for `member`; a member never acts for another."""
+    if not member.custodial:
+        raise Forbidden(
+            "MemberNotCustodial",
+            "this member holds its own key; the platform cannot sign for it",
+            {"member_id": member.id},
+        )
+    return keystore.account(member.address)
+
+
+def list_members(session: Session) -> list[Member]:
+    return list(session.execute(select(Member).order_by(Member.id)).scalars())
+
+
+def get_member(session: Session, member_id: int) -> Member:
+    member = session.get(Member, member_id)
+    if member is None:
+        raise NotFound("MemberNotFound", "no member with this id", {"member_id": member_id})
+    return member
+
+
+def new_siwe_nonce(factory: sessionmaker[Session], ttl_seconds: int) -> SiweNonce:
+    with transaction(factory) as session:
+        return issue_siwe_nonce(session, timedelta(seconds=ttl_seconds))
+
+
+def sign_in_with_ethereum(
+    factory: sessionmaker[Session],
+    message: str,
+    signature: str,
+    *,
+    domain: str,
+    chain_id: int | None,
+    pepper: str,
+    session_ttl_seconds: int,
+) -> IssuedKey:
+    """Verifies the EIP-4361 sign-in, burns its nonce and issues a short-lived session API key."""
+    with transaction(factory) as session:
+        member = verify_siwe(session, message, signature, domain=domain, chain_id=chain_id)
+        expires_at = utc_now() + timedelta(seconds=session_ttl_seconds)
+        api_key = issue_api_key(session, member, pepper, kind="session", expires_at=expires_at)
+    return IssuedKey(member, api_key, expires_at)
+
+
+def _by_address(session: Session, address: str) -> Member | None:
+    return session.execute(select(Member).where(Member.address == address)).scalar_one_or_none()
+
+
+# --- chain calls -------------------------------------------------------------------------------
+
+
+def consortium_onboard(
+    chain: "Chain", operator: "TxSender", address: str, kyc_hash: bytes, roles: Sequence[str]
+) -> str:
+    """The operator's `Consortium.onboard(address, kycHash, roles)`; returns the transaction hash.
+    A revert (e.g. `ConsortiumMemberExists`) raises the decoded ContractRevert."""
+    from backend.chain.ids import role_id
+
+    call = chain.prepare("Consortium", "onboard", address, kyc_hash, [role_id(r) for r in roles])
+    return operator.transact(call).tx_hash

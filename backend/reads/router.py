@@ -1,0 +1,191 @@
+"""GET endpoints over the read models: lineage, portfolio, exposure, overdue, audit trail, lists.
+
+Supervisors (auditor, operator) read everything; other members read their own portfolio,
+exposure, invoices, fragments and financing requests (financiers also see every request, which
+they quote on), and any credit, its lineage and any document's audit trail.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from eth_utils import is_address, to_checksum_address
+from fastapi import APIRouter, Query
+
+from backend.api_deps import CurrentMember, SessionDep
+from backend.core.errors import Forbidden, Unprocessable
+from backend.members.models import Member
+from backend.reads import service
+from backend.reads.schemas import (
+    AuditTrail,
+    CreditLineage,
+    CreditRead,
+    ExposureRead,
+    FinancingRequestRead,
+    FragmentRead,
+    IndexerStatus,
+    InvoiceRead,
+    OverdueCredit,
+    Page,
+    Portfolio,
+)
+
+router = APIRouter(tags=["reads"])
+
+SUPERVISOR_ROLES = frozenset({"AUDITOR", "OPERATOR"})
+Offset = Annotated[int, Query(ge=0)]
+Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
+HASH_HEX_LENGTH = 66
+
+
+def _address(value: str, name: str) -> str:
+    if not is_address(value):
+        raise Unprocessable("InvalidAddress", f"{name} is not an address", {name: value})
+    return to_checksum_address(value)
+
+
+def _optional_address(value: str | None, name: str) -> str | None:
+    return None if value is None else _address(value, name)
+
+
+def _is_supervisor(member: Member) -> bool:
+    return bool(SUPERVISOR_ROLES.intersection(member.roles))
+
+
+def _require_self_or_supervisor(member: Member, address: str) -> None:
+    if address != to_checksum_address(member.address) and not _is_supervisor(member):
+        raise Forbidden(
+            "NotYourAccount",
+            "members read only their own accounts",
+            {"member": member.address, "address": address},
+        )
+
+
+@router.get("/credits/overdue", response_model=Page[OverdueCredit])
+def overdue(
+    session: SessionDep, _member: CurrentMember, offset: Offset = 0, limit: Limit = 100
+) -> Page[OverdueCredit]:
+    return service.overdue_credits(session, int(time.time()), offset=offset, limit=limit)
+
+
+@router.get("/credits", response_model=Page[CreditRead])
+def credits(
+    session: SessionDep,
+    _member: CurrentMember,
+    obligor: str | None = None,
+    status: Annotated[str | None, Query(pattern="^(active|repaid|overdue|redeemed)$")] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[CreditRead]:
+    return service.list_credits(
+        session,
+        obligor=_optional_address(obligor, "obligor"),
+        status=status,
+        offset=offset,
+        limit=limit,
+    )
+
+
+@router.get("/credits/{credit_id}", response_model=CreditRead)
+def credit(credit_id: int, session: SessionDep, _member: CurrentMember) -> CreditRead:
+    return service.get_credit(session, credit_id)
+
+
+@router.get("/credits/{credit_id}/lineage", response_model=CreditLineage)
+def lineage(credit_id: int, session: SessionDep, _member: CurrentMember) -> CreditLineage:
+    return service.credit_lineage(session, credit_id)
+
+
+@router.get("/portfolios/{address}", response_model=Portfolio)
+def member_portfolio(
+    address: str, session: SessionDep, member: CurrentMember, offset: Offset = 0, limit: Limit = 100
+) -> Portfolio:
+    account = _address(address, "address")
+    _require_self_or_supervisor(member, account)
+    return service.portfolio(session, account, offset=offset, limit=limit)
+
+
+@router.get("/financiers/{address}/exposures", response_model=list[ExposureRead])
+def financier_exposures(
+    address: str, session: SessionDep, member: CurrentMember
+) -> list[ExposureRead]:
+    account = _address(address, "address")
+    _require_self_or_supervisor(member, account)
+    return service.exposures(session, account)
+
+
+@router.get("/audit-trail/{document_hash}", response_model=AuditTrail)
+def document_audit_trail(
+    document_hash: str, session: SessionDep, _member: CurrentMember
+) -> AuditTrail:
+    if len(document_hash) != HASH_HEX_LENGTH or not document_hash.startswith("0x"):
+        raise Unprocessable(
+            "InvalidDocumentHash",
+            "expected a 0x-prefixed 32-byte hex hash",
+            {"document_hash": document_hash},
+        )
+    return service.audit_trail(session, document_hash)
+
+
+@router.get("/invoices", response_model=Page[InvoiceRead])
+def invoices(
+    session: SessionDep,
+    member: CurrentMember,
+    seller: str | None = None,
+    buyer: str | None = None,
+    status: Annotated[
+        str | None, Query(pattern="^(registered|confirmed|rejected|cancelled)$")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[InvoiceRead]:
+    return service.list_invoices(
+        session,
+        seller=_optional_address(seller, "seller"),
+        buyer=_optional_address(buyer, "buyer"),
+        status=status,
+        offset=offset,
+        limit=limit,
+        party=None if _is_supervisor(member) else to_checksum_address(member.address),
+    )
+
+
+@router.get("/financing-requests", response_model=Page[FinancingRequestRead])
+def financing_requests(
+    session: SessionDep,
+    member: CurrentMember,
+    status: Annotated[str | None, Query(pattern="^(open|accepted|cancelled|expired)$")] = None,
+    holder: str | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[FinancingRequestRead]:
+    wanted = _optional_address(holder, "holder")
+    if not _is_supervisor(member) and "FINANCIER" not in member.roles:
+        wanted = to_checksum_address(member.address)
+    return service.list_financing_requests(
+        session, status=status, holder=wanted, offset=offset, limit=limit
+    )
+
+
+@router.get("/fragments", response_model=Page[FragmentRead])
+def fragments(
+    session: SessionDep,
+    member: CurrentMember,
+    owner: str | None = None,
+    credit_id: int | None = None,
+    live: bool | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[FragmentRead]:
+    wanted = _optional_address(owner, "owner")
+    if not _is_supervisor(member):
+        wanted = to_checksum_address(member.address)
+    return service.list_fragments(
+        session, owner=wanted, credit_id=credit_id, live=live, offset=offset, limit=limit
+    )
+
+
+@router.get("/indexer/status", response_model=IndexerStatus)
+def status(session: SessionDep) -> IndexerStatus:
+    return service.indexer_status(session)

@@ -1,0 +1,161 @@
+"""What the read endpoints return. Amounts are integers of 6-decimal units (``*_units``)."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list; ``next_offset`` is None on the last page."""
+
+    items: list[Item]
+    offset: int
+    limit: int
+    next_offset: int | None
+
+
+class DiscountRead(BaseModel):
+    """What a financier paid for a fragment when it was discounted."""
+
+    request_id: int
+    financier: str
+    price_units: int
+    rate_bps: int | None
+    days_to_maturity: int | None
+    block_number: int
+
+
+class FragmentRead(BaseModel):
+    token_id: int
+    credit_id: int
+    parent_id: int | None
+    invoice_id: int | None
+    depth: int
+    holder: str
+    value_units: int
+    # Effective: the fragment's own freeze, its credit's, or its credit's quality certificate gone bad.
+    frozen: bool
+    locked: bool
+    redeemed: bool
+    redeemed_value_units: int | None = None
+    block_number: int
+
+
+class LineageNode(FragmentRead):
+    discount: DiscountRead | None = None
+    children: list[LineageNode] = Field(default_factory=list)
+
+
+class CreditRead(BaseModel):
+    credit_id: int
+    obligor: str
+    supplier: str
+    face_value_units: int
+    maturity: int
+    invoice_id: int
+    certificate_id: int | None
+    # active | repaid | overdue | redeemed
+    status: str
+    frozen: bool
+    frozen_by_auditor: bool
+    frozen_by_quality: bool
+    repaid_units: int
+    redeemed_units: int
+    overdue: bool
+    issued_at: int
+    block_number: int
+
+
+class CreditLineage(BaseModel):
+    credit: CreditRead
+    live_value_units: int
+    fragment_count: int
+    root: LineageNode
+
+
+class CreditHolding(BaseModel):
+    credit_id: int
+    obligor: str
+    maturity: int
+    value_units: int
+    fragments: int
+
+
+class Portfolio(BaseModel):
+    member: str
+    cash_units: int
+    total_value_units: int
+    credits: list[CreditHolding]
+    fragments: Page[FragmentRead]
+
+
+class ExposureRead(BaseModel):
+    financier: str
+    obligor: str
+    credit_line_units: int
+    exposure_units: int
+    headroom_units: int
+    obligor_quota_units: int
+    obligor_outstanding_units: int
+
+
+class OverdueCredit(CreditRead):
+    overdue_since: int
+    unpaid_units: int
+
+
+class AuditEntry(BaseModel):
+    block_number: int
+    block_timestamp: int
+    tx_hash: str
+    log_index: int
+    contract: str
+    event: str
+    subject_kind: str
+    subject_id: str
+    args: dict[str, Any]
+
+
+class AuditTrail(BaseModel):
+    document_hash: str
+    # invoice | certificate | None when no anchored entity has this hash
+    kind: str | None
+    entity_id: int | None
+    events: list[AuditEntry]
+
+
+class InvoiceRead(BaseModel):
+    invoice_id: int
+    seller: str
+    buyer: str
+    amount_units: int
+    remaining_units: int
+    due_date: int
+    number_hash: str
+    document_hash: str
+    status: str
+    reason_hash: str | None
+    block_number: int
+
+
+class FinancingRequestRead(BaseModel):
+    request_id: int
+    holder: str
+    token_id: int
+    value_units: int
+    expires_at: int
+    status: str
+    accepted_quote_id: int | None
+    financier: str | None
+    price_units: int | None
+    days_to_maturity: int | None
+    block_number: int
+
+
+class IndexerStatus(BaseModel):
+    block_number: int | None
+    block_hash: str | None

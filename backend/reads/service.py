@@ -1,0 +1,553 @@
+"""Queries behind the read endpoints, served only from the read models the indexer keeps.
+
+Each function runs a handful of indexed queries and assembles the answer in Python; amounts are
+added up here, not in SQL, because SQLite keeps uint256 values as text.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from backend.core.errors import NotFound
+from backend.readmodels.models import (
+    AuditEvent,
+    CashBalance,
+    CertificateRecord,
+    CreditRecord,
+    Exposure,
+    FinancingRequestRecord,
+    FragmentRecord,
+    IndexerCursor,
+    InvoiceRecord,
+    ObligorLimit,
+    QuoteRecord,
+    RedemptionRecord,
+)
+from backend.reads.schemas import (
+    AuditEntry,
+    AuditTrail,
+    CreditHolding,
+    CreditLineage,
+    CreditRead,
+    DiscountRead,
+    ExposureRead,
+    FinancingRequestRead,
+    FragmentRead,
+    IndexerStatus,
+    InvoiceRead,
+    LineageNode,
+    OverdueCredit,
+    Page,
+    Portfolio,
+)
+
+DAY = 86_400
+# Consortium's constructor sets 30 days; LimitsChanged events may change it.
+DEFAULT_GRACE_DAYS = 30
+MAX_PAGE = 500
+CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
+
+
+# ---------------------------------------------------------------------- frozen state
+
+
+def _quality_frozen(session: Session, credits: Sequence[CreditRecord]) -> set[int]:
+    """Credits whose certificate no longer stands: failed, revoked, or its goods failed inspection."""
+    certificate_ids = {c.certificate_id for c in credits if c.certificate_id}
+    if not certificate_ids:
+        return set()
+    certificates = {
+        cert.certificate_id: cert
+        for cert in session.scalars(
+            select(CertificateRecord).where(CertificateRecord.certificate_id.in_(certificate_ids))
+        )
+    }
+    invoices = {cert.invoice_id for cert in certificates.values()}
+    failed_invoices = set(
+        session.scalars(
+            select(CertificateRecord.invoice_id).where(
+                CertificateRecord.invoice_id.in_(invoices), CertificateRecord.result == "fail"
+            )
+        )
+    )
+    frozen: set[int] = set()
+    for credit in credits:
+        cert = certificates.get(credit.certificate_id or 0)
+        if cert is not None and (
+            cert.result != "pass" or cert.revoked or cert.invoice_id in failed_invoices
+        ):
+            frozen.add(credit.credit_id)
+    return frozen
+
+
+def _credit_status(credit: CreditRecord) -> str:
+    if credit.redeemed_value >= credit.face_value:
+        return "redeemed"
+    if credit.overdue:
+        return "overdue"
+    if credit.repaid >= credit.face_value:
+        return "repaid"
+    return "active"
+
+
+def _credit_read(credit: CreditRecord, quality_frozen: bool) -> CreditRead:
+    return CreditRead(
+        credit_id=credit.credit_id,
+        obligor=credit.obligor,
+        supplier=credit.supplier,
+        face_value_units=credit.face_value,
+        maturity=credit.maturity,
+        invoice_id=credit.invoice_id,
+        certificate_id=credit.certificate_id,
+        status=_credit_status(credit),
+        frozen=credit.frozen or quality_frozen,
+        frozen_by_auditor=credit.frozen,
+        frozen_by_quality=quality_frozen,
+        repaid_units=credit.repaid,
+        redeemed_units=credit.redeemed_value,
+        overdue=credit.overdue,
+        issued_at=credit.issued_at,
+        block_number=credit.block_number,
+    )
+
+
+def _fragment_fields(fragment: FragmentRecord, credit_frozen: bool) -> dict[str, Any]:
+    return {
+        "token_id": fragment.token_id,
+        "credit_id": fragment.credit_id,
+        "parent_id": fragment.parent_id,
+        "invoice_id": fragment.invoice_id,
+        "depth": fragment.depth,
+        "holder": fragment.owner,
+        "value_units": fragment.value,
+        "frozen": fragment.frozen or credit_frozen,
+        "locked": fragment.locked,
+        "redeemed": fragment.redeemed,
+        "block_number": fragment.block_number,
+    }
+
+
+def _credits_by_id(session: Session, credit_ids: Iterable[int]) -> dict[int, CreditRecord]:
+    ids = set(credit_ids)
+    if not ids:
+        return {}
+    return {
+        c.credit_id: c
+        for c in session.scalars(select(CreditRecord).where(CreditRecord.credit_id.in_(ids)))
+    }
+
+
+# ---------------------------------------------------------------------- credits
+
+
+def get_credit(session: Session, credit_id: int) -> CreditRead:
+    credit = session.get(CreditRecord, credit_id)
+    if credit is None:
+        raise NotFound(
+            "CreditNotFound", "no such credit in the read models", {"credit_id": credit_id}
+        )
+    return _credit_read(credit, credit.credit_id in _quality_frozen(session, [credit]))
+
+
+def credit_lineage(session: Session, credit_id: int) -> CreditLineage:
+    """The credit and the tree of its fragments from the root: who holds what, and how it got there."""
+    credit = session.get(CreditRecord, credit_id)
+    if credit is None:
+        raise NotFound(
+            "CreditNotFound", "no such credit in the read models", {"credit_id": credit_id}
+        )
+    quality = credit.credit_id in _quality_frozen(session, [credit])
+    credit_frozen = credit.frozen or quality
+    fragments = list(
+        session.scalars(select(FragmentRecord).where(FragmentRecord.credit_id == credit_id))
+    )
+    token_ids = [f.token_id for f in fragments]
+    discounts = _discounts(session, token_ids)
+    redeemed = _redeemed_values(session, credit_id)
+    nodes = {
+        f.token_id: LineageNode(
+            **_fragment_fields(f, credit_frozen),
+            redeemed_value_units=redeemed.get(f.token_id),
+            discount=discounts.get(f.token_id),
+        )
+        for f in fragments
+    }
+    root: LineageNode | None = None
+    for fragment in sorted(fragments, key=lambda f: f.token_id):
+        node = nodes[fragment.token_id]
+        if fragment.parent_id is None:
+            root = node
+        elif fragment.parent_id in nodes:
+            nodes[fragment.parent_id].children.append(node)
+    if root is None:
+        raise NotFound(
+            "CreditNotFound",
+            "the credit's root fragment is not indexed yet",
+            {"credit_id": credit_id},
+        )
+    return CreditLineage(
+        credit=_credit_read(credit, quality),
+        live_value_units=sum(f.value for f in fragments if not f.redeemed),
+        fragment_count=len(fragments),
+        root=root,
+    )
+
+
+def _discounts(session: Session, token_ids: Sequence[int]) -> dict[int, DiscountRead]:
+    """Accepted financing of these fragments: the locked fragment is what the financier bought."""
+    if not token_ids:
+        return {}
+    rows = session.execute(
+        select(FinancingRequestRecord, QuoteRecord.rate_bps)
+        .outerjoin(QuoteRecord, QuoteRecord.quote_id == FinancingRequestRecord.accepted_quote_id)
+        .where(
+            FinancingRequestRecord.token_id.in_(token_ids),
+            FinancingRequestRecord.status == "accepted",
+        )
+    ).all()
+    return {
+        request.token_id: DiscountRead(
+            request_id=request.request_id,
+            financier=request.financier or "",
+            price_units=request.price or 0,
+            rate_bps=rate_bps,
+            days_to_maturity=request.days_to_maturity,
+            block_number=request.updated_block,
+        )
+        for request, rate_bps in rows
+    }
+
+
+def _redeemed_values(session: Session, credit_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(RedemptionRecord.token_id, RedemptionRecord.value).where(
+            RedemptionRecord.credit_id == credit_id
+        )
+    )
+    return {token_id: value for token_id, value in rows}
+
+
+def list_credits(
+    session: Session, *, obligor: str | None, status: str | None, offset: int, limit: int
+) -> Page[CreditRead]:
+    query = select(CreditRecord).order_by(CreditRecord.credit_id)
+    if obligor:
+        query = query.where(CreditRecord.obligor == obligor)
+    if status == "overdue":
+        query = query.where(CreditRecord.overdue.is_(True))
+    if status is None or status == "overdue":
+        credits = _page(session, query, offset, limit)
+        quality = _quality_frozen(session, credits)
+        return _paged([_credit_read(c, c.credit_id in quality) for c in credits], offset, limit)
+    # The other statuses compare amounts, which SQLite holds as text: filtered here, page by page.
+    matched: list[CreditRecord] = []
+    skipped = 0
+    for credit in session.scalars(query):
+        if _credit_status(credit) != status:
+            continue
+        if skipped < offset:
+            skipped += 1
+            continue
+        matched.append(credit)
+        if len(matched) > limit:
+            break
+    quality = _quality_frozen(session, matched)
+    return _paged([_credit_read(c, c.credit_id in quality) for c in matched], offset, limit)
+
+
+def grace_period_days(session: Session) -> int:
+    """The platform's grace period, from the newest LimitsChanged the indexer saw."""
+    args = session.scalars(
+        select(AuditEvent.args)
+        .where(AuditEvent.contract == "Consortium", AuditEvent.event == "LimitsChanged")
+        .order_by(AuditEvent.block_number.desc(), AuditEvent.log_index.desc())
+        .limit(1)
+    ).first()
+    return int(args["gracePeriodDays"]) if args else DEFAULT_GRACE_DAYS
+
+
+def overdue_credits(session: Session, now: int, *, offset: int, limit: int) -> Page[OverdueCredit]:
+    """Credits marked overdue on chain, or past maturity plus grace and not fully repaid."""
+    grace = grace_period_days(session) * DAY
+    query = (
+        select(CreditRecord)
+        .where(or_(CreditRecord.overdue.is_(True), CreditRecord.maturity < now - grace))
+        .order_by(CreditRecord.maturity, CreditRecord.credit_id)
+    )
+    due = [c for c in session.scalars(query) if c.overdue or c.repaid < c.face_value]
+    window = due[offset : offset + limit + 1]
+    quality = _quality_frozen(session, window)
+    items = [
+        OverdueCredit(
+            **_credit_read(c, c.credit_id in quality).model_dump(),
+            overdue_since=c.maturity + grace,
+            unpaid_units=c.face_value - min(c.repaid, c.face_value),
+        )
+        for c in window
+    ]
+    return _paged(items, offset, limit)
+
+
+# ---------------------------------------------------------------------- members
+
+
+def portfolio(session: Session, member: str, *, offset: int, limit: int) -> Portfolio:
+    """A member's live fragments, its value per credit, and its on-chain cash."""
+    live = session.execute(
+        select(FragmentRecord.credit_id, FragmentRecord.value).where(
+            FragmentRecord.owner == member, FragmentRecord.redeemed.is_(False)
+        )
+    ).all()
+    by_credit: dict[int, list[int]] = defaultdict(list)
+    for credit_id, value in live:
+        by_credit[credit_id].append(value)
+    credits = _credits_by_id(session, by_credit)
+    quality = _quality_frozen(session, list(credits.values()))
+    holdings = [
+        CreditHolding(
+            credit_id=credit_id,
+            obligor=credits[credit_id].obligor if credit_id in credits else "",
+            maturity=credits[credit_id].maturity if credit_id in credits else 0,
+            value_units=sum(values),
+            fragments=len(values),
+        )
+        for credit_id, values in sorted(by_credit.items())
+    ]
+    page_rows = _page(
+        session,
+        select(FragmentRecord)
+        .where(FragmentRecord.owner == member, FragmentRecord.redeemed.is_(False))
+        .order_by(FragmentRecord.token_id),
+        offset,
+        limit,
+    )
+    fragments = [
+        FragmentRead(
+            **_fragment_fields(
+                f,
+                f.credit_id in quality or (f.credit_id in credits and credits[f.credit_id].frozen),
+            )
+        )
+        for f in page_rows
+    ]
+    cash = session.get(CashBalance, member)
+    return Portfolio(
+        member=member,
+        cash_units=cash.balance if cash else 0,
+        total_value_units=sum(h.value_units for h in holdings),
+        credits=holdings,
+        fragments=_paged(fragments, offset, limit),
+    )
+
+
+def exposures(session: Session, financier: str) -> list[ExposureRead]:
+    """Per obligor: the line this financier granted, what it holds of the obligor's credit, the room left."""
+    lines = list(
+        session.scalars(
+            select(Exposure).where(Exposure.financier == financier).order_by(Exposure.obligor)
+        )
+    )
+    limits = {
+        limit.obligor: limit
+        for limit in session.scalars(
+            select(ObligorLimit).where(ObligorLimit.obligor.in_([x.obligor for x in lines]))
+        )
+    }
+    return [
+        ExposureRead(
+            financier=line.financier,
+            obligor=line.obligor,
+            credit_line_units=line.credit_line,
+            exposure_units=line.exposure,
+            headroom_units=max(line.credit_line - line.exposure, 0),
+            obligor_quota_units=limits[line.obligor].quota if line.obligor in limits else 0,
+            obligor_outstanding_units=limits[line.obligor].outstanding
+            if line.obligor in limits
+            else 0,
+        )
+        for line in lines
+    ]
+
+
+# ---------------------------------------------------------------------- documents
+
+
+def audit_trail(session: Session, document_hash: str) -> AuditTrail:
+    """Every event that touched the invoice or certificate anchored with ``document_hash``."""
+    document_hash = document_hash.lower()
+    kind: str | None = None
+    entity_id: int | None = None
+    invoice = session.scalars(
+        select(InvoiceRecord).where(InvoiceRecord.document_hash == document_hash)
+    ).first()
+    if invoice is not None:
+        kind, entity_id = "invoice", invoice.invoice_id
+    else:
+        certificate = session.scalars(
+            select(CertificateRecord).where(CertificateRecord.document_hash == document_hash)
+        ).first()
+        if certificate is not None:
+            kind, entity_id = "certificate", certificate.certificate_id
+    events = session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.document_hash == document_hash)
+        .order_by(AuditEvent.block_number, AuditEvent.log_index)
+    ).all()
+    if kind is None and not events:
+        raise NotFound(
+            "DocumentNotAnchored",
+            "no indexed event anchors this document hash",
+            {"document_hash": document_hash},
+        )
+    return AuditTrail(
+        document_hash=document_hash,
+        kind=kind,
+        entity_id=entity_id,
+        events=[
+            AuditEntry(
+                block_number=e.block_number,
+                block_timestamp=e.block_timestamp,
+                tx_hash=e.tx_hash,
+                log_index=e.log_index,
+                contract=e.contract,
+                event=e.event,
+                subject_kind=e.subject_kind,
+                subject_id=e.subject_id,
+                args=e.args,
+            )
+            for e in events
+        ],
+    )
+
+
+# ---------------------------------------------------------------------- lists
+
+
+def list_invoices(
+    session: Session,
+    *,
+    seller: str | None,
+    buyer: str | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+    party: str | None = None,
+) -> Page[InvoiceRead]:
+    """Invoices by seller, buyer and status; ``party`` keeps those where it is seller or buyer."""
+    query = select(InvoiceRecord).order_by(InvoiceRecord.invoice_id)
+    if party:
+        query = query.where(or_(InvoiceRecord.seller == party, InvoiceRecord.buyer == party))
+    if seller:
+        query = query.where(InvoiceRecord.seller == seller)
+    if buyer:
+        query = query.where(InvoiceRecord.buyer == buyer)
+    if status:
+        query = query.where(InvoiceRecord.status == status)
+    rows = _page(session, query, offset, limit)
+    return _paged(
+        [
+            InvoiceRead(
+                invoice_id=i.invoice_id,
+                seller=i.seller,
+                buyer=i.buyer,
+                amount_units=i.amount,
+                remaining_units=i.remaining,
+                due_date=i.due_date,
+                number_hash=i.number_hash,
+                document_hash=i.document_hash,
+                status=i.status,
+                reason_hash=i.reason_hash,
+                block_number=i.block_number,
+            )
+            for i in rows
+        ],
+        offset,
+        limit,
+    )
+
+
+def list_financing_requests(
+    session: Session, *, status: str | None, holder: str | None, offset: int, limit: int
+) -> Page[FinancingRequestRead]:
+    query = select(FinancingRequestRecord).order_by(FinancingRequestRecord.request_id)
+    if status:
+        query = query.where(FinancingRequestRecord.status == status)
+    if holder:
+        query = query.where(FinancingRequestRecord.holder == holder)
+    rows = _page(session, query, offset, limit)
+    return _paged(
+        [
+            FinancingRequestRead(
+                request_id=r.request_id,
+                holder=r.holder,
+                token_id=r.token_id,
+                value_units=r.value,
+                expires_at=r.expires_at,
+                status=r.status,
+                accepted_quote_id=r.accepted_quote_id,
+                financier=r.financier,
+                price_units=r.price,
+                days_to_maturity=r.days_to_maturity,
+                block_number=r.block_number,
+            )
+            for r in rows
+        ],
+        offset,
+        limit,
+    )
+
+
+def list_fragments(
+    session: Session,
+    *,
+    owner: str | None,
+    credit_id: int | None,
+    live: bool | None,
+    offset: int,
+    limit: int,
+) -> Page[FragmentRead]:
+    query = select(FragmentRecord).order_by(FragmentRecord.token_id)
+    if owner:
+        query = query.where(FragmentRecord.owner == owner)
+    if credit_id is not None:
+        query = query.where(FragmentRecord.credit_id == credit_id)
+    if live is not None:
+        query = query.where(FragmentRecord.redeemed.is_(not live))
+    rows = _page(session, query, offset, limit)
+    credits = _credits_by_id(session, {f.credit_id for f in rows})
+    quality = _quality_frozen(session, list(credits.values()))
+    frozen = {cid for cid, c in credits.items() if c.frozen} | quality
+    return _paged(
+        [FragmentRead(**_fragment_fields(f, f.credit_id in frozen)) for f in rows], offset, limit
+    )
+
+
+def indexer_status(session: Session) -> IndexerStatus:
+    cursor = session.get(IndexerCursor, "main")
+    return IndexerStatus(
+        block_number=cursor.block_number if cursor else None,
+        block_hash=cursor.block_hash if cursor else None,
+    )
+
+
+# ---------------------------------------------------------------------- paging
+
+
+def _page(session: Session, query: Select[Any], offset: int, limit: int) -> list[Any]:
+    """One row more than the page, so the caller knows whether another page follows."""
+    return list(session.scalars(query.offset(offset).limit(limit + 1)))
+
+
+def _paged(items: list[Any], offset: int, limit: int) -> Page[Any]:
+    more = len(items) > limit
+    return Page(
+        items=items[:limit],
+        offset=offset,
+        limit=limit,
+        next_offset=offset + limit if more else None,
+    )

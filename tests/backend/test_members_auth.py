@@ -1,0 +1,495 @@
+"""Members: API keys, the custodial keystore, Sign-In with Ethereum, onboarding on a real chain."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from eth_account import Account
+from eth_account.messages import encode_defunct
+from eth_account.signers.local import LocalAccount
+from sqlalchemy import func, select, update
+
+from backend.core.database import session_factory, transaction
+from backend.core.errors import NotFound, Unauthenticated
+from backend.core.settings import Settings
+from backend.members import service
+from backend.members.auth import authenticate_api_key, hash_api_key, parse_siwe_message
+from backend.members.keystore import Keystore
+from backend.members.models import ApiKey, Member, SiweNonce
+
+if TYPE_CHECKING:
+    from backend.chain.client import Chain
+    from tests.backend.conftest import Credential, LiveServer
+
+DOMAIN = "tiercredit.test"
+
+
+def siwe_message(
+    address: str,
+    nonce: str,
+    *,
+    domain: str = DOMAIN,
+    chain_id: int = 1,
+    issued_at: datetime | None = None,
+    expiration: datetime | None = None,
+    statement: str | None = "Sign in to TierCredit.",
+) -> str:
+    """An EIP-4361 message laid out exactly as the specification's ABNF says."""
+    issued_at = issued_at or datetime.now(UTC)
+    lines = [f"{domain} wants you to sign in with your Ethereum account:", address, ""]
+    if statement is not None:
+        lines += [statement, ""]
+    else:
+        lines += [""]
+    lines += [
+        f"URI: https://{domain}/login",
+        "Version: 1",
+        f"Chain ID: {chain_id}",
+        f"Nonce: {nonce}",
+        f"Issued At: {issued_at.isoformat().replace('+00:00', 'Z')}",
+    ]
+    if expiration is not None:
+        lines.append(f"Expiration Time: {expiration.isoformat().replace('+00:00', 'Z')}")
+    lines += ["Resources:", f"- https://{domain}/terms"]
+    return "\n".join(lines)
+
+
+def sign(account: LocalAccount, message: str) -> str:
+    return "0x" + account.sign_message(encode_defunct(text=message)).signature.hex().removeprefix(
+        "0x"
+    )
+
+
+@pytest.fixture
+def wallet() -> LocalAccount:
+    return Account.create()
+
+
+@pytest.fixture
+def self_custodied(make_member: Callable[..., Credential], wallet: LocalAccount) -> Credential:
+    return make_member(["FINANCIER"], address=wallet.address, name="Bank")
+
+
+def new_nonce(server: LiveServer) -> str:
+    with server.client() as http:
+        response = http.post("/auth/siwe/nonce")
+    assert response.status_code == 200
+    return str(response.json()["nonce"])
+
+
+# --- API keys ----------------------------------------------------------------------------------
+
+
+def test_api_keys_are_stored_only_as_peppered_hashes(settings: Settings, make_member: Any) -> None:
+    credential = make_member(["SUPPLIER"])
+    with session_factory(settings.database_url)() as session:
+        stored = session.execute(
+            select(ApiKey).where(ApiKey.member_id == credential.member.id)
+        ).scalar_one()
+
+    assert stored.key_hash == hash_api_key(credential.api_key, settings.api_key_pepper)
+    assert stored.key_hash != hash_api_key(credential.api_key, "another-pepper")
+    assert credential.api_key not in stored.key_hash
+    assert stored.prefix == credential.api_key[:12]
+
+
+def test_a_key_checked_with_another_pepper_is_refused(settings: Settings, make_member: Any) -> None:
+    credential = make_member(["SUPPLIER"])
+    with session_factory(settings.database_url)() as session:
+        assert authenticate_api_key(session, credential.api_key, settings.api_key_pepper).id == (
+            credential.member.id
+        )
+        with pytest.raises(Unauthenticated, match="InvalidApiKey"):
+            authenticate_api_key(session, credential.api_key, "another-pepper")
+
+
+@pytest.mark.parametrize("change", ["expired", "revoked", "suspended"])
+def test_expired_revoked_or_suspended_keys_are_401(
+    server: LiveServer, settings: Settings, make_member: Any, change: str
+) -> None:
+    credential = make_member(["SUPPLIER"])
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    with transaction(session_factory(settings.database_url)) as session:
+        if change == "suspended":
+            session.execute(
+                update(Member).where(Member.id == credential.member.id).values(status="suspended")
+            )
+        else:
+            column = ApiKey.expires_at if change == "expired" else ApiKey.revoked_at
+            session.execute(
+                update(ApiKey)
+                .where(ApiKey.member_id == credential.member.id)
+                .values({column: past})
+            )
+
+    with server.client(credential.api_key) as http:
+        response = http.get("/members/me")
+
+    assert response.status_code == 401
+    assert response.json()["error"] == (
+        "MemberNotActive" if change == "suspended" else "InvalidApiKey"
+    )
+
+
+def test_role_checks_refuse_other_roles(server: LiveServer, make_member: Any) -> None:
+    supplier = make_member(["SUPPLIER"])
+    auditor = make_member(["AUDITOR"])
+    with server.client() as http:
+        refused = http.get("/members", headers={"Authorization": f"Bearer {supplier.api_key}"})
+        allowed = http.get("/members", headers={"Authorization": f"Bearer {auditor.api_key}"})
+        onboarding = http.post(
+            "/members",
+            json={"name": "X", "roles": ["SUPPLIER"], "kyc_reference": "K"},
+            headers={"Authorization": f"Bearer {auditor.api_key}"},
+        )
+
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "error": "MissingRole",
+        "args": {"member_id": supplier.member.id, "required_any_of": ["AUDITOR", "OPERATOR"]},
+        "detail": {"message": "the member lacks the role this action needs"},
+    }
+    assert allowed.status_code == 200
+    assert {m["id"] for m in allowed.json()} == {supplier.member.id, auditor.member.id}
+    assert onboarding.status_code == 403
+    assert onboarding.json()["args"]["required_any_of"] == ["OPERATOR"]
+
+
+# --- keystore ----------------------------------------------------------------------------------
+
+
+def test_keystore_round_trip_encrypted_and_private(tmp_path: Any) -> None:
+    keystore = Keystore(tmp_path / "keys", "s3cret", kdf="pbkdf2", iterations=2)
+    address = keystore.create()
+    path = tmp_path / "keys" / f"{address}.json"
+    account = keystore.account(address)
+
+    assert account.address == address
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert account.key.hex().removeprefix("0x") not in path.read_text()
+    # A fresh process (no cache) with the right password gets the key; a wrong one gets nothing.
+    assert Keystore(tmp_path / "keys", "s3cret").account(address).key == account.key
+    with pytest.raises(ValueError, match="MAC mismatch"):
+        Keystore(tmp_path / "keys", "wrong").account(address)
+    with pytest.raises(NotFound, match="KeystoreKeyNotFound"):
+        keystore.account(Account.create().address)
+
+
+# --- Sign-In with Ethereum ---------------------------------------------------------------------
+
+
+def test_siwe_sign_in_issues_a_working_session_key(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount
+) -> None:
+    message = siwe_message(wallet.address, new_nonce(server))
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+        )
+        session_key = response.json()["api_key"]
+        me = http.get("/members/me", headers={"Authorization": f"Bearer {session_key}"})
+
+    assert response.status_code == 200
+    assert response.json()["member"]["id"] == self_custodied.member.id
+    expires_at = datetime.fromisoformat(response.json()["expires_at"])
+    assert timedelta(hours=11) < expires_at - datetime.now(UTC) <= timedelta(hours=12)
+    assert me.status_code == 200
+    assert me.json()["address"] == wallet.address
+
+
+def test_siwe_bad_signature_is_401(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount
+) -> None:
+    message = siwe_message(wallet.address, new_nonce(server))
+    with server.client() as http:
+        forged = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(Account.create(), message)}
+        )
+        garbage = http.post("/auth/siwe", json={"message": message, "signature": "0x1234"})
+
+    assert forged.status_code == garbage.status_code == 401
+    assert forged.json()["error"] == garbage.json()["error"] == "SiweSignatureInvalid"
+    assert forged.json()["args"] == {"address": wallet.address}
+
+
+def test_siwe_replayed_nonce_is_401(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount
+) -> None:
+    message = siwe_message(wallet.address, new_nonce(server))
+    signed = {"message": message, "signature": sign(wallet, message)}
+    with server.client() as http:
+        first = http.post("/auth/siwe", json=signed)
+        replay = http.post("/auth/siwe", json=signed)
+
+    assert first.status_code == 200
+    assert replay.status_code == 401
+    assert replay.json()["error"] == "SiweNonceInvalid"
+
+
+def test_siwe_expired_message_is_401(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount
+) -> None:
+    now = datetime.now(UTC)
+    message = siwe_message(
+        wallet.address,
+        new_nonce(server),
+        issued_at=now - timedelta(minutes=5),
+        expiration=now - timedelta(seconds=1),
+    )
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+        )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "SiweMessageExpired"
+
+
+def test_siwe_expired_or_unknown_nonce_is_401(
+    server: LiveServer, settings: Settings, self_custodied: Credential, wallet: LocalAccount
+) -> None:
+    stale = new_nonce(server)
+    with transaction(session_factory(settings.database_url)) as session:
+        session.execute(
+            update(SiweNonce)
+            .where(SiweNonce.nonce == stale)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    answers = []
+    with server.client() as http:
+        for nonce in (stale, "neverissued123"):
+            message = siwe_message(wallet.address, nonce)
+            answers.append(
+                http.post(
+                    "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+                )
+            )
+
+    assert [a.status_code for a in answers] == [401, 401]
+    assert [a.json()["error"] for a in answers] == ["SiweNonceInvalid", "SiweNonceInvalid"]
+
+
+def test_siwe_other_domain_or_unknown_member_is_401(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount, settings: Settings
+) -> None:
+    stranger = Account.create()
+    nonce = new_nonce(server)
+    phishing = siwe_message(wallet.address, nonce, domain="evil.example")
+    unknown = siwe_message(stranger.address, nonce)
+    with server.client() as http:
+        wrong_domain = http.post(
+            "/auth/siwe", json={"message": phishing, "signature": sign(wallet, phishing)}
+        )
+        not_member = http.post(
+            "/auth/siwe", json={"message": unknown, "signature": sign(stranger, unknown)}
+        )
+
+    assert wrong_domain.status_code == not_member.status_code == 401
+    assert wrong_domain.json()["error"] == "SiweDomainMismatch"
+    assert wrong_domain.json()["args"] == {"domain": "evil.example", "expected": DOMAIN}
+    assert not_member.json()["error"] == "SiweUnknownMember"
+    # Refusals do not burn the nonce: the member's own sign-in with it still works.
+    with transaction(session_factory(settings.database_url)) as session:
+        assert session.get(SiweNonce, nonce).used_at is None  # type: ignore[union-attr]
+
+
+def test_siwe_chain_id_must_match_when_configured(
+    serve: Callable[..., LiveServer],
+    settings: Settings,
+    self_custodied: Credential,
+    wallet: LocalAccount,
+) -> None:
+    server = serve(settings.model_copy(update={"chain_id": 7357}))
+    message = siwe_message(wallet.address, new_nonce(server), chain_id=1)
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+        )
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "SiweChainMismatch",
+        "args": {"chain_id": 1, "expected": 7357},
+        "detail": {"message": "the message is for another chain"},
+    }
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda m: m.replace("Version: 1", "Version: 2"),
+        lambda m: m.replace("wants you to sign in", "asks you to sign in"),
+        lambda m: m.replace("\nNonce: ", "\nNonce: ab"),  # still parses: longer nonce
+        lambda m: m.split("\nIssued At")[0],
+        lambda m: m.replace("Chain ID: 1", "Chain ID: one"),
+    ],
+)
+def test_malformed_siwe_messages_are_refused(
+    mangle: Callable[[str], str], wallet: LocalAccount
+) -> None:
+    message = mangle(siwe_message(wallet.address, "abcdef123456"))
+    if "Nonce: ababcdef" in message:
+        assert parse_siwe_message(message).nonce == "ababcdef123456"
+        return
+    with pytest.raises(Unauthenticated, match="SiweMessageInvalid"):
+        parse_siwe_message(message)
+
+
+def test_siwe_parser_reads_every_field(wallet: LocalAccount) -> None:
+    issued = datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC)
+    parsed = parse_siwe_message(
+        siwe_message(
+            wallet.address, "abcdef123456", issued_at=issued, expiration=issued + timedelta(hours=1)
+        )
+    )
+    without_statement = parse_siwe_message(
+        siwe_message(wallet.address, "abcdef123456", statement=None)
+    )
+
+    assert (parsed.domain, parsed.address, parsed.statement) == (
+        DOMAIN,
+        wallet.address,
+        "Sign in to TierCredit.",
+    )
+    assert (parsed.uri, parsed.version, parsed.chain_id, parsed.nonce) == (
+        f"https://{DOMAIN}/login",
+        "1",
+        1,
+        "abcdef123456",
+    )
+    assert parsed.issued_at == issued
+    assert parsed.expiration_time == issued + timedelta(hours=1)
+    assert without_statement.statement is None
+    with pytest.raises(Unauthenticated, match="checksummed"):
+        parse_siwe_message(siwe_message(wallet.address.lower(), "abcdef123456"))
+
+
+# --- onboarding on a real chain ----------------------------------------------------------------
+
+
+@pytest.fixture
+def chain_settings(settings: Settings, anvil: Any, manifest_path: Any) -> Settings:
+    return settings.model_copy(
+        update={"rpc_url": anvil.url, "chain_id": 7357, "deployment_manifest": manifest_path}
+    )
+
+
+@pytest.fixture
+def operator_key(
+    chain_settings: Settings, role_accounts: dict[str, LocalAccount], onboarded_roles: Any
+) -> str:
+    """The deployer (the consortium's operator) recorded as the operator member."""
+    keystore = Keystore(
+        chain_settings.keystore_dir, chain_settings.keystore_password, kdf="pbkdf2", iterations=2
+    )
+    issued = service.register_operator(
+        session_factory(chain_settings.database_url),
+        keystore,
+        chain_settings.api_key_pepper,
+        name="Operator",
+        private_key=role_accounts["operator"].key.hex(),
+        kyc_reference="KYC-OPERATOR",
+    )
+    return issued.api_key
+
+
+def member_count(settings: Settings) -> int:
+    with session_factory(settings.database_url)() as session:
+        return int(session.execute(select(func.count()).select_from(Member)).scalar_one())
+
+
+def test_onboarding_grants_roles_on_chain_and_returns_the_key_once(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    chain_client: Chain,
+    operator_key: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = serve(chain_settings, chain=chain_client)
+    with server.client(operator_key) as http:
+        response = http.post(
+            "/members",
+            json={"name": "Tier-2 Parts Ltd", "roles": ["SUPPLIER"], "kyc_reference": "KYC-77"},
+            headers={"Idempotency-Key": "onboard-77"},
+        )
+        retry = http.post(
+            "/members",
+            json={"name": "Tier-2 Parts Ltd", "roles": ["SUPPLIER"], "kyc_reference": "KYC-77"},
+            headers={"Idempotency-Key": "onboard-77"},
+        )
+        member = response.json()["member"]
+        me = http.get(
+            "/members/me", headers={"Authorization": f"Bearer {response.json()['api_key']}"}
+        )
+
+    assert response.status_code == 201
+    assert retry.json() == response.json()
+    assert retry.headers["idempotent-replayed"] == "true"
+    assert member_count(chain_settings) == 2  # the operator and this member: onboarded once
+    assert member["custodial"] is True
+    assert member["roles"] == ["SUPPLIER"]
+    assert me.json()["id"] == member["id"]
+    address = member["address"]
+    assert chain_client.read("Consortium", "statusOf", address) == 1  # MemberStatus.Active
+    from backend.chain.ids import role_id
+
+    assert (
+        chain_client.contract("Consortium").functions.hasRole(role_id("SUPPLIER"), address).call()
+    )
+    receipt = chain_client.w3.eth.get_transaction_receipt(member["onboarding_tx_hash"])
+    assert receipt["status"] == 1
+    # The custodial key exists, encrypted, and appears in no response and no log line.
+    key = (
+        Keystore(chain_settings.keystore_dir, chain_settings.keystore_password).account(address).key
+    )
+    secret = key.hex().removeprefix("0x")
+    assert secret not in response.text
+    assert secret not in capsys.readouterr().out
+
+
+def test_onboarding_revert_is_named_and_leaves_nothing(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    chain_client: Chain,
+    operator_key: str,
+    onboarded_roles: dict[str, LocalAccount],
+) -> None:
+    taken = onboarded_roles["supplier1"].address  # already a member on-chain
+    server = serve(chain_settings, chain=chain_client)
+    with server.client(operator_key) as http:
+        response = http.post(
+            "/members",
+            json={
+                "name": "Again",
+                "roles": ["SUPPLIER"],
+                "kyc_reference": "KYC-1",
+                "address": taken,
+            },
+        )
+
+    assert response.status_code == 409
+    assert response.json()["error"] == "ConsortiumMemberExists"
+    assert response.json()["args"] == {"account": taken}
+    assert response.json()["detail"]["contract"] == "Consortium"
+    assert member_count(chain_settings) == 1
+
+
+def test_onboarding_with_chain_down_is_503_with_retry_after(
+    serve: Callable[..., LiveServer], settings: Settings, make_member: Any
+) -> None:
+    operator = make_member(["OPERATOR"])
+    server = serve(settings)  # no RPC URL
+    with server.client(operator.api_key) as http:
+        response = http.post(
+            "/members", json={"name": "X", "roles": ["SUPPLIER"], "kyc_reference": "K"}
+        )
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "30"
+    assert response.json()["error"] == "ChainNotConfigured"
+    assert member_count(settings) == 1
+    assert list((settings.keystore_dir).glob("*.json")) == []
