@@ -76,7 +76,7 @@ test-backend: setup
 	$(VENV)/bin/pytest
 
 up: setup
-	$(VENV)/bin/tiercredit up
+	$(VENV)/bin/tiercredit up --demo
 
 bench: setup
 	$(VENV)/bin/tiercredit bench

@@ -33,6 +33,7 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.members.router import router as members_router
 from backend.platform.router import router as platform_router
+from backend.reads.router import router as reads_router
 from backend.settlement.router import router as settlement_router
 
 log = logging.getLogger("tiercredit.api")
@@ -83,18 +84,8 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
     _install_error_handlers(app)
-    for router in (
-        members_router,
-        documents_router,
-        invoices_router,
-        certificates_router,
-        credits_router,
-        financing_router,
-        settlement_router,
-        cash_router,
-        platform_router,
-    ):
-        app.include_router(router)
+    app.include_router(members_router)
+    app.include_router(documents_router)
     # Writes: each acts on chain as the authenticated member (backend/writes.py).
     app.include_router(invoices_router)
     app.include_router(certificates_router)
@@ -103,6 +94,7 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     app.include_router(financing_router)
     app.include_router(settlement_router)
     app.include_router(platform_router)
+    app.include_router(reads_router)
     _install_operations_routes(app, registry)
     return app
 

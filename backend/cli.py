@@ -59,6 +59,8 @@ def fail(problem: str, next_step: str) -> NoReturn:
 @contextmanager
 def explained_failures() -> Iterator[None]:
     """Prints a known failure as 'error' plus 'next', and exits 1, instead of a traceback."""
+    import httpx
+
     from backend.chain.compiler import CompilerError
     from backend.chain.errors import ChainUnavailable, ContractRevert
     from backend.chain.manifest import ManifestError
@@ -82,6 +84,10 @@ def explained_failures() -> Iterator[None]:
             "start the platform first: `make up` or `tiercredit up` in another terminal",
         ),
         (ChildExited, "read the end of that log, fix the cause, then run `tiercredit up` again"),
+        (
+            httpx.TransportError,
+            "the API stopped answering: read its log (var/logs/api.log under `up`)",
+        ),
         (TimeoutError, "the service is slow or stuck: read its log under the state directory"),
         (
             OnboardingFailed,
@@ -90,8 +96,8 @@ def explained_failures() -> Iterator[None]:
         ),
         (
             DomainError,
-            "the database holds members of another deployment: point TIERCREDIT_DATABASE_URL "
-            "at an empty database, or remove the state directory",
+            "if it says MemberAddressTaken, the database holds members of another deployment: "
+            "point TIERCREDIT_DATABASE_URL at an empty database, or remove the state directory",
         ),
     ]
     try:
@@ -130,35 +136,38 @@ def node(
     ] = None,
 ) -> None:
     """Runs a local development chain (EVM shanghai) in the foreground until Ctrl-C."""
-    from backend.chain.node import start_node
+    from backend.chain.node import NodeStartError, start_node
+    from backend.demo.stack import interrupt_on_stop_signals, interrupts_deferred
 
+    interrupt_on_stop_signals()
+    local = None
     with explained_failures():
-        with console.status(f"Starting {kind.value} on port {port}…"):
-            local = start_node(kind.value, port=port, chain_id=chain_id, block_time=block_time)
-        with local:
-            console.print(
-                f"[green]✓[/] {kind.value} on [bold]{local.url}[/] (chain id {local.chain_id})"
-            )
-            table = Table(
-                title="Funded development accounts "
-                "(public test mnemonic: never use on a real chain)"
-            )
-            table.add_column("#", justify="right")
-            table.add_column("address")
-            table.add_column("private key")
-            for index, account in enumerate(local.accounts[:5]):
-                table.add_row(
-                    str(index), account.address, "0x" + account.key.hex().removeprefix("0x")
-                )
-            console.print(table)
-            console.print(f"Use it: [bold]export TIERCREDIT_RPC_URL={local.url}[/]   Stop: Ctrl-C")
-            try:
-                while local.is_running():
-                    time.sleep(0.5)
-            except KeyboardInterrupt:
-                console.print(f"Stopping {kind.value}…")
-                return
-        fail(f"{kind.value} exited on its own", "run it again; its output is not captured here")
+        try:
+            with console.status(f"Starting {kind.value} on port {port}…"), interrupts_deferred():
+                local = start_node(kind.value, port=port, chain_id=chain_id, block_time=block_time)
+            _print_node(local)
+            while local.is_running():
+                time.sleep(0.5)
+            raise NodeStartError(f"{kind.value} exited on its own")
+        except KeyboardInterrupt:
+            console.print(f"Stopping {kind.value}…")
+        finally:
+            if local is not None:
+                local.stop()
+
+
+def _print_node(local: Any) -> None:
+    console.print(f"[green]✓[/] {local.kind} on [bold]{local.url}[/] (chain id {local.chain_id})")
+    table = Table(
+        title="Funded development accounts (public test mnemonic: never use on a real chain)"
+    )
+    table.add_column("#", justify="right")
+    table.add_column("address")
+    table.add_column("private key")
+    for index, account in enumerate(local.accounts[:5]):
+        table.add_row(str(index), account.address, "0x" + account.key.hex().removeprefix("0x"))
+    console.print(table)
+    console.print(f"Use it: [bold]export TIERCREDIT_RPC_URL={local.url}[/]   Stop: Ctrl-C")
 
 
 # --- deploy ---------------------------------------------------------------------------------------
@@ -191,6 +200,7 @@ def deploy(
                 "no RPC URL",
                 "pass --rpc-url or set TIERCREDIT_RPC_URL (or start one: `tiercredit node`)",
             )
+        _compile()
         deployed = _deploy(settings, _deployer(deployer_key), force=force)
         _print_contracts(deployed, settings.deployment_manifest)
 
@@ -206,7 +216,7 @@ def _deployer(private_key: str | None) -> Any:
 def _compile() -> None:
     from backend.chain.compiler import compile_contracts
 
-    with console.status("Compiling contracts (solc 0.8.28, EVM shanghai)…"):
+    with console.status("Compiling the contracts if a source changed…"):
         result = compile_contracts()
     state = "compiled" if result.compiled else "up to date"
     console.print(f"[green]✓[/] contracts {state} (solc {result.compiler_version})")
@@ -219,7 +229,6 @@ def _deploy(settings: Settings, deployer: Any, *, force: bool) -> Any:
     from backend.chain.manifest import ensure_replaceable, write_manifest
     from backend.chain.sender import node_errors
 
-    _compile()
     w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
     with node_errors():
         chain_id = w3.eth.chain_id
@@ -411,7 +420,11 @@ def up(
                 fund_ether=fund_ether,
             )
             if demo:
-                _play_story(paths.members_file)
+                try:
+                    _play_story(paths.members_file)
+                except CliFailure as exc:
+                    # The platform stays up: the failed step can be looked into and retried.
+                    _report(exc.problem, exc.next_step)
             console.print(
                 "[bold]Running.[/] Press [bold]Ctrl-C[/] to stop the "
                 + ", ".join(platform.started_names())
@@ -452,18 +465,37 @@ class LocalPlatform:
     ) -> None:
         from backend.chain.node import start_node
         from backend.core.migrate import run_migrations
-        from backend.demo.stack import cli_command, spawn, wait_for_http
+        from backend.demo.stack import (
+            cli_command,
+            interrupts_deferred,
+            port_in_use,
+            spawn,
+            wait_for_http,
+        )
 
+        if port_in_use(api_host, api_port):
+            fail(
+                f"port {api_port} is in use",
+                "pass --api-port with a free port, or stop what uses it",
+            )
+        if not settings.rpc_url and port_in_use("127.0.0.1", node_port):
+            fail(
+                f"port {node_port} is in use (another node?)",
+                f"attach to it with --rpc-url http://127.0.0.1:{node_port}, "
+                "or pass --node-port with a free port",
+            )
         paths.state_dir.mkdir(parents=True, exist_ok=True)
         paths.logs.mkdir(parents=True, exist_ok=True)
-        funder = None
         if settings.rpc_url:
             rpc_url = settings.rpc_url
             deployer = _deployer(deployer_key)
             funder = deployer
             console.print(f"[green]✓[/] attached to {rpc_url}")
         else:
-            with console.status(f"Starting {node_kind} on port {node_port}…"):
+            with (
+                console.status(f"Starting {node_kind} on port {node_port}…"),
+                interrupts_deferred(),
+            ):
                 self.node = start_node(
                     node_kind,  # type: ignore[arg-type]
                     port=node_port,
@@ -474,7 +506,6 @@ class LocalPlatform:
             deployer = self.node.accounts[0]
             # Not the deployer: the operator's nonces stay the API's alone.
             funder = self.node.accounts[-1]
-            paths.forget_previous_chain()
             console.print(
                 f"[green]✓[/] {node_kind} on {rpc_url} "
                 f"(chain id {self.node.chain_id}, pid {self.node.process.pid})"
@@ -507,19 +538,21 @@ class LocalPlatform:
         indexer = spawn("indexer", cli_command("index"), env, paths.logs / "indexer.log")
         self.children.append(indexer)
         console.print(
-            f"[green]✓[/] indexer following from block {manifest.deployment_block} "
-            f"(pid {indexer.pid})"
+            f"[green]✓[/] indexer following the contracts "
+            f"(pid {indexer.pid}, log {indexer.log_path})"
         )
 
         run = _seed(run_settings, paths, manifest, api_url, deployer, funder, fund_ether)
         _print_ready(run, paths, self.started_names())
 
     def _deployment(self, settings: Settings, paths: UpPaths, deployer: Any) -> Any:
-        """Reuses a manifest whose contracts are live on this chain; otherwise deploys."""
+        """Reuses a manifest whose contracts are live on this chain; otherwise deploys afresh,
+        and what `up` kept of an earlier deployment (members, keys, database) goes with it."""
         from backend.chain.client import Chain
         from backend.chain.errors import ChainError
         from backend.chain.manifest import ManifestError, read_manifest
 
+        _compile()
         if self.node is None and paths.manifest.is_file():
             try:
                 existing = read_manifest(paths.manifest)
@@ -527,9 +560,9 @@ class LocalPlatform:
             except (ManifestError, ChainError) as exc:
                 console.print(f"[yellow]![/] not reusing {paths.manifest}: {exc}")
             else:
-                _compile()
                 console.print(f"[green]✓[/] reusing the deployment of {paths.manifest}")
                 return existing
+        paths.forget_previous_chain()
         # A manifest `up` keeps in its own state directory may be replaced; one the user named
         # may not.
         return _deploy(settings, deployer, force="deployment_manifest" in paths.defaults)
@@ -689,24 +722,20 @@ def _play_story(members_file: Path) -> None:
             f"the API at {run.api_url} does not answer ({exc})",
             "is `tiercredit up` still running? Start it again, then rerun `tiercredit demo`",
         )
+    except OSError as exc:
+        # The story reads and moves the local chain's clock at the node itself.
+        fail(
+            f"the chain at {run.rpc_url} does not answer ({exc})",
+            "is `tiercredit up` still running? Start it again, then rerun `tiercredit demo`",
+        )
     except StoryStepFailed as exc:
         fail(
             str(exc),
             f"see the API log under {members_file.parent / 'logs'}; "
             "`tiercredit status` checks each part",
         )
-    members = {member.address.lower(): member for member in run.members.values()}
-
-    def name_of(address: str) -> str:
-        member = members.get(address.lower())
-        return member.name if member else address
-
-    def describe(address: str) -> str:
-        member = members.get(address.lower())
-        return f"{member.name}, {member.part}" if member else address
-
     console.rule("[bold]Lineage of the credit")
-    console.print(render(result, describe, name_of))
+    console.print(render(result, run))
     console.print("[bold green]The story is complete:[/] every tier was paid from one voucher.")
 
 

@@ -163,8 +163,10 @@ class ChainWriter:
         read: Callable[[Session], T],
         *,
         alongside: Callable[[Session], None] | None = None,
+        state_on_chain: bool = False,
     ) -> T | Reply:
-        """Projects the outcome's events, adds what goes `alongside`, returns what `read` reads.
+        """Projects the outcome's events, adds what goes `alongside`, returns what `read` reads
+        (from the read models, or only from the chain when `state_on_chain`).
 
         The transaction is mined: from here nothing may fail the request, or a client retry
         would send it again. When the read models cannot take its events yet (they depend on
@@ -180,7 +182,7 @@ class ChainWriter:
             if alongside is not None:
                 alongside(session)
             session.flush()
-            if outcome.tx_hash not in result.deferred_txs:
+            if state_on_chain or outcome.tx_hash not in result.deferred_txs:
                 try:
                     return read(session)
                 except (ChainError, LookupError):

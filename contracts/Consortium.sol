@@ -248,6 +248,13 @@ contract Consortium is IConsortium, AccessControl, Pausable {
         _members[account].roleBits |= Roles.bitOf(role);
     }
 
+    /// @dev A suspended member keeps its roles but may not use them: operator and platform powers included.
+    function _checkRole(bytes32 role, address account) internal view override {
+        super._checkRole(role, account);
+        MemberStatus status = _members[account].status;
+        if (status != MemberStatus.Active) revert ConsortiumMemberNotActive(account, status);
+    }
+
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
         revoked = super._revokeRole(role, account);
         _members[account].roleBits &= ~Roles.bitOf(role);

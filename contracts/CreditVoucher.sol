@@ -34,8 +34,9 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     mapping(address owner => uint256) private _balances;
     mapping(uint256 tokenId => address) private _tokenApprovals;
     mapping(address owner => mapping(address operator => bool)) private _operatorApprovals;
-    // Keyed by owner too, so a value allowance lapses when the token changes hands.
-    mapping(uint256 tokenId => mapping(address owner => mapping(address operator => uint256))) private _valueAllowances;
+    // Each change of owner starts a new epoch of a token: value allowances of earlier epochs lapse for good.
+    mapping(uint256 tokenId => uint256) private _ownerEpochs;
+    mapping(uint256 tokenId => mapping(uint256 epoch => mapping(address operator => uint256))) private _valueAllowances;
 
     modifier onlyFinancing() {
         if (msg.sender != _financing) revert VoucherNotPlatform(msg.sender);
@@ -245,13 +246,14 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = _ownerOf(tokenId);
         if (operator == holder) revert VoucherInvalidReceiver(operator);
         _requireOwnerOrOperator(tokenId, holder);
-        _valueAllowances[tokenId][holder][operator] = value;
+        _valueAllowances[tokenId][_ownerEpochs[tokenId]][operator] = value;
         emit ApprovalValue(tokenId, operator, value);
     }
 
     /// @inheritdoc IERC3525
     function allowance(uint256 tokenId, address operator) external view returns (uint256) {
-        return _valueAllowances[tokenId][_ownerOf(tokenId)][operator];
+        _ownerOf(tokenId);
+        return _valueAllowances[tokenId][_ownerEpochs[tokenId]][operator];
     }
 
     /// @inheritdoc IERC3525
@@ -402,11 +404,12 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (msg.sender == holder || _operatorApprovals[holder][msg.sender] || _tokenApprovals[tokenId] == msg.sender) {
             return;
         }
-        uint256 allowed = _valueAllowances[tokenId][holder][msg.sender];
+        uint256 epoch = _ownerEpochs[tokenId];
+        uint256 allowed = _valueAllowances[tokenId][epoch][msg.sender];
         if (allowed < value) revert VoucherInsufficientAllowance(msg.sender, tokenId, allowed, value);
         if (allowed != type(uint256).max) {
             unchecked {
-                _valueAllowances[tokenId][holder][msg.sender] = allowed - value;
+                _valueAllowances[tokenId][epoch][msg.sender] = allowed - value;
             }
         }
     }
@@ -415,6 +418,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     function _counterpartyBits(address from, address to) private view returns (uint8 fromBits, uint8 toBits) {
         if (to == address(0)) revert VoucherInvalidReceiver(to);
         (fromBits, toBits) = _consortium.activeRoleBitsPair(from, to);
+        // Platform contracts are members to hold escrow, never vouchers: nothing could move it out again.
+        if (toBits & Roles.PLATFORM_BIT != 0) revert VoucherInvalidReceiver(to);
         if (from != to && (fromBits | toBits) & Roles.FINANCIER_BIT == 0) revert VoucherTradeReferenceRequired(from, to);
     }
 
@@ -481,6 +486,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
 
     function _changeOwner(uint256 tokenId, Fragment storage f, address from, address to) private {
         delete _tokenApprovals[tokenId];
+        ++_ownerEpochs[tokenId];
         --_balances[from];
         ++_balances[to];
         f.owner = to;

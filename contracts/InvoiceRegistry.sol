@@ -100,9 +100,7 @@ contract InvoiceRegistry is IInvoiceRegistry {
 
     /// @inheritdoc IInvoiceRegistry
     function linkVoucher(address voucher) external {
-        if (!_consortium.hasRole(Roles.OPERATOR, msg.sender)) {
-            revert InvoiceUnauthorizedParty(0, msg.sender);
-        }
+        _consortium.requireActiveRole(msg.sender, Roles.OPERATOR);
         if (_voucher != address(0)) revert InvoiceVoucherAlreadyLinked(_voucher);
         if (voucher == address(0)) revert InvoiceUnauthorizedCaller(voucher);
         _voucher = voucher;

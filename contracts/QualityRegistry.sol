@@ -40,8 +40,11 @@ contract QualityRegistry is IQualityRegistry {
         uint256 expiresAt
     ) external returns (uint256 certificateId) {
         _consortium.requireActiveRole(msg.sender, Roles.INSPECTOR);
-        if (_invoices.statusOf(invoiceId) == IInvoiceRegistry.InvoiceStatus.None) {
-            revert IInvoiceRegistry.InvoiceNotFound(invoiceId);
+        // Goods are inspected on delivery, before or after the buyer confirms; never for a dead invoice.
+        IInvoiceRegistry.InvoiceStatus status = _invoices.statusOf(invoiceId);
+        if (status == IInvoiceRegistry.InvoiceStatus.None) revert IInvoiceRegistry.InvoiceNotFound(invoiceId);
+        if (status != IInvoiceRegistry.InvoiceStatus.Registered && status != IInvoiceRegistry.InvoiceStatus.Confirmed) {
+            revert IInvoiceRegistry.InvoiceInvalidStatus(invoiceId, status);
         }
         if (result == CertificateResult.None) revert QualityInvalidResult(result);
         if (expiresAt <= block.timestamp || expiresAt > type(uint40).max) {

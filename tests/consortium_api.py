@@ -183,13 +183,14 @@ class Consortium:
         """A member of the database with a custodial key that the chain never onboarded."""
         address = self.keystore().create()
         self.chain.fund(address)
-        return self._recorded("stranger", address, custodial=True)
+        return self.recorded_member("stranger", address, custodial=True)
 
     def self_custodied(self, address: str) -> Party:
         """A member that holds its own key (signs in with SIWE): the platform cannot sign."""
-        return self._recorded("wallet", address, custodial=False)
+        return self.recorded_member("wallet", address, custodial=False)
 
-    def _recorded(self, name: str, address: str, *, custodial: bool) -> Party:
+    def recorded_member(self, name: str, address: str, *, custodial: bool) -> Party:
+        """A member written straight into this database (what onboarding recorded elsewhere)."""
         factory = session_factory(self.settings.database_url)
         with transaction(factory) as session:
             member = Member(

@@ -40,7 +40,6 @@ GAP_CHECK_SECONDS = 3.0
 # Node answers to a nonce someone else already used; the allocator's resync then skips it.
 _NONCE_TAKEN = (
     "nonce too low",
-    "already known",
     "replacement transaction underpriced",
     "nonce has already been used",
 )
@@ -194,6 +193,8 @@ class TxSender:
 
         Bounded windows keep the node's pending pool small (Anvil stalls under huge bursts).
         The first failure is raised once its window has drained, so no nonce is left pending.
+        Gas is estimated on the state before the window: a call that depends on an earlier one
+        in the same window needs ``window=1`` or its own ``Call.gas``.
         """
         if window < 1:
             raise ValueError("window must be at least 1")

@@ -9,15 +9,15 @@ then stops its children in order (indexer, API, node).
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +82,14 @@ def spawn(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path
     return Child(name, process, log_path)
 
 
+def port_in_use(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port``: a service of ours started there
+    would fail, while the one already there answered in its place."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex((host, port)) == 0
+
+
 def cli_command(*args: str) -> list[str]:
     """This CLI run by this interpreter, so children use the same environment as `up`."""
     return [sys.executable, "-m", "backend.cli", *args]
@@ -96,9 +104,8 @@ def wait_for_http(url: str, child: Child | None, timeout: float) -> None:
         try:
             with urllib.request.urlopen(url, timeout=2.0) as response:
                 if response.status == 200:
-                    json.loads(response.read() or b"{}")
                     return
-        except (OSError, urllib.error.URLError, ValueError):
+        except (OSError, urllib.error.URLError):
             pass
         if time.monotonic() > deadline:
             raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
@@ -117,6 +124,26 @@ def interrupt_on_stop_signals() -> None:
 
     signal.signal(signal.SIGINT, interrupt)
     signal.signal(signal.SIGTERM, interrupt)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Holds Ctrl-C and SIGTERM back until the block ends, then raises KeyboardInterrupt.
+
+    Around the start of a node: interrupted half-way, the starter would lose the only handle
+    on a process it had already spawned, and that process would outlive `up`.
+    """
+    received: list[int] = []
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    for signum in previous:
+        signal.signal(signum, lambda signum, _frame: received.append(signum))
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 def ignore_stop_signals() -> None:

@@ -3,13 +3,13 @@
 Apex Motors owes Helix Drivetrain for a delivery; Helix owes Orion Castings, Orion owes Lotus
 Fasteners. One credit voucher from Apex pays all three tiers; Lotus, the small tier-3 supplier,
 sells part of its share to a bank for cash today; at maturity Apex repays and every holder is
-paid. The one step that does not go through the API moves the local chain's clock to maturity
-(evm_increaseTime, evm_mine): it is the node's clock, not a way around the contracts.
+paid. Only the local chain's clock is handled at the node itself: read (the latest block's
+timestamp, to date the story) and moved to maturity (evm_increaseTime, evm_mine). That is the
+chain's clock, not a way around the contracts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -53,7 +53,6 @@ class StoryStepFailed(RuntimeError):
         except ValueError:
             reason = response.text[:500]
         super().__init__(f"{title}: HTTP {response.status_code} {reason}")
-        self.status_code = response.status_code
 
 
 def money(units: int) -> str:
@@ -90,7 +89,6 @@ class Story:
         self.run = run
         self.api = api
         self.console = console
-        self.names = {member.address.lower(): member.name for member in run.members.values()}
         self._step = 0
         # Invoice numbers and idempotency keys carry the chain's clock, so the story can be
         # played again on the same chain: numbers are unique per seller, for ever.
@@ -133,9 +131,6 @@ class Story:
         if response.status_code != 200:
             raise StoryStepFailed(f"GET {path}", response)
         return response.json()
-
-    def name(self, address: str) -> str:
-        return self.names.get(address.lower(), address)
 
     def chapter(self, title: str) -> None:
         self.console.rule(f"[bold]{title}")
@@ -379,10 +374,18 @@ def holding(node: dict[str, Any], paid: dict[int, int], parent: dict[str, Any] |
     )
 
 
-def render(
-    result: StoryResult, describe: Callable[[str], str], name_of: Callable[[str], str]
-) -> Tree:
+def render(result: StoryResult, run: DemoRun) -> Tree:
     """The credit's lineage as a Rich tree: holder, value, what the holder was paid."""
+    members = {member.address.lower(): member for member in run.members.values()}
+
+    def name_of(address: str) -> str:
+        member = members.get(address.lower())
+        return member.name if member else address
+
+    def describe(address: str) -> str:
+        member = members.get(address.lower())
+        return f"{member.name}, {member.part}" if member else address
+
     tree = Tree(
         f"[bold]Credit #{result.credit_id}[/]: {name_of(result.obligor)} owes "
         f"{money(result.face_value_units)} · repaid {money(result.repaid_units)}"

@@ -149,7 +149,7 @@ class Follower:
     # ------------------------------------------------------------------ indexing
 
     def index_once(self, max_batches: int | None = None) -> int:
-        """Indexes up to head - confirmations (at most ``max_batches`` batches); returns events applied."""
+        """Indexes up to head - confirmations (``max_batches`` at most); returns events applied."""
         applied = 0
         batches = 0
         self._check_reorg()
@@ -372,7 +372,7 @@ class IndexerLock:
                 if now - renewed < self.lease:
                     connection.rollback()
                     raise IndexerAlreadyRunning(
-                        f"indexer process {row['block_hash'].split(':')[0]} holds the lease on this database"
+                        f"indexer process {row['block_hash'].split(':')[0]} holds the lease"
                     )
                 connection.execute(delete(table).where(table.c.name == self.row_name))
             if row is None or row["block_hash"] != self.token:

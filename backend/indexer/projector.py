@@ -115,10 +115,8 @@ class _Rows:
         columns = [self.table.c[name] for name in self.key]
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
-            if len(columns) == 1:
-                condition = columns[0].in_(chunk)
-            else:
-                condition = tuple_(*columns).in_(chunk)
+            one = len(columns) == 1
+            condition = columns[0].in_(chunk) if one else tuple_(*columns).in_(chunk)
             for row in session.execute(select(self.table).where(condition)).mappings():
                 self.rows[self._key_of(row)] = dict(row)
 
@@ -701,7 +699,9 @@ class _Projection:
     def _invoice_drawn_down(self, a: dict[str, Any]) -> None:
         row = self._require(self.invoices, a["invoiceId"])
         if row["status"] != "confirmed":
-            raise _Deferred(f"invoice {a['invoiceId']} drawn down before its confirmation was projected")
+            raise _Deferred(
+                f"invoice {a['invoiceId']} drawn down before its confirmation was projected"
+            )
         # Remaining only falls, so the lowest value seen is the newest whatever the order.
         self._set_invoice(a["invoiceId"], remaining=min(row["remaining"], a["remaining"]))
 

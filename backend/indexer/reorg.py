@@ -158,7 +158,8 @@ def _restore(
         }
     if model is CreditRecord:
         credit_id = row["credit_id"]
-        # Credit: obligor, maturity, certificateId, frozen, ...; CreditAccount: repaid, paidOut, overdue
+        # Credit: obligor, maturity, certificateId, frozen, ...
+        # CreditAccount: repaid, paidOut, overdue
         credit = chain.read("CreditVoucher", "credit", credit_id, block=block)
         account = chain.read("Settlement", "account", credit_id, block=block)
         redemptions = RedemptionRecord.__table__

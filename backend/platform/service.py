@@ -72,10 +72,9 @@ def suspend(
 
     return writer.record(
         outcome,
-        lambda session: _status_write(
-            outcome.tx_hash, outcome.block_number, session, target, reason
-        ),
+        lambda _: _status_write(writer, outcome, target, reason),
         alongside=alongside,
+        state_on_chain=True,
     )
 
 
@@ -88,6 +87,7 @@ def reinstate(writer: ChainWriter, member: Member, member_id: int) -> MemberStat
         outcome,
         lambda _: _status_write(writer, outcome, target, None),
         alongside=lambda session: _set_registry_status(session, member_id, "active"),
+        state_on_chain=True,
     )
 
 

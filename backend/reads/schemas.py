@@ -37,7 +37,7 @@ class FragmentRead(BaseModel):
     depth: int
     holder: str
     value_units: int
-    # Effective: the fragment's own freeze, its credit's, or its credit's quality certificate gone bad.
+    # Effective: its own freeze, its credit's, or its credit's quality certificate gone bad.
     frozen: bool
     locked: bool
     redeemed: bool

@@ -56,8 +56,8 @@ CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
 # ---------------------------------------------------------------------- frozen state
 
 
-def _quality_frozen(session: Session, credits: Sequence[CreditRecord]) -> set[int]:
-    """Credits whose certificate no longer stands: failed, revoked, or its goods failed inspection."""
+def _quality_frozen(session: Session, credits: Sequence[Any]) -> set[int]:
+    """Credits whose certificate no longer stands: failed, revoked, or its goods failed."""
     certificate_ids = {c.certificate_id for c in credits if c.certificate_id}
     if not certificate_ids:
         return set()
@@ -132,14 +132,21 @@ def _fragment_fields(fragment: FragmentRecord, credit_frozen: bool) -> dict[str,
     }
 
 
-def _credits_by_id(session: Session, credit_ids: Iterable[int]) -> dict[int, CreditRecord]:
+def _credits_by_id(session: Session, credit_ids: Iterable[int]) -> dict[int, Any]:
+    """The columns a fragment listing needs of these credits (plain rows: no ORM identity work)."""
     ids = set(credit_ids)
     if not ids:
         return {}
-    return {
-        c.credit_id: c
-        for c in session.scalars(select(CreditRecord).where(CreditRecord.credit_id.in_(ids)))
-    }
+    rows = session.execute(
+        select(
+            CreditRecord.credit_id,
+            CreditRecord.obligor,
+            CreditRecord.maturity,
+            CreditRecord.frozen,
+            CreditRecord.certificate_id,
+        ).where(CreditRecord.credit_id.in_(ids))
+    )
+    return {row.credit_id: row for row in rows}
 
 
 # ---------------------------------------------------------------------- credits
@@ -155,7 +162,7 @@ def get_credit(session: Session, credit_id: int) -> CreditRead:
 
 
 def credit_lineage(session: Session, credit_id: int) -> CreditLineage:
-    """The credit and the tree of its fragments from the root: who holds what, and how it got there."""
+    """The credit and its fragment tree from the root: who holds what, and how it got there."""
     credit = session.get(CreditRecord, credit_id)
     if credit is None:
         raise NotFound(
@@ -346,7 +353,7 @@ def portfolio(session: Session, member: str, *, offset: int, limit: int) -> Port
 
 
 def exposures(session: Session, financier: str) -> list[ExposureRead]:
-    """Per obligor: the line this financier granted, what it holds of the obligor's credit, the room left."""
+    """Per obligor: the line this financier granted, the credit it holds, the room left."""
     lines = list(
         session.scalars(
             select(Exposure).where(Exposure.financier == financier).order_by(Exposure.obligor)

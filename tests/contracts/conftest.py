@@ -179,7 +179,7 @@ def hex32(value: bytes) -> str:
 
 
 def next_block_at(timestamp: int) -> int:
-    """Fixes the next block's timestamp, so an error that carries `block.timestamp` can be asserted exactly."""
+    """Fixes the next block's timestamp, so an error carrying `block.timestamp` can be asserted."""
     web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
     return timestamp
 

@@ -5,7 +5,15 @@ import pytest
 from conftest import ROLE, UNIT, ZERO, custom_err, emitted, h, hex32
 
 ACTIVE, SUSPENDED, NONE = 1, 2, 0
-BIT = {"OPERATOR": 1, "CORE_ENTERPRISE": 2, "SUPPLIER": 4, "FINANCIER": 8, "INSPECTOR": 16, "AUDITOR": 32, "PLATFORM": 64}
+BIT = {
+    "OPERATOR": 1,
+    "CORE_ENTERPRISE": 2,
+    "SUPPLIER": 4,
+    "FINANCIER": 8,
+    "INSPECTOR": 16,
+    "AUDITOR": 32,
+    "PLATFORM": 64,
+}
 LINE = 1_000 * UNIT
 
 
@@ -32,7 +40,9 @@ def lined(consortium, core, bank_a):
 
 
 def test_deployment_onboards_the_operator_and_sets_default_limits(consortium, operator):
-    assert [(name, args) for name, args in emitted(consortium.tx) if name != "RoleAdminChanged"] == [
+    assert [
+        (name, args) for name, args in emitted(consortium.tx) if name != "RoleAdminChanged"
+    ] == [
         ("MemberOnboarded", {"member": operator, "kycHash": hex32(bytes(32))}),
         ("RoleGranted", {"role": hex32(ROLE["OPERATOR"]), "account": operator, "sender": operator}),
         ("LimitsChanged", {"maxTenorDays": 180, "gracePeriodDays": 30, "maxTierDepth": 8}),
@@ -59,7 +69,11 @@ def test_role_constants_match_their_names(consortium):
 
 
 def test_caps_are_one_year_tenor_one_year_grace_and_depth_32(consortium):
-    assert (consortium.TENOR_CAP_DAYS(), consortium.GRACE_CAP_DAYS(), consortium.TIER_DEPTH_CAP()) == (365, 365, 32)
+    assert (
+        consortium.TENOR_CAP_DAYS(),
+        consortium.GRACE_CAP_DAYS(),
+        consortium.TIER_DEPTH_CAP(),
+    ) == (365, 365, 32)
 
 
 def test_supports_erc165_and_access_control_interfaces(consortium):
@@ -72,12 +86,17 @@ def test_supports_erc165_and_access_control_interfaces(consortium):
 
 
 def test_onboard_activates_member_and_grants_roles(consortium, operator, newcomer):
-    tx = consortium.onboard(newcomer, h("kyc:newcomer"), [ROLE["SUPPLIER"], ROLE["FINANCIER"]], {"from": operator})
+    tx = consortium.onboard(
+        newcomer, h("kyc:newcomer"), [ROLE["SUPPLIER"], ROLE["FINANCIER"]], {"from": operator}
+    )
 
     assert emitted(tx) == [
         ("MemberOnboarded", {"member": newcomer, "kycHash": hex32(h("kyc:newcomer"))}),
         ("RoleGranted", {"role": hex32(ROLE["SUPPLIER"]), "account": newcomer, "sender": operator}),
-        ("RoleGranted", {"role": hex32(ROLE["FINANCIER"]), "account": newcomer, "sender": operator}),
+        (
+            "RoleGranted",
+            {"role": hex32(ROLE["FINANCIER"]), "account": newcomer, "sender": operator},
+        ),
     ]
     assert consortium.statusOf(newcomer) == ACTIVE
     assert consortium.roleBitsOf(newcomer) == BIT["SUPPLIER"] | BIT["FINANCIER"]
@@ -88,7 +107,9 @@ def test_onboard_activates_member_and_grants_roles(consortium, operator, newcome
 def test_onboard_without_roles_activates_member_with_no_role_bits(consortium, operator, newcomer):
     tx = consortium.onboard(newcomer, h("kyc:newcomer"), [], {"from": operator})
 
-    assert emitted(tx) == [("MemberOnboarded", {"member": newcomer, "kycHash": hex32(h("kyc:newcomer"))})]
+    assert emitted(tx) == [
+        ("MemberOnboarded", {"member": newcomer, "kycHash": hex32(h("kyc:newcomer"))})
+    ]
     assert consortium.statusOf(newcomer) == ACTIVE
     assert consortium.roleBitsOf(newcomer) == 0
 
@@ -106,7 +127,9 @@ def test_onboard_of_suspended_member_reverts(consortium, operator, supplier1):
 
 
 def test_onboard_by_non_operator_reverts(consortium, supplier1, newcomer):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", supplier1, ROLE["OPERATOR"])):
+    with brownie.reverts(
+        custom_err("AccessControlUnauthorizedAccount", supplier1, ROLE["OPERATOR"])
+    ):
         consortium.onboard(newcomer, h("kyc:newcomer"), [], {"from": supplier1})
 
 
@@ -116,7 +139,9 @@ def test_onboard_by_non_operator_reverts(consortium, supplier1, newcomer):
 def test_suspend_marks_member_suspended(consortium, operator, supplier1):
     tx = consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    assert emitted(tx) == [("MemberSuspended", {"member": supplier1, "reasonHash": hex32(h("late filings"))})]
+    assert emitted(tx) == [
+        ("MemberSuspended", {"member": supplier1, "reasonHash": hex32(h("late filings"))})
+    ]
     assert consortium.statusOf(supplier1) == SUSPENDED
     assert consortium.roleBitsOf(supplier1) == BIT["SUPPLIER"]
 
@@ -171,7 +196,10 @@ def test_grant_role_adds_the_role_bit(consortium, operator, supplier1):
     tx = consortium.grantRole(ROLE["INSPECTOR"], supplier1, {"from": operator})
 
     assert emitted(tx) == [
-        ("RoleGranted", {"role": hex32(ROLE["INSPECTOR"]), "account": supplier1, "sender": operator})
+        (
+            "RoleGranted",
+            {"role": hex32(ROLE["INSPECTOR"]), "account": supplier1, "sender": operator},
+        )
     ]
     assert consortium.roleBitsOf(supplier1) == BIT["SUPPLIER"] | BIT["INSPECTOR"]
 
@@ -204,7 +232,9 @@ def test_revoke_role_by_non_admin_reverts(consortium, core, supplier1):
 def test_renounce_role_clears_the_role_bit(consortium, bank_a):
     tx = consortium.renounceRole(ROLE["FINANCIER"], bank_a, {"from": bank_a})
 
-    assert emitted(tx) == [("RoleRevoked", {"role": hex32(ROLE["FINANCIER"]), "account": bank_a, "sender": bank_a})]
+    assert emitted(tx) == [
+        ("RoleRevoked", {"role": hex32(ROLE["FINANCIER"]), "account": bank_a, "sender": bank_a})
+    ]
     assert consortium.roleBitsOf(bank_a) == 0
 
 
@@ -219,7 +249,9 @@ def test_renounce_role_for_another_account_reverts(consortium, bank_a, bank_b):
 def test_set_limits_stores_and_announces_new_limits(consortium, operator):
     tx = consortium.setLimits(90, 10, 4, {"from": operator})
 
-    assert emitted(tx) == [("LimitsChanged", {"maxTenorDays": 90, "gracePeriodDays": 10, "maxTierDepth": 4})]
+    assert emitted(tx) == [
+        ("LimitsChanged", {"maxTenorDays": 90, "gracePeriodDays": 10, "maxTierDepth": 4})
+    ]
     assert tuple(consortium.limits()) == (90, 10, 4)
 
 
@@ -349,7 +381,10 @@ def test_set_credit_line_quota_is_the_sum_of_all_lines(consortium, core, bank_a,
     tx = consortium.setCreditLine(core, 300 * UNIT, {"from": bank_b})
 
     assert emitted(tx) == [
-        ("CreditLineSet", {"financier": bank_b, "obligor": core, "limit": 300 * UNIT, "quota": LINE + 300 * UNIT})
+        (
+            "CreditLineSet",
+            {"financier": bank_b, "obligor": core, "limit": 300 * UNIT, "quota": LINE + 300 * UNIT},
+        )
     ]
     assert consortium.issuanceQuota(core) == LINE + 300 * UNIT
 
@@ -358,7 +393,10 @@ def test_set_credit_line_cut_lowers_the_quota(consortium, core, bank_a, lined):
     tx = consortium.setCreditLine(core, 400 * UNIT, {"from": bank_a})
 
     assert emitted(tx) == [
-        ("CreditLineSet", {"financier": bank_a, "obligor": core, "limit": 400 * UNIT, "quota": 400 * UNIT})
+        (
+            "CreditLineSet",
+            {"financier": bank_a, "obligor": core, "limit": 400 * UNIT, "quota": 400 * UNIT},
+        )
     ]
     assert consortium.creditLine(bank_a, core) == 400 * UNIT
     assert consortium.issuanceQuota(core) == 400 * UNIT
@@ -402,10 +440,14 @@ def test_set_credit_line_below_exposure_reverts(consortium, core, bank_a, lined,
         consortium.setCreditLine(core, 599 * UNIT, {"from": bank_a})
 
 
-def test_set_credit_line_below_outstanding_reverts(consortium, core, bank_a, lined, platform_caller):
+def test_set_credit_line_below_outstanding_reverts(
+    consortium, core, bank_a, lined, platform_caller
+):
     consortium.drawQuota(core, 700 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(custom_err("ConsortiumQuotaBelowOutstanding", core, 699 * UNIT, 700 * UNIT)):
+    with brownie.reverts(
+        custom_err("ConsortiumQuotaBelowOutstanding", core, 699 * UNIT, 700 * UNIT)
+    ):
         consortium.setCreditLine(core, 699 * UNIT, {"from": bank_a})
 
 
@@ -435,7 +477,9 @@ def test_draw_quota_up_to_the_whole_quota_succeeds(consortium, core, lined, plat
 def test_draw_quota_past_the_quota_reverts(consortium, core, lined, platform_caller):
     consortium.drawQuota(core, 900 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(custom_err("ConsortiumQuotaExceeded", core, 100 * UNIT + 1, 900 * UNIT, LINE)):
+    with brownie.reverts(
+        custom_err("ConsortiumQuotaExceeded", core, 100 * UNIT + 1, 900 * UNIT, LINE)
+    ):
         consortium.drawQuota(core, 100 * UNIT + 1, {"from": platform_caller})
 
 
@@ -471,14 +515,18 @@ def test_restore_quota_by_non_platform_reverts(consortium, core):
 def test_increase_exposure_within_the_line(consortium, core, bank_a, lined, platform_caller):
     tx = consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
-    assert emitted(tx) == [("ExposureChanged", {"financier": bank_a, "obligor": core, "exposure": 400 * UNIT})]
+    assert emitted(tx) == [
+        ("ExposureChanged", {"financier": bank_a, "obligor": core, "exposure": 400 * UNIT})
+    ]
     assert consortium.exposure(bank_a, core) == 400 * UNIT
 
 
 def test_increase_exposure_past_the_line_reverts(consortium, core, bank_a, lined, platform_caller):
     consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(custom_err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)):
+    with brownie.reverts(
+        custom_err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)
+    ):
         consortium.increaseExposure(bank_a, core, 600 * UNIT + 1, {"from": platform_caller})
 
 
@@ -497,7 +545,9 @@ def test_decrease_exposure_lowers_it(consortium, core, bank_a, lined, platform_c
 
     tx = consortium.decreaseExposure(bank_a, core, 150 * UNIT, {"from": platform_caller})
 
-    assert emitted(tx) == [("ExposureChanged", {"financier": bank_a, "obligor": core, "exposure": 250 * UNIT})]
+    assert emitted(tx) == [
+        ("ExposureChanged", {"financier": bank_a, "obligor": core, "exposure": 250 * UNIT})
+    ]
     assert consortium.exposure(bank_a, core) == 250 * UNIT
 
 
@@ -516,8 +566,8 @@ def test_decrease_exposure_by_non_platform_reverts(consortium, core, bank_a):
 # ----------------------------------------------------------------- checks the other contracts call
 
 
-def test_require_active_returns_role_bits(consortium, bank_a):
-    assert consortium.requireActive(bank_a) == BIT["FINANCIER"]
+def test_require_active_passes_for_active_member(consortium, bank_a):
+    consortium.requireActive(bank_a)
 
 
 def test_require_active_of_non_member_reverts(consortium, stranger):
@@ -562,8 +612,8 @@ def test_require_active_role_while_paused_reverts(consortium, operator, inspecto
         consortium.requireActiveRole(inspector, ROLE["INSPECTOR"])
 
 
-def test_require_active_pair_returns_both_role_bits(consortium, supplier1, bank_a):
-    assert tuple(consortium.requireActivePair(supplier1, bank_a)) == (BIT["SUPPLIER"], BIT["FINANCIER"])
+def test_require_active_pair_passes_for_two_active_members(consortium, supplier1, bank_a):
+    consortium.requireActivePair(supplier1, bank_a)
 
 
 def test_require_active_pair_with_inactive_first_reverts(consortium, stranger, bank_a):
@@ -585,16 +635,75 @@ def test_require_active_pair_while_paused_reverts(consortium, operator, supplier
         consortium.requireActivePair(supplier1, bank_a)
 
 
-def test_require_exposure_headroom_passes_up_to_the_line(consortium, core, bank_a, lined, platform_caller):
+def test_active_role_bits_returns_every_bit_of_the_member(consortium, operator, supplier1):
+    consortium.grantRole(ROLE["AUDITOR"], supplier1, {"from": operator})
+
+    assert consortium.activeRoleBits(supplier1) == BIT["SUPPLIER"] | BIT["AUDITOR"]
+
+
+def test_active_role_bits_of_non_member_reverts(consortium, stranger):
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+        consortium.activeRoleBits(stranger)
+
+
+def test_active_role_bits_of_suspended_member_reverts(consortium, operator, supplier1):
+    consortium.suspend(supplier1, h("late filings"), {"from": operator})
+
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+        consortium.activeRoleBits(supplier1)
+
+
+def test_active_role_bits_while_paused_reverts(consortium, operator, supplier1):
+    consortium.pause({"from": operator})
+
+    with brownie.reverts(custom_err("EnforcedPause")):
+        consortium.activeRoleBits(supplier1)
+
+
+def test_active_role_bits_pair_returns_both_members_bits(consortium, supplier1, bank_a):
+    assert tuple(consortium.activeRoleBitsPair(supplier1, bank_a)) == (
+        BIT["SUPPLIER"],
+        BIT["FINANCIER"],
+    )
+
+
+def test_active_role_bits_pair_with_inactive_first_reverts(consortium, stranger, bank_a):
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+        consortium.activeRoleBitsPair(stranger, bank_a)
+
+
+def test_active_role_bits_pair_with_inactive_second_reverts(
+    consortium, operator, supplier1, bank_a
+):
+    consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
+
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+        consortium.activeRoleBitsPair(supplier1, bank_a)
+
+
+def test_active_role_bits_pair_while_paused_reverts(consortium, operator, supplier1, bank_a):
+    consortium.pause({"from": operator})
+
+    with brownie.reverts(custom_err("EnforcedPause")):
+        consortium.activeRoleBitsPair(supplier1, bank_a)
+
+
+def test_require_exposure_headroom_passes_up_to_the_line(
+    consortium, core, bank_a, lined, platform_caller
+):
     consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
     consortium.requireExposureHeadroom(bank_a, core, 600 * UNIT)
 
 
-def test_require_exposure_headroom_past_the_line_reverts(consortium, core, bank_a, lined, platform_caller):
+def test_require_exposure_headroom_past_the_line_reverts(
+    consortium, core, bank_a, lined, platform_caller
+):
     consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(custom_err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)):
+    with brownie.reverts(
+        custom_err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)
+    ):
         consortium.requireExposureHeadroom(bank_a, core, 600 * UNIT + 1)
 
 
@@ -610,3 +719,12 @@ def test_views_of_unknown_account_are_empty(consortium, core, stranger):
     assert consortium.outstanding(stranger) == 0
     assert not consortium.requiresQualityCertificate(stranger)
     assert not consortium.hasRole(ROLE["OPERATOR"], ZERO)
+
+
+def test_suspended_operator_cannot_use_operator_powers(consortium, operator, roles, stranger):
+    second = roles["other"]
+    consortium.onboard(second, h("kyc:operator2"), [ROLE["OPERATOR"]], {"from": operator})
+    consortium.suspend(second, h("left the bank"), {"from": operator})
+
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", second, 2)):
+        consortium.onboard(stranger, h("kyc:stranger"), [], {"from": second})

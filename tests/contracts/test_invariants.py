@@ -32,12 +32,11 @@ from conftest import DAY, UNIT, ZERO, h
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-STEPS_PER_RUN = 50
+STEPS_PER_RUN = 100
 TOTAL_STEPS = int(os.environ.get("TIERCREDIT_PROPERTY_STEPS", "2000"))
-# Hypothesis spends its first examples on deliberately tiny runs (its small-example phase, at
-# least 10 examples), so those come on top of the runs that carry the steps.
-SMALL_EXAMPLES = 12
-MAX_EXAMPLES = -(-TOTAL_STEPS // STEPS_PER_RUN) + SMALL_EXAMPLES
+# Hypothesis spends its first examples of a search on deliberately tiny runs, so a few come on
+# top of the runs that carry the steps; a search that falls short is followed by another.
+SMALL_EXAMPLES = 4
 MAX_SEARCHES = 10
 
 # Small platform limits, so that the tier cap, quotas and credit lines are hit often.
@@ -125,6 +124,7 @@ class InvoiceModel:
 class RequestModel:
     holder: str
     token_id: int
+    expires_at: int
     quotes: list[int] = field(default_factory=list)
     open: bool = True
 
@@ -141,6 +141,7 @@ class Model:
     credits: dict[int, tuple[str, int]] = field(default_factory=dict)  # id -> (obligor, face)
     repaid: defaultdict[int, int] = field(default_factory=lambda: defaultdict(int))
     requests: dict[int, RequestModel] = field(default_factory=dict)
+    requires_certificate: dict[str, bool] = field(default_factory=dict)  # by obligor
 
 
 @dataclass
@@ -306,7 +307,7 @@ class Platform:
             return None
         event = tx.events["FinancingRequested"]
         self.model.requests[event["requestId"]] = RequestModel(
-            self.name_of[event["holder"]], event["tokenId"]
+            self.name_of[event["holder"]], event["tokenId"], event["expiresAt"]
         )
         return event["requestId"]
 
@@ -365,6 +366,24 @@ class Platform:
         quote_id = self.submit_quote(discounted, 800, "bank_a")
         assert tier3 and quote_id and self.accept(discounted, quote_id, "supplier2")
         assert self.request_financing(credits[1], 200 * UNIT, chain.time() + 20 * DAY, "supplier2")
+        # Two matured credits, a third repaid: one redeemed (the rest is claimable as repayment
+        # comes), one split and not yet redeemed.
+        matured = [
+            self.issue(owed[("supplier3", "core")], 300 * UNIT, chain.time() + DAY, 0, "core"),
+            self.issue(owed[("supplier1", "core2")], 300 * UNIT, chain.time() + DAY, 0, "core2"),
+        ]
+        assert None not in matured
+        for credit_id, obligor in zip(matured, CORES, strict=True):
+            assert self.send("repay", c["settlement"].repay, credit_id, 100 * UNIT, sender=obligor)
+            self.model.repaid[credit_id] += 100 * UNIT
+        assert self.split(matured[1], "supplier2", 100 * UNIT, owed[("supplier2", "supplier1")],
+                          "supplier1")  # fmt: skip
+        chain.sleep(DAY + 1)
+        assert self.send("redeem", c["settlement"].redeem, matured[0], sender="supplier3")
+        # Invoices waiting for their buyer.
+        for n, (seller, buyer) in enumerate(owed):
+            due = chain.time() + 90 * DAY
+            assert self.register(seller, buyer, 200 * UNIT, f"OPEN-{n}", f"open-doc-{n}", due)
 
 
 class PlatformMachine(Platform, RuleBasedStateMachine):
@@ -392,6 +411,28 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         live = sorted(self.prev.live().items())
         return live[pick % len(live)] if live else None
 
+    def _movable(self, pick: int, aim: int) -> tuple[int, Fragment] | None:
+        """A fragment whose value may move now (by the last snapshot), or about one time in ten
+        any live one."""
+        if aim % 10 == 7:
+            return self._live(pick)
+        movable = self._movable_fragments()
+        return movable[pick % len(movable)] if movable else None
+
+    def _movable_fragments(self) -> list[tuple[int, Fragment]]:
+        now = self.prev
+        return [
+            (t, f) for t, f in sorted(now.live().items())
+            if not f.locked and not now.frozen(f) and now.credits[f.credit_id].maturity > now.timestamp
+        ]  # fmt: skip
+
+    def _matured_fragments(self) -> list[tuple[int, Fragment]]:
+        now = self.prev
+        return [
+            (t, f) for t, f in sorted(now.live().items())
+            if now.credits[f.credit_id].maturity <= now.timestamp
+        ]  # fmt: skip
+
     def _any_token(self, pick: int) -> int:
         """Any token id, one past the last included."""
         return pick % (len(self.prev.fragments) + 1) + 1
@@ -412,8 +453,11 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         credits = sorted(self.model.credits)
         return credits[pick % len(credits)] if credits else 1
 
-    def _open_request(self, pick: int) -> tuple[int, RequestModel] | None:
-        found = [(i, r) for i, r in sorted(self.model.requests.items()) if r.open]
+    def _open_request(self, pick: int, quoted: bool = False) -> tuple[int, RequestModel] | None:
+        found = [
+            (i, r) for i, r in sorted(self.model.requests.items())
+            if r.open and (r.quotes or not quoted)
+        ]  # fmt: skip
         return found[pick % len(found)] if found else None
 
     # ------------------------------------------------------------------ invoices and certificates
@@ -456,8 +500,10 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
 
     @rule(core=ST_PICK, required=ST_FLAG)
     def require_certificates(self, core: int, required: bool) -> None:
-        self.send("qualityRequirement", self.c["consortium"].setQualityRequirement, required,
-                  sender=CORES[core % len(CORES)])  # fmt: skip
+        obligor = CORES[core % len(CORES)]
+        if self.send("qualityRequirement", self.c["consortium"].setQualityRequirement, required,
+                     sender=obligor):  # fmt: skip
+            self.model.requires_certificate[obligor] = required
 
     # ------------------------------------------------------------------ members, lines, cash
 
@@ -505,13 +551,21 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         certificates = sorted(self.model.certificates)
         own = [cert for cert in certificates if self.model.certificates[cert] == invoice_id]
         certificate_id = 0
-        if with_certificate and certificates:
-            certificate_id = (own or certificates)[certificate % len(own or certificates)]
+        if own and (with_certificate or self.model.requires_certificate.get(obligor)):
+            certificate_id = own[certificate % len(own)]
+        elif with_certificate and certificates:
+            certificate_id = certificates[certificate % len(certificates)]
         self.issue(invoice_id, face, chain.time() + tenor * DAY, certificate_id, obligor)
 
     @rule(pick=ST_PICK, invoice=ST_PICK, percent=ST_PERCENT, aim=ST_AIM, actor=ST_ACTOR)
     def split_transfer(self, pick: int, invoice: int, percent: int, aim: int, actor: int) -> None:
-        if (found := self._live(pick)) is None:
+        """Mostly a movable fragment whose holder owes an invoice with something left to back."""
+        payers = [
+            (t, f) for t, f in self._movable_fragments()
+            if self._invoices(0, CONFIRMED, (self.name_of[f.owner],), open_amount=True)
+        ]  # fmt: skip
+        found = payers[pick % len(payers)] if payers and aim % 10 != 7 else self._live(pick)
+        if found is None:
             return
         token_id, f = found
         holder = self.name_of[f.owner]
@@ -527,7 +581,7 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
     @rule(pick=ST_PICK, to=ST_ACTOR, percent=ST_PERCENT, bank=ST_PICK, aim=ST_AIM)
     def transfer_to_address(self, pick: int, to: int, percent: int, bank: int, aim: int) -> None:
         """ERC-3525 value to an address: a financier must be on one side."""
-        if (found := self._live(pick)) is None:
+        if (found := self._movable(pick, aim)) is None:
             return
         token_id, f = found
         receiver = self.aimed(aim, BANKS[bank % len(BANKS)], to)
@@ -538,7 +592,7 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
     @rule(pick=ST_PICK, into=ST_PICK, percent=ST_PERCENT, aim=ST_AIM)
     def transfer_to_token(self, pick: int, into: int, percent: int, aim: int) -> None:
         """ERC-3525 value into an existing token, mostly one of the same credit."""
-        if (found := self._live(pick)) is None:
+        if (found := self._movable(pick, aim)) is None:
             return
         token_id, f = found
         same_credit = [t for t, g in sorted(self.prev.live().items())
@@ -551,7 +605,7 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
 
     @rule(pick=ST_PICK, to=ST_ACTOR, bank=ST_PICK, safe=ST_FLAG, aim=ST_AIM, actor=ST_ACTOR)
     def transfer_721(self, pick: int, to: int, bank: int, safe: bool, aim: int, actor: int) -> None:
-        if (found := self._live(pick)) is None:
+        if (found := self._movable(pick, aim)) is None:
             return
         token_id, f = found
         voucher = self.c["voucher"]
@@ -574,7 +628,7 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
     @rule(pick=ST_PICK, percent=ST_PERCENT, expiry=ST_PERCENT, aim=ST_AIM, actor=ST_ACTOR)
     def ask_financing(self, pick: int, percent: int, expiry: int, aim: int, actor: int) -> None:
         """Expiry at `expiry` percent of the time left to maturity (over 100: past it)."""
-        if (found := self._live(pick)) is None:
+        if (found := self._movable(pick, aim)) is None:
             return
         token_id, f = found
         now = chain.time()
@@ -583,6 +637,22 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
                                now + max(3_600, time_left * expiry // 100),
                                self.aimed(aim, self.name_of[f.owner], actor))  # fmt: skip
 
+    @rule(pick=ST_PICK, percent=ST_PERCENT, bank=ST_PICK, rate=ST_RATE)
+    def discount(self, pick: int, percent: int, bank: int, rate: int) -> None:
+        """Request, quote and acceptance in one step: delivery versus payment, end to end."""
+        if (found := self._movable(pick, 0)) is None:
+            return
+        token_id, f = found
+        holder = self.name_of[f.owner]
+        expires_at = chain.time() + 3_600
+        request_id = self.request_financing(token_id, max(1, f.value * percent // 100),
+                                            expires_at, holder)  # fmt: skip
+        if request_id is None:
+            return
+        quote_id = self.submit_quote(request_id, rate, BANKS[bank % len(BANKS)])
+        if quote_id is not None and self.accept(request_id, quote_id, holder):
+            self.delivered.add(self.model.requests[request_id].token_id)
+
     @rule(pick=ST_PICK, bank=ST_PICK, rate=ST_RATE, aim=ST_AIM, actor=ST_ACTOR)
     def quote_rate(self, pick: int, bank: int, rate: int, aim: int, actor: int) -> None:
         if (found := self._open_request(pick)) is not None:
@@ -590,7 +660,7 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
 
     @rule(pick=ST_PICK, quote=ST_PICK, aim=ST_AIM, actor=ST_ACTOR)
     def accept_quote(self, pick: int, quote: int, aim: int, actor: int) -> None:
-        if (found := self._open_request(pick)) is None or not found[1].quotes:
+        if (found := self._open_request(pick, quoted=True)) is None:
             return
         request_id, request = found
         if self.accept(request_id, request.quotes[quote % len(request.quotes)],
@@ -606,9 +676,15 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
                      sender=self.aimed(aim, request.holder, actor)):  # fmt: skip
             request.open = False
 
-    @rule(pick=ST_PICK, actor=ST_ACTOR)
-    def expire_request(self, pick: int, actor: int) -> None:
-        if (found := self._open_request(pick)) is None:
+    @rule(pick=ST_PICK, aim=ST_AIM, actor=ST_ACTOR)
+    def expire_request(self, pick: int, aim: int, actor: int) -> None:
+        """Mostly a request past its expiry; anyone may close it."""
+        expired = [
+            (i, r) for i, r in sorted(self.model.requests.items())
+            if r.open and r.expires_at <= self.prev.timestamp
+        ]  # fmt: skip
+        found = expired[pick % len(expired)] if expired and aim % 10 != 7 else self._open_request(pick)
+        if found is None:
             return
         request_id, request = found
         if self.send("expireRequest", self.c["financing"].expire, request_id, sender=ACTORS[actor]):
@@ -618,7 +694,9 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
 
     @rule(pick=ST_PICK, percent=ST_PERCENT, aim=ST_AIM, actor=ST_ACTOR)
     def repay(self, pick: int, percent: int, aim: int, actor: int) -> None:
-        credit_id = self._credit(pick)
+        """Any credit, or every other time one whose redeemed fragments are still owed cash."""
+        late = sorted({claim["creditId"] for claim in self._underpaid_claims().values()})
+        credit_id = late[pick % len(late)] if late and pick % 2 == 0 else self._credit(pick)
         if credit_id not in self.model.credits:
             return
         obligor, face = self.model.credits[credit_id]
@@ -629,24 +707,36 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
 
     @rule(pick=ST_PICK, aim=ST_AIM, actor=ST_ACTOR)
     def redeem(self, pick: int, aim: int, actor: int) -> None:
-        if (found := self._live(pick)) is not None:
+        """Mostly a fragment whose credit has matured."""
+        matured = self._matured_fragments()
+        found = matured[pick % len(matured)] if matured and aim % 10 != 7 else self._live(pick)
+        if found is not None:
             token_id, f = found
             self.send("redeem", self.c["settlement"].redeem, token_id,
                       sender=self.aimed(aim, self.name_of[f.owner], actor))  # fmt: skip
 
     @rule(picks=ST_BATCH, aim=ST_AIM, actor=ST_ACTOR)
     def redeem_batch(self, picks: list[int], aim: int, actor: int) -> None:
-        live = sorted(self.prev.live())
+        """Mostly matured fragments; anyone may push the batch."""
+        matured = [t for t, _ in self._matured_fragments()]
         tokens = [
-            live[pick % len(live)] if live and aim % 10 != 7 else self._any_token(pick)
+            matured[pick % len(matured)] if matured and aim % 10 != 7 else self._any_token(pick)
             for pick in picks
         ]
         self.send("redeemBatch", self.c["settlement"].redeemBatch, tokens, sender=ACTORS[actor])
 
-    @rule(pick=ST_PICK, actor=ST_ACTOR)
-    def claim(self, pick: int, actor: int) -> None:
-        redeemed = sorted(t for t, f in self.prev.fragments.items() if f.owner == ZERO)
-        token_id = redeemed[pick % len(redeemed)] if redeemed else self._any_token(pick)
+    def _underpaid_claims(self) -> dict[int, Any]:
+        return {
+            t: claim for t, claim in self.prev.claims.items()
+            if claim["claimant"] != ZERO and claim["paid"] < claim["value"]
+        }  # fmt: skip
+
+    @rule(pick=ST_PICK, aim=ST_AIM, actor=ST_ACTOR)
+    def claim(self, pick: int, aim: int, actor: int) -> None:
+        """Mostly a redeemed fragment not yet paid in full; anyone may push the payment."""
+        underpaid = sorted(self._underpaid_claims())
+        token_id = (underpaid[pick % len(underpaid)] if underpaid and aim % 10 != 7
+                    else self._any_token(pick))  # fmt: skip
         self.send("claim", self.c["settlement"].claim, token_id, sender=ACTORS[actor])
 
     @rule(pick=ST_PICK, actor=ST_ACTOR)
@@ -852,10 +942,11 @@ def test_invariants_hold_after_every_step(platform, roles, record_property):
     # Hypothesis cannot be told a number of steps, and it starts every search with tiny runs:
     # search again (new random examples) until enough steps ran.
     for _ in range(MAX_SEARCHES):
+        missing = TOTAL_STEPS - STATS["steps"]
         run_state_machine_as_test(
             lambda: PlatformMachine(platform, roles),
             settings=settings(
-                max_examples=MAX_EXAMPLES,
+                max_examples=-(-missing // STEPS_PER_RUN) + SMALL_EXAMPLES,
                 stateful_step_count=STEPS_PER_RUN,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],

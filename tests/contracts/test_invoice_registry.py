@@ -1,4 +1,4 @@
-"""InvoiceRegistry: register, confirm, reject, cancel, draw-down, and the uniqueness of every anchor."""
+"""InvoiceRegistry: register, confirm, reject, cancel, draw-down; every anchor is unique."""
 
 import brownie
 import pytest
@@ -42,7 +42,9 @@ def standalone(consortium, operator, voucher_stand_in):
 @pytest.fixture
 def standalone_confirmed(standalone, supplier1, core, due) -> int:
     """Invoice NUMBER of AMOUNT from supplier1 to core in the standalone registry, confirmed."""
-    invoice_id = standalone.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}).return_value
+    invoice_id = standalone.register(
+        core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}
+    ).return_value
     standalone.confirm(invoice_id, {"from": core})
     return invoice_id
 
@@ -58,13 +60,25 @@ def test_register_records_the_invoice(invoices, supplier1, core, due):
         (
             "InvoiceRegistered",
             {
-                "invoiceId": 1, "seller": supplier1, "buyer": core, "amount": AMOUNT, "dueDate": due,
-                "numberHash": hex32(NUMBER), "documentHash": hex32(DOCUMENT),
+                "invoiceId": 1,
+                "seller": supplier1,
+                "buyer": core,
+                "amount": AMOUNT,
+                "dueDate": due,
+                "numberHash": hex32(NUMBER),
+                "documentHash": hex32(DOCUMENT),
             },
         )
     ]
     assert tuple(invoices.invoice(1)) == (
-        supplier1, 0, core, AMOUNT, due, REGISTERED, hex32(NUMBER), hex32(DOCUMENT)
+        supplier1,
+        0,
+        core,
+        AMOUNT,
+        due,
+        REGISTERED,
+        hex32(NUMBER),
+        hex32(DOCUMENT),
     )
     assert invoices.invoiceIdByNumber(supplier1, NUMBER) == 1
     assert invoices.invoiceIdByDocument(DOCUMENT) == 1
@@ -86,8 +100,12 @@ def test_register_to_a_supplier_buyer_succeeds(invoices, supplier1, supplier2, d
     assert invoices.invoice(tx.return_value)["buyer"] == supplier1
 
 
-def test_register_same_number_by_another_seller_succeeds(invoices, registered, supplier1, supplier2, core, due):
-    tx = invoices.register(core, AMOUNT, due, NUMBER, h("doc:supplier2:INV-2024-001"), {"from": supplier2})
+def test_register_same_number_by_another_seller_succeeds(
+    invoices, registered, supplier1, supplier2, core, due
+):
+    tx = invoices.register(
+        core, AMOUNT, due, NUMBER, h("doc:supplier2:INV-2024-001"), {"from": supplier2}
+    )
 
     assert invoices.invoiceIdByNumber(supplier2, NUMBER) == tx.return_value == registered + 1
     assert invoices.invoiceIdByNumber(supplier1, NUMBER) == registered
@@ -117,7 +135,9 @@ def test_register_number_of_a_cancelled_invoice_reverts(invoices, registered, su
         invoices.register(core, AMOUNT, due, NUMBER, h("doc:reissued"), {"from": supplier1})
 
 
-def test_register_document_of_a_rejected_invoice_reverts(invoices, registered, supplier1, core, due):
+def test_register_document_of_a_rejected_invoice_reverts(
+    invoices, registered, supplier1, core, due
+):
     invoices.reject(registered, h("not ours"), {"from": core})
 
     with brownie.reverts(custom_err("InvoiceDocumentAlreadyRegistered", DOCUMENT, registered)):
@@ -165,7 +185,9 @@ def test_register_to_oneself_reverts(invoices, supplier1, due):
         invoices.register(supplier1, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
-def test_register_to_buyer_that_neither_supplies_nor_issues_reverts(invoices, supplier1, bank_a, due):
+def test_register_to_buyer_that_neither_supplies_nor_issues_reverts(
+    invoices, supplier1, bank_a, due
+):
     with brownie.reverts(custom_err("InvoiceInvalidParties", supplier1, bank_a)):
         invoices.register(bank_a, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
@@ -267,7 +289,12 @@ def test_confirm_of_cancelled_invoice_reverts(invoices, registered, supplier1, c
 def test_reject_closes_the_invoice(invoices, registered, core):
     tx = invoices.reject(registered, h("goods never arrived"), {"from": core})
 
-    assert emitted(tx) == [("InvoiceRejected", {"invoiceId": registered, "reasonHash": hex32(h("goods never arrived"))})]
+    assert emitted(tx) == [
+        (
+            "InvoiceRejected",
+            {"invoiceId": registered, "reasonHash": hex32(h("goods never arrived"))},
+        )
+    ]
     invoice = invoices.invoice(registered)
     assert (invoice["status"], invoice["remaining"]) == (REJECTED, 0)
 
@@ -340,18 +367,27 @@ def test_cancel_twice_reverts(invoices, registered, supplier1):
 # ----------------------------------------------------------------- drawDown (linked voucher only)
 
 
-def test_draw_down_lowers_remaining_and_names_the_seller(standalone, standalone_confirmed, voucher_stand_in, supplier1, core):
-    seller = standalone.drawDown.call(standalone_confirmed, core, 200 * UNIT, {"from": voucher_stand_in})
+def test_draw_down_lowers_remaining_and_names_the_seller(
+    standalone, standalone_confirmed, voucher_stand_in, supplier1, core
+):
+    seller = standalone.drawDown.call(
+        standalone_confirmed, core, 200 * UNIT, {"from": voucher_stand_in}
+    )
     tx = standalone.drawDown(standalone_confirmed, core, 200 * UNIT, {"from": voucher_stand_in})
 
     assert seller == supplier1
     assert emitted(tx) == [
-        ("InvoiceDrawnDown", {"invoiceId": standalone_confirmed, "amount": 200 * UNIT, "remaining": 300 * UNIT})
+        (
+            "InvoiceDrawnDown",
+            {"invoiceId": standalone_confirmed, "amount": 200 * UNIT, "remaining": 300 * UNIT},
+        )
     ]
     assert standalone.invoice(standalone_confirmed)["remaining"] == 300 * UNIT
 
 
-def test_draw_down_of_the_whole_remaining_succeeds(standalone, standalone_confirmed, voucher_stand_in, core):
+def test_draw_down_of_the_whole_remaining_succeeds(
+    standalone, standalone_confirmed, voucher_stand_in, core
+):
     standalone.drawDown(standalone_confirmed, core, 200 * UNIT, {"from": voucher_stand_in})
 
     tx = standalone.drawDown(standalone_confirmed, core, 300 * UNIT, {"from": voucher_stand_in})
@@ -360,7 +396,9 @@ def test_draw_down_of_the_whole_remaining_succeeds(standalone, standalone_confir
     assert standalone.invoice(standalone_confirmed)["remaining"] == 0
 
 
-def test_draw_down_beyond_remaining_reverts(standalone, standalone_confirmed, voucher_stand_in, core):
+def test_draw_down_beyond_remaining_reverts(
+    standalone, standalone_confirmed, voucher_stand_in, core
+):
     standalone.drawDown(standalone_confirmed, core, 200 * UNIT, {"from": voucher_stand_in})
 
     with brownie.reverts(
@@ -369,20 +407,28 @@ def test_draw_down_beyond_remaining_reverts(standalone, standalone_confirmed, vo
         standalone.drawDown(standalone_confirmed, core, 300 * UNIT + 1, {"from": voucher_stand_in})
 
 
-def test_draw_down_by_another_buyer_reverts(standalone, standalone_confirmed, voucher_stand_in, supplier1, core, core2):
+def test_draw_down_by_another_buyer_reverts(
+    standalone, standalone_confirmed, voucher_stand_in, supplier1, core, core2
+):
     with brownie.reverts(custom_err("InvoicePartyMismatch", standalone_confirmed, core, supplier1)):
         standalone.drawDown(standalone_confirmed, core2, UNIT, {"from": voucher_stand_in})
 
 
-def test_draw_down_of_unconfirmed_invoice_reverts(standalone, voucher_stand_in, supplier1, core, due):
-    invoice_id = standalone.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}).return_value
+def test_draw_down_of_unconfirmed_invoice_reverts(
+    standalone, voucher_stand_in, supplier1, core, due
+):
+    invoice_id = standalone.register(
+        core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}
+    ).return_value
 
     with brownie.reverts(custom_err("InvoiceInvalidStatus", invoice_id, REGISTERED)):
         standalone.drawDown(invoice_id, core, UNIT, {"from": voucher_stand_in})
 
 
 def test_draw_down_of_rejected_invoice_reverts(standalone, voucher_stand_in, supplier1, core, due):
-    invoice_id = standalone.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}).return_value
+    invoice_id = standalone.register(
+        core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}
+    ).return_value
     standalone.reject(invoice_id, h("not ours"), {"from": core})
 
     with brownie.reverts(custom_err("InvoiceInvalidStatus", invoice_id, REJECTED)):
@@ -399,13 +445,19 @@ def test_draw_down_by_anyone_but_the_linked_voucher_reverts(standalone, standalo
         standalone.drawDown(standalone_confirmed, core, UNIT, {"from": core})
 
 
-def test_draw_down_through_issuance_draws_the_face_value(invoices, voucher, confirmed_invoice, credit_line, supplier1, core, bank_a):
+def test_draw_down_through_issuance_draws_the_face_value(
+    invoices, voucher, confirmed_invoice, credit_line, supplier1, core, bank_a
+):
     credit_line(bank_a, core, AMOUNT)
     invoice_id = confirmed_invoice(supplier1, core, AMOUNT)
 
     tx = voucher.issue(invoice_id, 200 * UNIT, chain.time() + 30 * DAY, 0, {"from": core})
 
-    assert tx.events["InvoiceDrawnDown"] == {"invoiceId": invoice_id, "amount": 200 * UNIT, "remaining": 300 * UNIT}
+    assert tx.events["InvoiceDrawnDown"] == {
+        "invoiceId": invoice_id,
+        "amount": 200 * UNIT,
+        "remaining": 300 * UNIT,
+    }
     assert invoices.invoice(invoice_id)["remaining"] == 300 * UNIT
 
 
@@ -425,10 +477,17 @@ def test_link_voucher_again_reverts(invoices, voucher, operator, voucher_stand_i
         invoices.linkVoucher(voucher_stand_in, {"from": operator})
 
 
+def test_link_voucher_to_zero_address_reverts(consortium, operator):
+    registry = InvoiceRegistry.deploy(consortium, {"from": operator})
+
+    with brownie.reverts(custom_err("InvoiceUnauthorizedCaller", ZERO)):
+        registry.linkVoucher(ZERO, {"from": operator})
+
+
 def test_link_voucher_by_non_operator_reverts(consortium, operator, auditor, voucher_stand_in):
     registry = InvoiceRegistry.deploy(consortium, {"from": operator})
 
-    with brownie.reverts(custom_err("InvoiceUnauthorizedParty", 0, auditor)):
+    with brownie.reverts(custom_err("ConsortiumMissingRole", auditor, ROLE["OPERATOR"])):
         registry.linkVoucher(voucher_stand_in, {"from": auditor})
 
 
@@ -438,6 +497,18 @@ def test_link_voucher_by_non_operator_reverts(consortium, operator, auditor, vou
 def test_invoice_of_unknown_id_reverts(invoices):
     with brownie.reverts(custom_err("InvoiceNotFound", 0)):
         invoices.invoice(0)
+
+
+def test_status_of_follows_the_invoice(invoices, registered, core):
+    assert invoices.statusOf(registered) == REGISTERED
+
+    invoices.confirm(registered, {"from": core})
+
+    assert invoices.statusOf(registered) == CONFIRMED
+
+
+def test_status_of_unknown_invoice_is_none(invoices):
+    assert invoices.statusOf(99) == NONE
 
 
 def test_lookups_of_unknown_anchors_are_zero(invoices, supplier1):

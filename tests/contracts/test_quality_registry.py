@@ -27,7 +27,9 @@ def expiry() -> int:
 @pytest.fixture
 def passed(quality, inspector, invoice_id, expiry) -> int:
     """A passing certificate for `invoice_id`."""
-    return quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector}).return_value
+    return quality.issue(
+        invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector}
+    ).return_value
 
 
 @pytest.fixture
@@ -49,14 +51,26 @@ def test_issue_records_a_passing_certificate(quality, inspector, invoice_id, exp
         (
             "CertificateIssued",
             {
-                "certificateId": 1, "invoiceId": invoice_id, "inspector": inspector, "result": PASS,
-                "batchCodeHash": hex32(BATCH), "standardCode": hex32(STANDARD), "documentHash": hex32(DOCUMENT),
+                "certificateId": 1,
+                "invoiceId": invoice_id,
+                "inspector": inspector,
+                "result": PASS,
+                "batchCodeHash": hex32(BATCH),
+                "standardCode": hex32(STANDARD),
+                "documentHash": hex32(DOCUMENT),
                 "expiresAt": expiry,
             },
         )
     ]
     assert tuple(quality.certificate(1)) == (
-        inspector, invoice_id, expiry, PASS, False, hex32(BATCH), hex32(STANDARD), hex32(DOCUMENT)
+        inspector,
+        invoice_id,
+        expiry,
+        PASS,
+        False,
+        hex32(BATCH),
+        hex32(STANDARD),
+        hex32(DOCUMENT),
     )
     assert quality.certificateIdByDocument(DOCUMENT) == 1
     assert quality.inGoodStanding(1)
@@ -64,12 +78,16 @@ def test_issue_records_a_passing_certificate(quality, inspector, invoice_id, exp
 
 
 def test_issue_numbers_certificates_from_one(quality, inspector, passed, invoice_id, expiry):
-    tx = quality.issue(invoice_id, BATCH, STANDARD, PASS, h("cert:QC-2024-0043"), expiry, {"from": inspector})
+    tx = quality.issue(
+        invoice_id, BATCH, STANDARD, PASS, h("cert:QC-2024-0043"), expiry, {"from": inspector}
+    )
 
     assert (passed, tx.return_value) == (1, 2)
 
 
-def test_issue_of_a_failing_certificate_marks_the_invoice_failed(quality, inspector, invoice_id, expiry):
+def test_issue_of_a_failing_certificate_marks_the_invoice_failed(
+    quality, inspector, invoice_id, expiry
+):
     tx = quality.issue(invoice_id, BATCH, STANDARD, FAIL, DOCUMENT, expiry, {"from": inspector})
 
     assert tx.events["CertificateIssued"]["result"] == FAIL
@@ -77,8 +95,12 @@ def test_issue_of_a_failing_certificate_marks_the_invoice_failed(quality, inspec
     assert not quality.inGoodStanding(tx.return_value)
 
 
-def test_issue_of_a_later_failing_certificate_taints_the_earlier_pass(quality, inspector, passed, invoice_id, expiry):
-    quality.issue(invoice_id, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector})
+def test_issue_of_a_later_failing_certificate_taints_the_earlier_pass(
+    quality, inspector, passed, invoice_id, expiry
+):
+    quality.issue(
+        invoice_id, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector}
+    )
 
     assert not quality.inGoodStanding(passed)
     assert not quality.certificate(passed)["revoked"]
@@ -89,7 +111,9 @@ def test_issue_of_a_failing_certificate_leaves_other_invoices_untouched(
 ):
     other_invoice = confirmed_invoice(supplier2, core, 100 * UNIT)
 
-    quality.issue(other_invoice, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector})
+    quality.issue(
+        other_invoice, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector}
+    )
 
     assert quality.inGoodStanding(passed)
 
@@ -104,7 +128,9 @@ def test_issue_by_non_member_reverts(quality, stranger, invoice_id, expiry):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": stranger})
 
 
-def test_issue_by_suspended_inspector_reverts(quality, consortium, operator, inspector, invoice_id, expiry):
+def test_issue_by_suspended_inspector_reverts(
+    quality, consortium, operator, inspector, invoice_id, expiry
+):
     consortium.suspend(inspector, h("accreditation lapsed"), {"from": operator})
 
     with brownie.reverts(custom_err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
@@ -123,6 +149,22 @@ def test_issue_for_unknown_invoice_reverts(quality, inspector, expiry):
         quality.issue(99, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector})
 
 
+@pytest.mark.parametrize("close, status", [("reject", 3), ("cancel", 4)])
+def test_issue_for_a_rejected_or_cancelled_invoice_reverts(
+    quality, invoices, inspector, supplier1, core, expiry, close, status
+):
+    invoice_id = invoices.register(
+        core, 100 * UNIT, chain.time() + 30 * DAY, h("INV-closed"), h("doc-closed"), {"from": supplier1}
+    ).return_value
+    if close == "reject":
+        invoices.reject(invoice_id, h("not ours"), {"from": core})
+    else:
+        invoices.cancel(invoice_id, {"from": supplier1})
+
+    with brownie.reverts(custom_err("InvoiceInvalidStatus", invoice_id, status)):
+        quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector})
+
+
 def test_issue_without_a_result_reverts(quality, inspector, invoice_id, expiry):
     with brownie.reverts(custom_err("QualityInvalidResult", NO_RESULT)):
         quality.issue(invoice_id, BATCH, STANDARD, NO_RESULT, DOCUMENT, expiry, {"from": inspector})
@@ -139,7 +181,9 @@ def test_issue_expiring_beyond_uint40_reverts(quality, inspector, invoice_id):
     now = next_block_at(chain[-1].timestamp + 10)
 
     with brownie.reverts(custom_err("QualityInvalidExpiry", UINT40_MAX + 1, now)):
-        quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, UINT40_MAX + 1, {"from": inspector})
+        quality.issue(
+            invoice_id, BATCH, STANDARD, PASS, DOCUMENT, UINT40_MAX + 1, {"from": inspector}
+        )
 
 
 def test_issue_with_an_anchored_document_reverts(quality, inspector, passed, invoice_id, expiry):
@@ -158,7 +202,9 @@ def test_issue_with_an_empty_document_hash_reverts(quality, inspector, invoice_i
 def test_revoke_takes_the_certificate_out_of_good_standing(quality, inspector, passed):
     tx = quality.revoke(passed, h("sample swapped"), {"from": inspector})
 
-    assert emitted(tx) == [("CertificateRevoked", {"certificateId": passed, "reasonHash": hex32(h("sample swapped"))})]
+    assert emitted(tx) == [
+        ("CertificateRevoked", {"certificateId": passed, "reasonHash": hex32(h("sample swapped"))})
+    ]
     assert quality.certificate(passed)["revoked"]
     assert not quality.inGoodStanding(passed)
 
@@ -201,15 +247,21 @@ def test_require_usable_passes_for_a_valid_pass_of_the_invoice(quality, passed, 
     quality.requireUsable(passed, invoice_id)
 
 
-def test_require_usable_for_another_invoice_reverts(quality, passed, confirmed_invoice, supplier2, core):
+def test_require_usable_for_another_invoice_reverts(
+    quality, passed, confirmed_invoice, supplier2, core
+):
     other_invoice = confirmed_invoice(supplier2, core, 100 * UNIT)
 
-    with brownie.reverts(custom_err("QualityCertificateNotUsable", passed, other_invoice, OTHER_INVOICE)):
+    with brownie.reverts(
+        custom_err("QualityCertificateNotUsable", passed, other_invoice, OTHER_INVOICE)
+    ):
         quality.requireUsable(passed, other_invoice)
 
 
 def test_require_usable_of_a_failing_certificate_reverts(quality, inspector, invoice_id, expiry):
-    failed = quality.issue(invoice_id, BATCH, STANDARD, FAIL, DOCUMENT, expiry, {"from": inspector}).return_value
+    failed = quality.issue(
+        invoice_id, BATCH, STANDARD, FAIL, DOCUMENT, expiry, {"from": inspector}
+    ).return_value
 
     with brownie.reverts(custom_err("QualityCertificateNotUsable", failed, invoice_id, FAILED)):
         quality.requireUsable(failed, invoice_id)
@@ -222,10 +274,16 @@ def test_require_usable_of_a_revoked_certificate_reverts(quality, inspector, pas
         quality.requireUsable(passed, invoice_id)
 
 
-def test_require_usable_after_the_goods_failed_later_reverts(quality, inspector, passed, invoice_id, expiry):
-    quality.issue(invoice_id, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector})
+def test_require_usable_after_the_goods_failed_later_reverts(
+    quality, inspector, passed, invoice_id, expiry
+):
+    quality.issue(
+        invoice_id, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector}
+    )
 
-    with brownie.reverts(custom_err("QualityCertificateNotUsable", passed, invoice_id, INVOICE_FAILED)):
+    with brownie.reverts(
+        custom_err("QualityCertificateNotUsable", passed, invoice_id, INVOICE_FAILED)
+    ):
         quality.requireUsable(passed, invoice_id)
 
 
@@ -237,7 +295,9 @@ def test_require_usable_of_an_expired_certificate_reverts(quality, inspector, in
     chain.sleep(2 * DAY)
     chain.mine()
 
-    with brownie.reverts(custom_err("QualityCertificateNotUsable", certificate_id, invoice_id, EXPIRED)):
+    with brownie.reverts(
+        custom_err("QualityCertificateNotUsable", certificate_id, invoice_id, EXPIRED)
+    ):
         quality.requireUsable(certificate_id, invoice_id)
 
 

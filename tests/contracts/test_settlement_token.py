@@ -1,9 +1,9 @@
-"""SettlementToken: on-chain cash minted by financiers, burned on withdrawal, EIP-2612 permit, members only."""
+"""SettlementToken: cash minted by financiers, burned on withdrawal, permit, members only."""
 
 import brownie
 import pytest
 from brownie import accounts, chain
-from conftest import DAY, ROLE, UNIT, ZERO, custom_err, emitted, h, hex32
+from conftest import DAY, ROLE, UNIT, ZERO, custom_err, emitted, h, hex32, next_block_at
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -50,9 +50,18 @@ def permit_message(cash, owner, spender, value: int, nonce: int, deadline: int) 
             ],
         },
         "primaryType": "Permit",
-        "domain": {"name": cash.name(), "version": "1", "chainId": chain.id, "verifyingContract": cash.address},
+        "domain": {
+            "name": cash.name(),
+            "version": "1",
+            "chainId": chain.id,
+            "verifyingContract": cash.address,
+        },
         "message": {
-            "owner": str(owner), "spender": str(spender), "value": value, "nonce": nonce, "deadline": deadline,
+            "owner": str(owner),
+            "spender": str(spender),
+            "value": value,
+            "nonce": nonce,
+            "deadline": deadline,
         },
     }
 
@@ -70,7 +79,11 @@ def recover(message: dict, v: int, r: bytes, s: bytes) -> str:
 
 
 def test_metadata_names_the_token_with_six_decimals(cash):
-    assert (cash.name(), cash.symbol(), cash.decimals()) == ("TierCredit Settlement Token", "TCST", 6)
+    assert (cash.name(), cash.symbol(), cash.decimals()) == (
+        "TierCredit Settlement Token",
+        "TCST",
+        6,
+    )
     assert cash.totalSupply() == 0
 
 
@@ -88,7 +101,15 @@ def test_mint_by_financier_credits_the_member(cash, bank_a, supplier1):
 
     assert emitted(tx) == [
         ("Transfer", {"from": ZERO, "to": supplier1, "value": DEPOSIT}),
-        ("Deposited", {"financier": bank_a, "to": supplier1, "amount": DEPOSIT, "depositRef": hex32(h("deposit:001"))}),
+        (
+            "Deposited",
+            {
+                "financier": bank_a,
+                "to": supplier1,
+                "amount": DEPOSIT,
+                "depositRef": hex32(h("deposit:001")),
+            },
+        ),
     ]
     assert cash.balanceOf(supplier1) == DEPOSIT
     assert cash.totalSupply() == DEPOSIT
@@ -138,7 +159,14 @@ def test_burn_withdraws_from_the_callers_balance(cash, funded, supplier1):
 
     assert emitted(tx) == [
         ("Transfer", {"from": supplier1, "to": ZERO, "value": 400 * UNIT}),
-        ("Withdrawn", {"account": supplier1, "amount": 400 * UNIT, "withdrawalRef": hex32(h("withdrawal:001"))}),
+        (
+            "Withdrawn",
+            {
+                "account": supplier1,
+                "amount": 400 * UNIT,
+                "withdrawalRef": hex32(h("withdrawal:001")),
+            },
+        ),
     ]
     assert cash.balanceOf(supplier1) == DEPOSIT - 400 * UNIT
     assert cash.totalSupply() == DEPOSIT - 400 * UNIT
@@ -184,14 +212,18 @@ def test_transfer_to_non_member_reverts(cash, funded, supplier1, stranger):
         cash.transfer(stranger, UNIT, {"from": supplier1})
 
 
-def test_transfer_to_suspended_member_reverts(cash, consortium, operator, funded, supplier1, supplier2):
+def test_transfer_to_suspended_member_reverts(
+    cash, consortium, operator, funded, supplier1, supplier2
+):
     consortium.suspend(supplier2, h("late filings"), {"from": operator})
 
     with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier2, SUSPENDED)):
         cash.transfer(supplier2, UNIT, {"from": supplier1})
 
 
-def test_transfer_from_suspended_member_reverts(cash, consortium, operator, funded, supplier1, supplier2):
+def test_transfer_from_suspended_member_reverts(
+    cash, consortium, operator, funded, supplier1, supplier2
+):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
     with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
@@ -235,7 +267,9 @@ def test_transfer_to_zero_address_reverts(cash, funded, supplier1):
 def test_approve_sets_the_allowance(cash, supplier1, bank_b):
     tx = cash.approve(bank_b, 250 * UNIT, {"from": supplier1})
 
-    assert emitted(tx) == [("Approval", {"owner": supplier1, "spender": bank_b, "value": 250 * UNIT})]
+    assert emitted(tx) == [
+        ("Approval", {"owner": supplier1, "spender": bank_b, "value": 250 * UNIT})
+    ]
     assert cash.allowance(supplier1, bank_b) == 250 * UNIT
 
 
@@ -254,7 +288,9 @@ def test_transfer_from_spends_the_allowance(cash, funded, supplier1, supplier2, 
     assert cash.balanceOf(supplier2) == 100 * UNIT
 
 
-def test_transfer_from_with_unlimited_allowance_keeps_it(cash, funded, supplier1, supplier2, bank_b):
+def test_transfer_from_with_unlimited_allowance_keeps_it(
+    cash, funded, supplier1, supplier2, bank_b
+):
     cash.approve(bank_b, MAX_UINT, {"from": supplier1})
 
     cash.transferFrom(supplier1, supplier2, 100 * UNIT, {"from": bank_b})
@@ -265,7 +301,9 @@ def test_transfer_from_with_unlimited_allowance_keeps_it(cash, funded, supplier1
 def test_transfer_from_beyond_allowance_reverts(cash, funded, supplier1, supplier2, bank_b):
     cash.approve(bank_b, 250 * UNIT, {"from": supplier1})
 
-    with brownie.reverts(custom_err("ERC20InsufficientAllowance", bank_b, 250 * UNIT, 250 * UNIT + 1)):
+    with brownie.reverts(
+        custom_err("ERC20InsufficientAllowance", bank_b, 250 * UNIT, 250 * UNIT + 1)
+    ):
         cash.transferFrom(supplier1, supplier2, 250 * UNIT + 1, {"from": bank_b})
 
 
@@ -285,7 +323,9 @@ def test_permit_with_owners_signature_sets_the_allowance(cash, treasurer, bank_b
 
     tx = cash.permit(treasurer, bank_b, 250 * UNIT, deadline, v, r, s, {"from": bank_b})
 
-    assert emitted(tx) == [("Approval", {"owner": treasurer, "spender": bank_b, "value": 250 * UNIT})]
+    assert emitted(tx) == [
+        ("Approval", {"owner": treasurer, "spender": bank_b, "value": 250 * UNIT})
+    ]
     assert cash.allowance(treasurer, bank_b) == 250 * UNIT
     assert cash.nonces(treasurer) == 1
 
@@ -302,7 +342,7 @@ def test_permit_allowance_can_be_spent_by_the_spender(cash, treasurer, bank_b):
 
 
 def test_permit_past_its_deadline_reverts(cash, treasurer, bank_b):
-    deadline = chain[-1].timestamp
+    deadline = next_block_at(chain[-1].timestamp + 10) - 1
     v, r, s = sign(TREASURER_KEY, permit_message(cash, treasurer, bank_b, 250 * UNIT, 0, deadline))
 
     with brownie.reverts(custom_err("ERC2612ExpiredSignature", deadline)):
@@ -313,7 +353,9 @@ def test_permit_signed_by_another_key_reverts(cash, treasurer, bank_b):
     deadline = chain.time() + DAY
     v, r, s = sign(IMPOSTOR_KEY, permit_message(cash, treasurer, bank_b, 250 * UNIT, 0, deadline))
 
-    with brownie.reverts(custom_err("ERC2612InvalidSigner", Account.from_key(IMPOSTOR_KEY).address, treasurer)):
+    with brownie.reverts(
+        custom_err("ERC2612InvalidSigner", Account.from_key(IMPOSTOR_KEY).address, treasurer)
+    ):
         cash.permit(treasurer, bank_b, 250 * UNIT, deadline, v, r, s, {"from": bank_b})
 
 

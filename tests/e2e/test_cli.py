@@ -117,59 +117,89 @@ def decoy() -> Iterator[LocalNode]:
     node.stop()
 
 
-def _wait_until_up(up: subprocess.Popen[bytes], output: Path, members_file: Path) -> None:
-    deadline = time.monotonic() + UP_READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if up.poll() is not None:
-            pytest.fail(f"`tiercredit up` exited with {up.returncode}:\n{output.read_text()}")
-        if members_file.is_file() and "Running." in output.read_text():
-            return
-        time.sleep(0.5)
-    pytest.fail(f"`tiercredit up` not ready within {UP_READY_TIMEOUT} s:\n{output.read_text()}")
+class Up:
+    """`tiercredit up` running as a subprocess, its output in a file."""
 
+    def __init__(self, tmp_path: Path, *options: str) -> None:
+        self.env = _environment()
+        self.state_dir = tmp_path / "state"
+        self.members_file = self.state_dir / "demo-members.json"
+        self.output = tmp_path / "up.out"
+        self.api_port = free_port()
+        command = [*TIERCREDIT, "up", "--state-dir", str(self.state_dir)]
+        command += ["--api-port", str(self.api_port), *options]
+        with open(self.output, "wb") as sink:
+            self.process = subprocess.Popen(
+                command,
+                cwd=PROJECT_ROOT,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+            )
 
-def _play(kind: str, tmp_path: Path, decoy: LocalNode) -> None:
-    env = _environment()
-    state_dir = tmp_path / "state"
-    output = tmp_path / "up.out"
-    members_file = state_dir / "demo-members.json"
-    api_port, node_port = free_port(), free_port()
-    command = [*TIERCREDIT, "up", "--node", kind, "--state-dir", str(state_dir)]
-    command += ["--node-port", str(node_port), "--api-port", str(api_port)]
-    with open(output, "wb") as sink:
-        up = subprocess.Popen(
-            command,
+    def text(self) -> str:
+        return self.output.read_text()
+
+    def wait_until_ready(self) -> None:
+        deadline = time.monotonic() + UP_READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"`up` exited with {self.process.returncode}:\n{self.text()}")
+            if self.members_file.is_file() and "Running." in self.text():
+                return
+            time.sleep(0.5)
+        pytest.fail(f"`up` not ready within {UP_READY_TIMEOUT} s:\n{self.text()}")
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Another `tiercredit` command, in the same environment."""
+        return subprocess.run(
+            [*TIERCREDIT, *args],
             cwd=PROJECT_ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_up(up, output, members_file)
-        started = _descendants(up.pid)
-        commands = {pid: _command_line(pid) for pid in started}
-        # The node, the API and the indexer, each the leader of its own process group.
-        leaders = {pid for pid in started if os.getpgid(pid) == pid}
-        assert len(leaders) == 3, commands
-        assert any(("anvil" if kind == "anvil" else "ganache") in commands[p] for p in leaders)
-        assert any("serve" in commands[p] for p in leaders), commands
-        assert any(" index" in commands[p] for p in leaders), commands
-
-        run = json.loads(members_file.read_text())
-        assert run["api_url"] == f"http://127.0.0.1:{api_port}"
-        assert run["rpc_url"] == f"http://127.0.0.1:{node_port}"
-        assert set(run["members"]) == set(MEMBER_KEYS)
-        assert members_file.stat().st_mode & 0o077 == 0, "the members file holds API keys"
-
-        demo = subprocess.run(
-            [*TIERCREDIT, "demo", "--members-file", str(members_file)],
-            cwd=PROJECT_ROOT,
-            env=env,
+            env=self.env,
             capture_output=True,
             text=True,
             timeout=DEMO_TIMEOUT,
         )
+
+    def interrupt(self) -> int:
+        """Ctrl-C: SIGINT to `up` alone, as a terminal sends it to the foreground process."""
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(STOP_TIMEOUT)
+
+    def ensure_stopped(self) -> None:
+        if self.process.poll() is None:
+            self.interrupt()
+
+
+def _started_by(up: Up) -> dict[int, str]:
+    """The process-group leaders below `up` (what it started), with their command lines."""
+    return {
+        pid: _command_line(pid) for pid in _descendants(up.process.pid) if os.getpgid(pid) == pid
+    }
+
+
+def _play(kind: str, tmp_path: Path, decoy: LocalNode) -> None:
+    node_port = free_port()
+    up = Up(tmp_path, "--node", kind, "--node-port", str(node_port))
+    try:
+        up.wait_until_ready()
+        started = _descendants(up.process.pid)
+        commands = {pid: _command_line(pid) for pid in started}
+        leaders = _started_by(up)
+        # The node, the API and the indexer, each the leader of its own process group.
+        assert len(leaders) == 3, commands
+        assert any(kind in command for command in leaders.values()), leaders
+        assert any(" serve " in command for command in leaders.values()), leaders
+        assert any(command.rstrip().endswith(" index") for command in leaders.values()), leaders
+
+        run = json.loads(up.members_file.read_text())
+        assert run["api_url"] == f"http://127.0.0.1:{up.api_port}"
+        assert run["rpc_url"] == f"http://127.0.0.1:{node_port}"
+        assert set(run["members"]) == set(MEMBER_KEYS)
+        assert up.members_file.stat().st_mode & 0o077 == 0, "the members file holds API keys"
+
+        demo = up.run("demo", "--members-file", str(up.members_file))
         assert demo.returncode == 0, demo.stdout + demo.stderr
         story = demo.stdout
         for quote in EXPECTED_QUOTES:
@@ -180,17 +210,17 @@ def _play(kind: str, tmp_path: Path, decoy: LocalNode) -> None:
         assert positions == sorted(positions), tree
         assert "The story is complete" in tree
 
-        up.send_signal(signal.SIGINT)
-        assert up.wait(STOP_TIMEOUT) == 0, output.read_text()
+        status = up.run("status", "--members-file", str(up.members_file))
+        assert status.returncode == 0, status.stdout
+        assert "failing" not in status.stdout, status.stdout
+
+        assert up.interrupt() == 0, up.text()
         survivors = {pid: commands[pid] for pid in started if _alive(pid)}
         assert survivors == {}, survivors
-        stopped_line = f"stopped indexer, API, {kind}"
-        assert stopped_line in output.read_text()
+        assert f"stopped indexer, API, {kind}" in up.text()
         assert decoy.is_running(), "`up` stopped a node it did not start"
     finally:
-        if up.poll() is None:
-            up.send_signal(signal.SIGINT)
-            up.wait(STOP_TIMEOUT)
+        up.ensure_stopped()
 
 
 @pytest.mark.timeout(1200)
@@ -201,3 +231,41 @@ def test_up_demo_and_ctrl_c_on_anvil(tmp_path: Path, decoy: LocalNode) -> None:
 @pytest.mark.timeout(1200)
 def test_up_demo_and_ctrl_c_on_ganache(tmp_path: Path, decoy: LocalNode) -> None:
     _play("ganache", tmp_path, decoy)
+
+
+@pytest.mark.timeout(600)
+def test_up_attached_to_a_chain_leaves_that_chain_running(tmp_path: Path, decoy: LocalNode) -> None:
+    """Given --rpc-url, `up` deploys there and starts only the API and the indexer; Ctrl-C
+    stops those two, and the chain it attached to keeps running with the deployment on it."""
+    up = Up(tmp_path, "--rpc-url", decoy.url)
+    try:
+        up.wait_until_ready()
+        leaders = _started_by(up)
+        assert len(leaders) == 2, leaders
+        assert f"attached to {decoy.url}" in up.text()
+        manifest = json.loads((up.state_dir / "deployment.json").read_text())
+        assert manifest["chain_id"] == decoy.chain_id
+
+        assert up.interrupt() == 0, up.text()
+        assert [pid for pid in leaders if _alive(pid)] == []
+        assert "stopped indexer, API\n" in up.text()
+        assert decoy.is_running()
+        status = up.run("status", "--members-file", str(up.members_file))
+        assert "contracts │ ok" in status.stdout, status.stdout
+    finally:
+        up.ensure_stopped()
+
+
+def test_demo_without_a_running_platform_says_what_to_do(tmp_path: Path) -> None:
+    missing = tmp_path / "demo-members.json"
+    demo = subprocess.run(
+        [*TIERCREDIT, "demo", "--members-file", str(missing)],
+        cwd=PROJECT_ROOT,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert demo.returncode == 1
+    assert f"no demo members file at {missing}" in demo.stdout
+    assert "next: start the platform first: `make up` or `tiercredit up`" in demo.stdout

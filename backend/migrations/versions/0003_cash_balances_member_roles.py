@@ -28,8 +28,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account"),
     )
     with op.batch_alter_table("cash_balances", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_cash_balances_block_number"), ["block_number"], unique=False)
-        batch_op.create_index(batch_op.f("ix_cash_balances_updated_block"), ["updated_block"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_cash_balances_block_number"), ["block_number"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_cash_balances_updated_block"), ["updated_block"], unique=False
+        )
     with op.batch_alter_table("member_chain_status", schema=None) as batch_op:
         # Existing rows predate role tracking; the indexer fills roles as it sees role events.
         batch_op.add_column(sa.Column("roles", sa.JSON(), nullable=False, server_default="[]"))

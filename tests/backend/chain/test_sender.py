@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_keys.backends import CoinCurveECCBackend, get_backend
+from eth_keys import KeyAPI
+from eth_keys.backends import CoinCurveECCBackend, NativeECCBackend, get_backend
+from eth_keys.datatypes import PrivateKey
 from eth_utils import keccak
 from web3 import Web3
 
@@ -233,25 +235,20 @@ def test_unreachable_node_is_chain_unavailable(tmp_path: Path) -> None:
 
 
 def test_signing_uses_coincurve_and_is_fast() -> None:
-    assert isinstance(get_backend(), CoinCurveECCBackend)
+    # DESIGN measures ~150 tx/s with the pure-Python backend and ~1,200 with coincurve. Both are
+    # timed here side by side, so a busy machine slows both alike.
     account = Account.create()
-    tx = {
-        "to": account.address,
-        "value": 1,
-        "gas": 21_000,
-        "maxFeePerGas": 2 * 10**9,
-        "maxPriorityFeePerGas": 10**9,
-        "chainId": 7357,
-        "data": b"",
-    }
+    message_hash = keccak(b"tiercredit")
+    private_key = PrivateKey(account.key)
 
-    started = time.perf_counter()
-    for nonce in range(600):
-        account.sign_transaction({**tx, "nonce": nonce})
-    rate = 600 / (time.perf_counter() - started)
+    def rate(backend: KeyAPI, rounds: int) -> float:
+        started = time.perf_counter()
+        for _ in range(rounds):
+            backend.ecdsa_sign(message_hash, private_key)
+        return rounds / (time.perf_counter() - started)
 
-    # DESIGN measures ~150/s with the pure-Python backend and ~1,200/s with coincurve.
-    assert rate > 400, f"{rate:.0f} signatures/s"
+    assert isinstance(get_backend(), CoinCurveECCBackend)
+    assert rate(KeyAPI(), 400) > 3 * rate(KeyAPI(NativeECCBackend()), 40)
 
 
 def test_nonces_reserved_but_never_sent_are_filled(
@@ -262,13 +259,19 @@ def test_nonces_reserved_but_never_sent_are_filled(
     sender = plain_sender(anvil_web3, signer, f"sqlite:///{tmp_path / 'nonces.db'}")
     first = anvil_web3.eth.get_transaction_count(signer.address, "pending")
     assert sender.nonces.allocate(signer.address, count=3) == first
+    start_block = anvil_web3.eth.block_number
 
     outcome = sender.transact(transfer(anvil.accounts[13].address))
 
     assert outcome.nonce == first + 3
     assert anvil_web3.eth.get_transaction_count(signer.address) == first + 4
-    block = anvil_web3.eth.get_block(outcome.block_number, full_transactions=True)
-    fillers = [tx for tx in block["transactions"] if tx["from"] == signer.address and tx["nonce"] < first + 3]
-    assert [(tx["nonce"], tx["to"], tx["value"]) for tx in fillers] == [
-        (first + i, signer.address, 0) for i in range(3)
+    mined = [
+        tx
+        for number in range(start_block + 1, outcome.block_number + 1)
+        for tx in anvil_web3.eth.get_block(number, full_transactions=True)["transactions"]
+        if tx["from"] == signer.address
+    ]
+    assert [(tx["nonce"], tx["to"], tx["value"]) for tx in mined] == [
+        *((first + i, signer.address, 0) for i in range(3)),
+        (first + 3, anvil.accounts[13].address, 1),
     ]

@@ -28,9 +28,7 @@ def test_mint_burn_approve_and_credit_line(
         "/cash/mint",
         {"to": supplier.address, "amount_units": 250 * UNIT, "deposit_reference": "DEP-1"},
     )
-    burned = supplier.ok(
-        "/cash/burn", {"amount_units": 50 * UNIT, "withdrawal_reference": "WD-1"}
-    )
+    burned = supplier.ok("/cash/burn", {"amount_units": 50 * UNIT, "withdrawal_reference": "WD-1"})
     overdrawn = supplier.post(
         "/cash/burn", {"amount_units": 201 * UNIT, "withdrawal_reference": "WD-2"}
     )

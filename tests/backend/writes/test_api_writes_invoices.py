@@ -204,7 +204,9 @@ def test_hostile_input_is_4xx_and_changes_nothing(
     )
     past_due = seller.post("/invoices", invoice_body(private_chain, consortium, due_date=1))
     zero = seller.post("/invoices", invoice_body(private_chain, consortium, amount_units=0))
-    past_uint96 = seller.post("/invoices", invoice_body(private_chain, consortium, amount_units=2**96))
+    past_uint96 = seller.post(
+        "/invoices", invoice_body(private_chain, consortium, amount_units=2**96)
+    )
 
     assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(cases, 422)
     assert too_large_document.status_code == 413

@@ -1,0 +1,1 @@
+"""The demo consortium, its seeding, the demo story, and the processes `tiercredit up` runs."""
