@@ -226,3 +226,24 @@ def test_split_transfer_of_value_locked_by_a_financing_request(
 
     with brownie.reverts(custom_error("VoucherLocked", credit)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
+
+
+def test_split_transfer_citing_an_unconfirmed_invoice(
+    voucher, invoices, credit, supplier1, supplier2
+):
+    tx = invoices.register(
+        supplier1,
+        TRADE,
+        chain.time() + 30 * DAY,
+        h("INV-unconfirmed"),
+        h("doc-unconfirmed"),
+        {"from": supplier2},
+    )
+
+    with brownie.reverts(custom_error("InvoiceInvalidStatus", tx.return_value, 1)):
+        voucher.splitTransfer(credit, supplier2, PAID, tx.return_value, {"from": supplier1})
+
+
+def test_split_transfer_to_the_zero_address(voucher, credit, trade_invoice, supplier1):
+    with brownie.reverts(custom_error("ConsortiumMemberNotActive", ZERO, 0)):
+        voucher.splitTransfer(credit, ZERO, PAID, trade_invoice, {"from": supplier1})
