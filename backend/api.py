@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.cash.router import router as cash_router
 from backend.certificates.router import router as certificates_router
-from backend.core.database import engine_for, session_factory
+from backend.core.database import engine_for, session_factory, transaction
 from backend.core.errors import DomainError, Unavailable, error_response
 from backend.core.http import BodyLimitMiddleware, HttpMetrics, RequestContextMiddleware
 from backend.core.logging import configure_logging
@@ -26,6 +26,7 @@ from backend.credits.router import router as credits_router
 from backend.documents import service as documents_service
 from backend.documents.router import PDF_PATH
 from backend.documents.router import router as documents_router
+from backend.indexer.projector import project
 from backend.financing.router import router as financing_router
 from backend.invoices.router import router as invoices_router
 from backend.members import service as members_service
@@ -141,7 +142,11 @@ def _onboarding_via_chain(app: FastAPI) -> Callable[[Member], members_service.On
                 )
             signer = members_service.signer_for(app.state.keystore, operator)
             sender = chain.sender(signer, allocators[0], app.state.settings)
-            return members_service.consortium_onboard(chain, sender, address, kyc_hash, roles)
+            outcome = members_service.consortium_onboard(chain, sender, address, kyc_hash, roles)
+            # The read models show the new member and its roles at once, as after any other write.
+            with transaction(app.state.session_factory) as session:
+                project(session, outcome.events)
+            return outcome.tx_hash
 
         return onboard
 

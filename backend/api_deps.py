@@ -134,7 +134,10 @@ class IdempotentRequest:
             response = _json(action(), status_code)
         except BaseException as exc:
             status, error_body, _ = error_response(exc) if is_renderable(exc) else (500, None, {})
-            if status < 500 and error_body is not None:
+            # A 4xx is final; so is any failure after a transaction went out (it carries the hash):
+            # releasing the key then would let a retry send the same action twice.
+            sent = getattr(exc, "tx_hash", None) is not None
+            if error_body is not None and (status < 500 or sent):
                 idempotency.complete(self._factory, self._member_id, self._key, status, error_body)
             else:
                 idempotency.release(self._factory, self._member_id, self._key)

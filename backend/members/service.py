@@ -20,7 +20,7 @@ from backend.members.schemas import MemberCreate
 
 if TYPE_CHECKING:
     from backend.chain.client import Chain
-    from backend.chain.sender import TxSender
+    from backend.chain.sender import TxOutcome, TxSender
 
 # (member address, KYC hash, role names) -> hash of the operator's Consortium.onboard transaction.
 OnboardOnChain = Callable[[str, bytes, Sequence[str]], str]
@@ -166,10 +166,10 @@ def _by_address(session: Session, address: str) -> Member | None:
 
 def consortium_onboard(
     chain: "Chain", operator: "TxSender", address: str, kyc_hash: bytes, roles: Sequence[str]
-) -> str:
-    """The operator's `Consortium.onboard(address, kycHash, roles)`; returns the transaction hash.
+) -> "TxOutcome":
+    """The operator's `Consortium.onboard(address, kycHash, roles)`; returns the mined outcome.
     A revert (e.g. `ConsortiumMemberExists`) raises the decoded ContractRevert."""
     from backend.chain.ids import role_id
 
     call = chain.prepare("Consortium", "onboard", address, kyc_hash, [role_id(r) for r in roles])
-    return operator.transact(call).tx_hash
+    return operator.transact(call)

@@ -1,4 +1,4 @@
-"""Steps shared by the voucher, financing and settlement tests: decoded events, time, cash, permits.
+"""Steps shared by the voucher, financing and settlement tests: time, cash, permits, certificates.
 
 Plain functions rather than fixtures, so each test module states which steps it takes.
 """
@@ -7,12 +7,10 @@ import itertools
 import json
 
 from brownie import chain, web3
-from brownie.convert.datatypes import HexString
 from brownie.network.account import Account, LocalAccount
 from brownie.network.contract import ProjectContract
-from brownie.network.event import _EventItem
 from brownie.network.transaction import TransactionReceipt
-from conftest import DAY, err
+from conftest import DAY, emitted
 from hexbytes import HexBytes
 
 Member = Account | LocalAccount
@@ -35,38 +33,9 @@ PERMIT_TYPES = {
 }
 
 
-def custom_error(name: str, *args: object) -> str:
-    """`err()` with addresses (accounts, contracts) lower-cased: how Brownie decodes them."""
-    return err(name, *(_decoded(arg) for arg in args))
-
-
-def _decoded(arg: object) -> object:
-    address = getattr(arg, "address", arg)
-    if isinstance(address, str) and web3.is_address(address):
-        return address.lower()
-    return arg
-
-
-def emitted(tx: TransactionReceipt) -> list[tuple[str, str, dict[str, object]]]:
-    """Every event of `tx` in order, as (emitting address, event name, arguments by name).
-
-    bytes32 arguments come back as bytes, so they compare with the `h()` hashes of the tests.
-    """
-    return [(event.address, event.name, _arguments(event)) for event in tx.events]
-
-
-def _arguments(event: _EventItem) -> dict[str, object]:
-    names = event.keys()
-    return {name: _comparable(event[name]) for name in names}
-
-
-def _comparable(value: object) -> object:
-    return HexBytes(value) if isinstance(value, HexString) else value
-
-
 def event_args(tx: TransactionReceipt, name: str) -> dict[str, object]:
     """The arguments of the one event `name` that `tx` emitted."""
-    matching = [args for _, event_name, args in emitted(tx) if event_name == name]
+    matching = [args for event_name, args in emitted(tx) if event_name == name]
     assert len(matching) == 1, f"{name} emitted {len(matching)} times"
     return matching[0]
 
@@ -75,15 +44,6 @@ def sleep_until(timestamp: int) -> None:
     """Mines a block at or just after `timestamp`, so the chain's clock has passed it."""
     chain.sleep(max(timestamp - chain.time(), 0) + 1)
     chain.mine()
-
-
-def pin_next_block(timestamp: int) -> None:
-    """Makes the next mined block carry exactly `timestamp`.
-
-    A transaction sent with an explicit gas limit is mined (not just estimated) even if it reverts,
-    so a revert whose arguments depend on `block.timestamp` is raised in that block.
-    """
-    web3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])
 
 
 def discounted_price(value: int, rate_bps: int, maturity: int, now: int) -> tuple[int, int]:

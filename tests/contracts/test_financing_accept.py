@@ -4,8 +4,8 @@ value - value * rate * days / 365 (days to maturity rounded up) and receives the
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, h
-from flows import custom_error, deposit, discounted_price, emitted, half_day_maturity, sleep_until
+from conftest import DAY, UNIT, custom_err, emitted, h
+from flows import deposit, discounted_price, half_day_maturity, sleep_until
 
 FACE = 1_000 * UNIT
 ASKED = 600 * UNIT
@@ -50,7 +50,6 @@ def test_accept_pays_the_price_and_delivers_the_fragment(
     assert tx.return_value == PRICE_AT_91_DAYS
     assert emitted(tx) == [
         (
-            financing.address,
             "FinancingAccepted",
             {
                 "requestId": request_id,
@@ -60,11 +59,10 @@ def test_accept_pays_the_price_and_delivers_the_fragment(
                 "daysToMaturity": 91,
             },
         ),
-        (cash.address, "Transfer", {"from": bank_a, "to": supplier1, "value": PRICE_AT_91_DAYS}),
-        (voucher.address, "FragmentLocked", {"tokenId": locked, "locked": False}),
-        (voucher.address, "Transfer", {"from": supplier1, "to": bank_a, "tokenId": locked}),
+        ("Transfer", {"from": bank_a, "to": supplier1, "value": PRICE_AT_91_DAYS}),
+        ("FragmentLocked", {"tokenId": locked, "locked": False}),
+        ("Transfer", {"from": supplier1, "to": bank_a, "tokenId": locked}),
         (
-            consortium.address,
             "ExposureChanged",
             {"financier": bank_a, "obligor": core, "exposure": ASKED},
         ),
@@ -104,9 +102,7 @@ def test_accept_without_the_financiers_allowance_moves_nothing(
     deposit(cash, bank_b, bank_b, BANK_CASH)
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_b}).return_value
 
-    with brownie.reverts(
-        custom_error("ERC20InsufficientAllowance", financing, 0, PRICE_AT_91_DAYS)
-    ):
+    with brownie.reverts(custom_err("ERC20InsufficientAllowance", financing, 0, PRICE_AT_91_DAYS)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
     assert voucher.fragment(locked)["owner"] == supplier1
@@ -124,7 +120,7 @@ def test_accept_without_the_financiers_cash_moves_nothing(
     cash.approve(financing, BANK_CASH, {"from": bank_b})
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_b}).return_value
 
-    with brownie.reverts(custom_error("ERC20InsufficientBalance", bank_b, 0, PRICE_AT_91_DAYS)):
+    with brownie.reverts(custom_err("ERC20InsufficientBalance", bank_b, 0, PRICE_AT_91_DAYS)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
     assert voucher.fragment(locked)["owner"] == supplier1
@@ -149,7 +145,7 @@ def test_accept_beyond_the_financiers_credit_line(
     cash_after_first = cash.balanceOf(bank_b)
 
     with brownie.reverts(
-        custom_error("ConsortiumExposureLimitExceeded", bank_b, core, FACE, 900 * UNIT)
+        custom_err("ConsortiumExposureLimitExceeded", bank_b, core, FACE, 900 * UNIT)
     ):
         financing.accept(rest, second, {"from": supplier1})
 
@@ -164,7 +160,7 @@ def test_accept_of_a_fragment_frozen_while_offered(
 ):
     voucher.setFragmentFrozen(locked, True, h("disputed delivery"), {"from": auditor})
 
-    with brownie.reverts(custom_error("VoucherFrozen", locked)):
+    with brownie.reverts(custom_err("VoucherFrozen", locked)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
     assert cash.balanceOf(bank_a) == BANK_CASH
@@ -194,12 +190,12 @@ def test_accept_when_the_discount_eats_the_whole_value(
     ).return_value
     quote_id = financing.submitQuote(request_id, 10_000, {"from": bank_a}).return_value
 
-    with brownie.reverts(custom_error("FinancingNothingToPay", FACE, 10_000, 365)):
+    with brownie.reverts(custom_err("FinancingNothingToPay", FACE, 10_000, 365)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_by_anyone_but_the_holder(financing, request_id, quote_id, bank_a):
-    with brownie.reverts(custom_error("FinancingUnauthorized", bank_a)):
+    with brownie.reverts(custom_err("FinancingUnauthorized", bank_a)):
         financing.accept(request_id, quote_id, {"from": bank_a})
 
 
@@ -207,12 +203,12 @@ def test_accept_after_the_request_expired(financing, request_id, quote_id, suppl
     expires_at = financing.request(request_id)["expiresAt"]
     sleep_until(expires_at)
 
-    with brownie.reverts(custom_error("FinancingRequestExpired", request_id, expires_at)):
+    with brownie.reverts(custom_err("FinancingRequestExpired", request_id, expires_at)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_of_an_unknown_quote(financing, request_id, supplier1):
-    with brownie.reverts(custom_error("FinancingQuoteNotFound", request_id, 9)):
+    with brownie.reverts(custom_err("FinancingQuoteNotFound", request_id, 9)):
         financing.accept(request_id, 9, {"from": supplier1})
 
 
@@ -223,33 +219,33 @@ def test_accept_of_a_quote_made_on_another_request(
         credit, 100 * UNIT, chain.time() + DAY, {"from": supplier1}
     ).return_value
 
-    with brownie.reverts(custom_error("FinancingQuoteNotFound", other, quote_id)):
+    with brownie.reverts(custom_err("FinancingQuoteNotFound", other, quote_id)):
         financing.accept(other, quote_id, {"from": supplier1})
 
 
 def test_accept_of_a_withdrawn_quote(financing, request_id, quote_id, supplier1, bank_a):
     financing.withdrawQuote(quote_id, {"from": bank_a})
 
-    with brownie.reverts(custom_error("FinancingQuoteWithdrawn", quote_id)):
+    with brownie.reverts(custom_err("FinancingQuoteWithdrawn", quote_id)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_twice(financing, request_id, quote_id, supplier1):
     financing.accept(request_id, quote_id, {"from": supplier1})
 
-    with brownie.reverts(custom_error("FinancingRequestNotOpen", request_id, ACCEPTED)):
+    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, ACCEPTED)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_of_an_unknown_request(financing, supplier1):
-    with brownie.reverts(custom_error("FinancingRequestNotFound", 9)):
+    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
         financing.accept(9, 1, {"from": supplier1})
 
 
 def test_accept_while_paused(consortium, financing, request_id, quote_id, operator, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_error("EnforcedPause")):
+    with brownie.reverts(custom_err("EnforcedPause")):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
@@ -258,5 +254,5 @@ def test_accept_from_a_financier_suspended_after_quoting(
 ):
     consortium.suspend(bank_a, h("licence withdrawn"), {"from": operator})
 
-    with brownie.reverts(custom_error("ConsortiumMemberNotActive", bank_a, 2)):
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, 2)):
         financing.accept(request_id, quote_id, {"from": supplier1})

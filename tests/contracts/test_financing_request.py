@@ -3,8 +3,8 @@
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, ZERO, h
-from flows import custom_error, emitted, half_day_maturity
+from conftest import DAY, UNIT, ZERO, custom_err, emitted, h
+from flows import half_day_maturity
 
 FACE = 1_000 * UNIT
 ASKED = 600 * UNIT
@@ -30,16 +30,14 @@ def test_request_locks_part_of_a_fragment_as_a_new_fragment(
     request_id, locked = tx.return_value, credit + 1
     assert request_id == 1
     assert emitted(tx) == [
-        (voucher.address, "Transfer", {"from": ZERO, "to": supplier1, "tokenId": locked}),
-        (voucher.address, "SlotChanged", {"_tokenId": locked, "_oldSlot": 0, "_newSlot": credit}),
+        ("Transfer", {"from": ZERO, "to": supplier1, "tokenId": locked}),
+        ("SlotChanged", {"_tokenId": locked, "_oldSlot": 0, "_newSlot": credit}),
         (
-            voucher.address,
             "TransferValue",
             {"_fromTokenId": credit, "_toTokenId": locked, "_value": ASKED},
         ),
-        (voucher.address, "FragmentLocked", {"tokenId": locked, "locked": True}),
+        ("FragmentLocked", {"tokenId": locked, "locked": True}),
         (
-            financing.address,
             "FinancingRequested",
             {
                 "requestId": request_id,
@@ -80,9 +78,8 @@ def test_request_of_the_whole_value_locks_the_fragment_itself(
     tx = financing.requestFinancing(credit, FACE, expires_at, {"from": supplier1})
 
     assert emitted(tx) == [
-        (voucher.address, "FragmentLocked", {"tokenId": credit, "locked": True}),
+        ("FragmentLocked", {"tokenId": credit, "locked": True}),
         (
-            financing.address,
             "FinancingRequested",
             {
                 "requestId": tx.return_value,
@@ -102,31 +99,31 @@ def test_locked_fragment_cannot_be_requested_again(
 ):
     financing.requestFinancing(credit, FACE, expires_at, {"from": supplier1})
 
-    with brownie.reverts(custom_error("VoucherLocked", credit)):
+    with brownie.reverts(custom_err("VoucherLocked", credit)):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier1})
 
 
 def test_request_by_someone_who_does_not_hold_the_fragment(
     financing, credit, expires_at, supplier2
 ):
-    with brownie.reverts(custom_error("VoucherUnauthorized", supplier2, credit)):
+    with brownie.reverts(custom_err("VoucherUnauthorized", supplier2, credit)):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier2})
 
 
 def test_request_of_more_than_the_fragment_holds(financing, credit, expires_at, supplier1):
-    with brownie.reverts(custom_error("VoucherInsufficientValue", credit, FACE + 1, FACE)):
+    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
         financing.requestFinancing(credit, FACE + 1, expires_at, {"from": supplier1})
 
 
 def test_request_of_zero_value(financing, credit, expires_at, supplier1):
-    with brownie.reverts(custom_error("VoucherInsufficientValue", credit, 0, FACE)):
+    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, 0, FACE)):
         financing.requestFinancing(credit, 0, expires_at, {"from": supplier1})
 
 
 def test_request_expiring_after_maturity(voucher, financing, credit, supplier1):
     maturity = voucher.credit(credit)["maturity"]
 
-    with brownie.reverts(custom_error("FinancingInvalidExpiry", maturity + 1, maturity)):
+    with brownie.reverts(custom_err("FinancingInvalidExpiry", maturity + 1, maturity)):
         financing.requestFinancing(credit, ASKED, maturity + 1, {"from": supplier1})
 
 
@@ -134,12 +131,12 @@ def test_request_expiring_in_the_past(voucher, financing, credit, supplier1):
     maturity = voucher.credit(credit)["maturity"]
     past = chain.time() - DAY
 
-    with brownie.reverts(custom_error("FinancingInvalidExpiry", past, maturity)):
+    with brownie.reverts(custom_err("FinancingInvalidExpiry", past, maturity)):
         financing.requestFinancing(credit, ASKED, past, {"from": supplier1})
 
 
 def test_request_on_an_unknown_fragment(financing, expires_at, supplier1):
-    with brownie.reverts(custom_error("VoucherNonexistentToken", 99)):
+    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
         financing.requestFinancing(99, ASKED, expires_at, {"from": supplier1})
 
 
@@ -148,12 +145,12 @@ def test_request_by_a_suspended_holder(
 ):
     consortium.suspend(supplier1, h("kyc expired"), {"from": operator})
 
-    with brownie.reverts(custom_error("ConsortiumMemberNotActive", supplier1, 2)):
+    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, 2)):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier1})
 
 
 def test_request_while_paused(consortium, financing, credit, expires_at, operator, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_error("EnforcedPause")):
+    with brownie.reverts(custom_err("EnforcedPause")):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier1})

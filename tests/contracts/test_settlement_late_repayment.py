@@ -3,8 +3,8 @@ arrive, and past maturity plus the grace period an unpaid credit is marked overd
 
 import brownie
 import pytest
-from conftest import DAY, UNIT
-from flows import custom_error, deposit, emitted, sleep_until
+from conftest import DAY, UNIT, custom_err, emitted
+from flows import deposit, sleep_until
 
 FACE = 1_000 * UNIT
 PAID_ON = 300 * UNIT  # supplier2's fragment
@@ -76,7 +76,6 @@ def test_claim_after_late_repayment_pays_the_rest(
     assert tx.return_value == PAID_ON - PAID_ON // 2
     assert emitted(tx) == [
         (
-            settlement.address,
             "ClaimPaid",
             {
                 "tokenId": child,
@@ -86,7 +85,6 @@ def test_claim_after_late_repayment_pays_the_rest(
             },
         ),
         (
-            cash.address,
             "Transfer",
             {"from": settlement, "to": supplier2, "value": PAID_ON - PAID_ON // 2},
         ),
@@ -106,7 +104,7 @@ def test_pro_rata_rounds_down_so_payouts_never_exceed_repayments(
     tx = settlement.redeemBatch([credit, child], {"from": stranger})
 
     # 700 * 333.333333 / 1000 = 233.3333331 and 300 * 333.333333 / 1000 = 99.9999999, floored.
-    assert [args["amount"] for _, name, args in emitted(tx) if name == "ClaimPaid"] == [
+    assert [args["amount"] for name, args in emitted(tx) if name == "ClaimPaid"] == [
         233_333_333,
         99_999_999,
     ]
@@ -119,12 +117,12 @@ def test_claim_when_nothing_more_is_owed(settlement, credit, child, maturity, co
     sleep_until(maturity)
     settlement.redeem(child, {"from": supplier2})
 
-    with brownie.reverts(custom_error("SettlementNothingOwed", child)):
+    with brownie.reverts(custom_err("SettlementNothingOwed", child)):
         settlement.claim(child, {"from": supplier2})
 
 
 def test_claim_of_a_fragment_never_redeemed(settlement, child, supplier2):
-    with brownie.reverts(custom_error("SettlementNoClaim", child)):
+    with brownie.reverts(custom_err("SettlementNoClaim", child)):
         settlement.claim(child, {"from": supplier2})
 
 
@@ -138,7 +136,6 @@ def test_unpaid_credit_is_marked_overdue_after_the_grace_period(
 
     assert emitted(tx) == [
         (
-            settlement.address,
             "CreditOverdue",
             {"creditId": credit, "repaid": 400 * UNIT, "faceValue": FACE},
         ),
@@ -153,7 +150,7 @@ def test_unpaid_credit_is_marked_overdue_after_the_grace_period(
 def test_mark_overdue_within_the_grace_period(settlement, credit, maturity, overdue_at, stranger):
     sleep_until(maturity)
 
-    with brownie.reverts(custom_error("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
+    with brownie.reverts(custom_err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
         settlement.markOverdue(credit, {"from": stranger})
 
 
@@ -161,7 +158,7 @@ def test_mark_overdue_of_a_fully_repaid_credit(settlement, credit, overdue_at, c
     settlement.repay(credit, FACE, {"from": core})
     sleep_until(overdue_at)
 
-    with brownie.reverts(custom_error("SettlementNotOverdue", credit, overdue_at, FACE, FACE)):
+    with brownie.reverts(custom_err("SettlementNotOverdue", credit, overdue_at, FACE, FACE)):
         settlement.markOverdue(credit, {"from": stranger})
 
 
@@ -169,7 +166,7 @@ def test_mark_overdue_twice(settlement, credit, overdue_at, stranger):
     sleep_until(overdue_at)
     settlement.markOverdue(credit, {"from": stranger})
 
-    with brownie.reverts(custom_error("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
+    with brownie.reverts(custom_err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
         settlement.markOverdue(credit, {"from": stranger})
 
 
@@ -185,7 +182,7 @@ def test_grace_period_comes_from_the_platform_limits(
 
 
 def test_mark_overdue_of_an_unknown_credit(settlement, stranger):
-    with brownie.reverts(custom_error("VoucherNonexistentToken", 99)):
+    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
         settlement.markOverdue(99, {"from": stranger})
 
 

@@ -4,8 +4,8 @@ value, and every repayment frees as much of its issuance quota."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT
-from flows import custom_error, deposit, emitted, permit_signature
+from conftest import DAY, UNIT, custom_err, emitted
+from flows import deposit, permit_signature
 
 FACE = 1_000 * UNIT
 PART = 400 * UNIT
@@ -24,12 +24,11 @@ def test_obligor_repays_part_of_a_credit(cash, consortium, settlement, credit, c
 
     assert emitted(tx) == [
         (
-            settlement.address,
             "CreditRepaid",
             {"creditId": credit, "payer": core, "amount": PART, "totalRepaid": PART},
         ),
-        (consortium.address, "OutstandingChanged", {"obligor": core, "outstanding": FACE - PART}),
-        (cash.address, "Transfer", {"from": core, "to": settlement, "value": PART}),
+        ("OutstandingChanged", {"obligor": core, "outstanding": FACE - PART}),
+        ("Transfer", {"from": core, "to": settlement, "value": PART}),
     ]
     assert settlement.account(credit).dict() == {"repaid": PART, "paidOut": 0, "overdue": False}
     assert cash.balanceOf(core) == FACE - PART
@@ -64,7 +63,7 @@ def test_repayment_restores_the_issuance_quota(
     credit_line(bank_a, core, FACE)
     invoice = confirmed_invoice(supplier1, core, PART)
     maturity = chain.time() + 60 * DAY
-    with brownie.reverts(custom_error("ConsortiumQuotaExceeded", core, PART, FACE, FACE)):
+    with brownie.reverts(custom_err("ConsortiumQuotaExceeded", core, PART, FACE, FACE)):
         voucher.issue(invoice, PART, maturity, 0, {"from": core})
     cash.approve(settlement, PART, {"from": core})
     settlement.repay(credit, PART, {"from": core})
@@ -75,17 +74,17 @@ def test_repayment_restores_the_issuance_quota(
 
 
 def test_repay_by_anyone_but_the_obligor(settlement, credit, core2):
-    with brownie.reverts(custom_error("SettlementNotObligor", credit, core2)):
+    with brownie.reverts(custom_err("SettlementNotObligor", credit, core2)):
         settlement.repay(credit, PART, {"from": core2})
 
 
 def test_repay_of_zero(settlement, credit, core):
-    with brownie.reverts(custom_error("SettlementInvalidRepayment", credit, 0, FACE)):
+    with brownie.reverts(custom_err("SettlementInvalidRepayment", credit, 0, FACE)):
         settlement.repay(credit, 0, {"from": core})
 
 
 def test_repay_of_more_than_the_face_value(settlement, credit, core):
-    with brownie.reverts(custom_error("SettlementInvalidRepayment", credit, FACE + 1, FACE)):
+    with brownie.reverts(custom_err("SettlementInvalidRepayment", credit, FACE + 1, FACE)):
         settlement.repay(credit, FACE + 1, {"from": core})
 
 
@@ -94,18 +93,18 @@ def test_repay_of_more_than_is_still_outstanding(cash, settlement, credit, core)
     settlement.repay(credit, PART, {"from": core})
 
     with brownie.reverts(
-        custom_error("SettlementInvalidRepayment", credit, FACE - PART + 1, FACE - PART)
+        custom_err("SettlementInvalidRepayment", credit, FACE - PART + 1, FACE - PART)
     ):
         settlement.repay(credit, FACE - PART + 1, {"from": core})
 
 
 def test_repay_of_an_unknown_credit(settlement, core):
-    with brownie.reverts(custom_error("VoucherNonexistentToken", 99)):
+    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
         settlement.repay(99, PART, {"from": core})
 
 
 def test_repay_without_allowance_changes_nothing(cash, consortium, settlement, credit, core):
-    with brownie.reverts(custom_error("ERC20InsufficientAllowance", settlement, 0, PART)):
+    with brownie.reverts(custom_err("ERC20InsufficientAllowance", settlement, 0, PART)):
         settlement.repay(credit, PART, {"from": core})
 
     assert settlement.account(credit)["repaid"] == 0
@@ -116,7 +115,7 @@ def test_repay_while_paused(cash, consortium, settlement, credit, operator, core
     cash.approve(settlement, PART, {"from": core})
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_error("EnforcedPause")):
+    with brownie.reverts(custom_err("EnforcedPause")):
         settlement.repay(credit, PART, {"from": core})
 
 
@@ -129,14 +128,13 @@ def test_repay_with_permit_approves_and_repays_in_one_call(
     tx = settlement.repayWithPermit(credit, PART, deadline, v, r, s, {"from": core})
 
     assert emitted(tx) == [
-        (cash.address, "Approval", {"owner": core, "spender": settlement, "value": PART}),
+        ("Approval", {"owner": core, "spender": settlement, "value": PART}),
         (
-            settlement.address,
             "CreditRepaid",
             {"creditId": credit, "payer": core, "amount": PART, "totalRepaid": PART},
         ),
-        (consortium.address, "OutstandingChanged", {"obligor": core, "outstanding": FACE - PART}),
-        (cash.address, "Transfer", {"from": core, "to": settlement, "value": PART}),
+        ("OutstandingChanged", {"obligor": core, "outstanding": FACE - PART}),
+        ("Transfer", {"from": core, "to": settlement, "value": PART}),
     ]
     assert cash.allowance(core, settlement) == 0
     assert cash.nonces(core) == 1
@@ -147,7 +145,7 @@ def test_repay_with_an_expired_permit(cash, settlement, credit, core):
     deadline = chain.time() - 1
     v, r, s = permit_signature(cash, core, settlement, PART, deadline)
 
-    with brownie.reverts(custom_error("ERC2612ExpiredSignature", deadline)):
+    with brownie.reverts(custom_err("ERC2612ExpiredSignature", deadline)):
         settlement.repayWithPermit(credit, PART, deadline, v, r, s, {"from": core})
 
 
@@ -155,5 +153,5 @@ def test_repay_with_a_permit_signed_by_someone_else(cash, settlement, credit, co
     deadline = chain.time() + DAY
     v, r, s = permit_signature(cash, core, settlement, PART, deadline, signer=supplier1)
 
-    with brownie.reverts(custom_error("ERC2612InvalidSigner", supplier1, core)):
+    with brownie.reverts(custom_err("ERC2612InvalidSigner", supplier1, core)):
         settlement.repayWithPermit(credit, PART, deadline, v, r, s, {"from": core})

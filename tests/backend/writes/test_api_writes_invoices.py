@@ -55,7 +55,9 @@ def test_register_anchors_number_and_document_and_stores_them(
     invoice = answer["invoice"]
     assert invoice["seller"] == seller.address
     assert invoice["buyer"] == core.address
-    assert invoice["amount_units"] == invoice["remaining_units"] == 1_000 * UNIT
+    assert invoice["amount_units"] == 1_000 * UNIT
+    # Nothing can be drawn from an invoice its buyer has not confirmed.
+    assert invoice["remaining_units"] == 0
     assert invoice["status"] == "registered"
     assert invoice["number_hash"] == to_hex(text_hash(str(body["invoice_number"])))
     assert invoice["document_hash"] == to_hex(document_hash(document))
@@ -88,6 +90,7 @@ def test_confirm_reject_and_cancel_move_the_invoice(
     cancel = seller.ok(f"/invoices/{cancelled['invoice']['invoice_id']}/cancel")
 
     assert confirm["invoice"]["status"] == "confirmed"
+    assert confirm["invoice"]["remaining_units"] == 1_000 * UNIT
     assert reject["invoice"]["status"] == "rejected"
     assert reject["invoice"]["reason"] == "Goods not delivered"
     assert reject["invoice"]["reason_hash"] == to_hex(text_hash("Goods not delivered"))
