@@ -33,6 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.api_deps import Reply
+from backend.chain.ids import MEMBER_STATUSES, ROLE_BITS
 from backend.core.database import engine_for, transaction
 from backend.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from backend.core.settings import Settings
@@ -51,17 +52,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 log = logging.getLogger("tiercredit.writes")
 
-# Roles.sol: the bit of each role in Consortium.roleBitsOf.
-ROLE_BITS = {
-    "OPERATOR": 1,
-    "CORE_ENTERPRISE": 2,
-    "SUPPLIER": 4,
-    "FINANCIER": 8,
-    "INSPECTOR": 16,
-    "AUDITOR": 32,
-}
-# IConsortium.MemberStatus by index.
-MEMBER_STATUSES = ("none", "active", "suspended")
 ACTIVE = 1
 
 

@@ -17,6 +17,14 @@ ROLE_NAMES = (
     "AUDITOR",
     "PLATFORM",
 )
+# Roles.sol's bit of each role, as Consortium.roleBitsOf reports them.
+ROLE_BITS = {name: 1 << index for index, name in enumerate(ROLE_NAMES)}
+
+# The contracts' enums by value: IConsortium.MemberStatus, IInvoiceRegistry.InvoiceStatus,
+# IFinancing.RequestStatus.
+MEMBER_STATUSES = ("none", "active", "suspended")
+INVOICE_STATUSES = ("none", "registered", "confirmed", "rejected", "cancelled")
+REQUEST_STATUSES = ("none", "open", "accepted", "cancelled", "expired")
 
 
 def role_id(name: str) -> bytes:

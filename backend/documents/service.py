@@ -9,6 +9,7 @@ import rfc8785
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.chain.ids import INVOICE_STATUSES
 from backend.core.database import transaction
 from backend.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
 from backend.documents.hashing import canonical_json, document_hash, keccak256, to_hex
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from backend.chain.client import Chain
 
 # Solidity enums by index: IInvoiceRegistry.InvoiceStatus, IQualityRegistry.CertificateResult.
-INVOICE_STATUSES = ("none", "registered", "confirmed", "rejected", "cancelled")
 CERTIFICATE_RESULTS = ("none", "pass", "fail")
 PDF_MAGIC = b"%PDF-"
 # A document that names its PDF's hash here has the PDF covered by its own anchor.

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
+from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
 from backend.indexer.projector import ZERO_ADDRESS
 from backend.readmodels.models import (
     AuditEvent,
@@ -34,20 +35,6 @@ from backend.readmodels.models import (
 )
 
 log = logging.getLogger(__name__)
-
-# Roles.sol's bit of each role, as Consortium.roleBitsOf reports them.
-ROLE_BITS = {
-    "OPERATOR": 1,
-    "CORE_ENTERPRISE": 2,
-    "SUPPLIER": 4,
-    "FINANCIER": 8,
-    "INSPECTOR": 16,
-    "AUDITOR": 32,
-    "PLATFORM": 64,
-}
-MEMBER_STATUS = {0: "none", 1: "active", 2: "suspended"}
-INVOICE_STATUS = {1: "registered", 2: "confirmed", 3: "rejected", 4: "cancelled"}
-REQUEST_STATUS = {1: "open", 2: "accepted", 3: "cancelled", 4: "expired"}
 
 STATE_MODELS: tuple[type, ...] = (
     MemberChainStatus,
@@ -123,7 +110,7 @@ def _restore(
         bits = chain.read("Consortium", "roleBitsOf", address, block=block)
         status = chain.read("Consortium", "statusOf", address, block=block)
         return {
-            "status": MEMBER_STATUS[status],
+            "status": MEMBER_STATUSES[status],
             "roles": sorted(name for name, bit in ROLE_BITS.items() if bits & bit),
         }
     if model is ObligorLimit:
@@ -146,7 +133,7 @@ def _restore(
     if model is InvoiceRecord:
         # Invoice: seller, remaining, buyer, amount, dueDate, status, numberHash, documentHash
         invoice = chain.read("InvoiceRegistry", "invoice", row["invoice_id"], block=block)
-        return {"remaining": invoice[1], "status": INVOICE_STATUS[invoice[5]]}
+        return {"remaining": invoice[1], "status": INVOICE_STATUSES[invoice[5]]}
     if model is CertificateRecord:
         # Certificate: inspector, invoiceId, expiresAt, result, revoked, ...
         certificate = chain.read(
@@ -189,7 +176,7 @@ def _restore(
     if model is FinancingRequestRecord:
         # Request: holder, tokenId, expiresAt, status, value, acceptedQuoteId, creditId
         request = chain.read("Financing", "request", row["request_id"], block=block)
-        status = REQUEST_STATUS[request[3]]
+        status = REQUEST_STATUSES[request[3]]
         accepted = status == "accepted"
         return {
             "status": status,

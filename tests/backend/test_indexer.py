@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
+from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
 from backend.chain.models import SignerNonce
 from backend.chain.node import rpc_request, start_node
 from backend.core.database import engine_for, session_factory, transaction
@@ -25,7 +26,6 @@ from backend.indexer.follower import (
     run_indexer,
 )
 from backend.indexer.projector import ZERO_ADDRESS, project
-from backend.indexer.reorg import INVOICE_STATUS, MEMBER_STATUS, REQUEST_STATUS, ROLE_BITS
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
@@ -167,14 +167,14 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
             assert redeemed == row.redeemed_value
         for row in session.scalars(select(InvoiceRecord)):
             invoice = read("InvoiceRegistry", "invoice", row.invoice_id)
-            assert (row.remaining, row.status) == (invoice[1], INVOICE_STATUS[invoice[5]])
+            assert (row.remaining, row.status) == (invoice[1], INVOICE_STATUSES[invoice[5]])
         for name, account in platform.accounts.items():
             cash = session.get(CashBalance, account.address)
             assert (cash.balance if cash else 0) == read(
                 "SettlementToken", "balanceOf", account.address
             ), name
             member = session.get(MemberChainStatus, account.address)
-            status = MEMBER_STATUS[read("Consortium", "statusOf", account.address)]
+            status = MEMBER_STATUSES[read("Consortium", "statusOf", account.address)]
             bits = read("Consortium", "roleBitsOf", account.address)
             assert (member.status if member else "none") == status, name
             assert sorted(r for r in (member.roles if member else []) if r in ROLE_BITS) == sorted(
@@ -194,7 +194,7 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
             assert (row.holder, row.token_id, row.status) == (
                 request[0],
                 request[1],
-                REQUEST_STATUS[request[3]],
+                REQUEST_STATUSES[request[3]],
             )
         for row in session.scalars(select(QuoteRecord)):
             assert row.withdrawn == read("Financing", "quote", row.quote_id)[3]

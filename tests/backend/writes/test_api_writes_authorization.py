@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from backend.chain.ids import ROLE_BITS
 from backend.core.database import session_factory
 from backend.readmodels.models import AuditEvent
-from backend.writes import ROLE_BITS
 from tests.consortium_api import DAY, Consortium, PrivateChain
 
 ANY_MEMBER = frozenset(
@@ -159,7 +159,7 @@ def test_every_write_refuses_roles_it_does_not_serve_and_strangers(
 
 
 def test_role_bits_agree_with_the_consortium(consortium: Consortium) -> None:
-    """backend.writes.ROLE_BITS is the Python twin of Roles.sol's bits."""
+    """backend.chain.ids.ROLE_BITS is the Python twin of Roles.sol's bits."""
     chain = consortium.chain.client
     for role, party in ROLE_PARTIES.items():
         assert chain.read("Consortium", "roleBitsOf", consortium[party].address) == ROLE_BITS[role]
