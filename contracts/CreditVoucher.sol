@@ -163,7 +163,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (block.timestamp >= cr.maturity) revert VoucherMatured(_creditIdOf(tokenId, f), cr.maturity);
         if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
         address holder = f.owner;
-        (uint8 holderBits, uint8 receiverBits) = _consortium.activeRoleBitsPair(holder, to);
+        // A discount sells to a financier: the same counterparty rules as any plain transfer.
+        (uint8 holderBits, uint8 receiverBits) = _counterpartyBits(holder, to);
         f.locked = false;
         emit FragmentLocked(tokenId, false);
         _changeOwner(tokenId, f, holder, to);

@@ -78,7 +78,7 @@ contract Financing is IFinancing, ReentrancyGuard {
         bytes32 r,
         bytes32 s
     ) external returns (uint256 quoteId) {
-        IERC20Permit(address(_cash)).permit(msg.sender, address(this), permitValue, deadline, v, r, s);
+        _tryPermit(permitValue, deadline, v, r, s);
         return _submitQuote(requestId, rateBps);
     }
 
@@ -161,6 +161,13 @@ contract Financing is IFinancing, ReentrancyGuard {
         _quotes[quoteId] =
             Quote({financier: msg.sender, requestId: uint64(requestId), rateBps: uint16(rateBps), withdrawn: false});
         emit QuoteSubmitted(quoteId, requestId, msg.sender, rateBps);
+    }
+
+    /// @dev A permit someone else already submitted must not block the call: the allowance it set
+    /// is what `accept` spends, and a missing one fails there with the token's own error.
+    function _tryPermit(uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
+        try IERC20Permit(address(_cash)).permit(msg.sender, address(this), value, deadline, v, r, s) {}
+        catch {}
     }
 
     function _openRequest(uint256 requestId) private view returns (Request storage req) {

@@ -43,7 +43,9 @@ contract Settlement is ISettlement, ReentrancyGuard {
         external
         nonReentrant
     {
-        IERC20Permit(address(_cash)).permit(msg.sender, address(this), amount, deadline, v, r, s);
+        // A permit someone else already submitted must not block the repayment: the allowance it
+        // set is what `_repay` spends, and a missing one fails there with the token's own error.
+        try IERC20Permit(address(_cash)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
         _repay(creditId, amount);
     }
 

@@ -227,20 +227,25 @@ def start_node(
             log.close()  # type: ignore[union-attr]
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + startup_timeout
-    while True:
-        if process.poll() is not None:
-            raise NodeStartError(
-                f"{kind} exited with status {process.returncode}: {' '.join(command)}"
-            )
-        try:
-            answered = int(str(rpc_request(url, "eth_chainId", timeout=2.0)), 16)
-            break
-        except (OSError, urllib.error.URLError, ValueError, RuntimeError):
-            if time.monotonic() > deadline:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+    try:
+        while True:
+            if process.poll() is not None:
                 raise NodeStartError(
-                    f"{kind} did not answer on {url} within {startup_timeout} s"
-                ) from None
-            time.sleep(0.1)
+                    f"{kind} exited with status {process.returncode}: {' '.join(command)}"
+                )
+            try:
+                answered = int(str(rpc_request(url, "eth_chainId", timeout=2.0)), 16)
+                break
+            except (OSError, urllib.error.URLError, ValueError, RuntimeError):
+                if time.monotonic() > deadline:
+                    raise NodeStartError(
+                        f"{kind} did not answer on {url} within {startup_timeout} s"
+                    ) from None
+                time.sleep(0.1)
+    except BaseException:
+        # Whatever ends the wait (timeout, Ctrl-C), the node it started must not outlive it.
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        raise
     return LocalNode(kind, url, answered, process, dev_accounts(accounts, mnemonic), log_path)

@@ -19,17 +19,37 @@ from brownie import (
 DAY = 86_400
 UNIT = 10**6  # SettlementToken and voucher value have 6 decimals
 ZERO = "0x0000000000000000000000000000000000000000"
-ROLE_NAMES = ("OPERATOR", "CORE_ENTERPRISE", "SUPPLIER", "FINANCIER", "INSPECTOR", "AUDITOR", "PLATFORM")
+ROLE_NAMES = (
+    "OPERATOR",
+    "CORE_ENTERPRISE",
+    "SUPPLIER",
+    "FINANCIER",
+    "INSPECTOR",
+    "AUDITOR",
+    "PLATFORM",
+)
 ROLE = {name: web3.keccak(text=f"{name}_ROLE") for name in ROLE_NAMES}
 ACCOUNT_NAMES = (
-    "operator", "core", "core2", "supplier1", "supplier2", "supplier3",
-    "bank_a", "bank_b", "inspector", "auditor", "stranger", "other",
+    "operator",
+    "core",
+    "core2",
+    "supplier1",
+    "supplier2",
+    "supplier3",
+    "bank_a",
+    "bank_b",
+    "inspector",
+    "auditor",
+    "stranger",
+    "other",
 )
 
 
 def err(name: str, *args: object) -> str:
-    """The revert message Brownie decodes for custom error `name` with `args`."""
-    return f"{name}: {', '.join(str(a) for a in args)}" if args else f"{name}: "
+    """The revert message Brownie decodes for custom error `name` with `args`: eth-abi decodes
+    addresses in lower case and bytes32 as plain `bytes`, so each argument is rendered that way."""
+    rendered = ", ".join(str(_as_decoded(arg)) for arg in args)
+    return f"{name}: {rendered}"
 
 
 def h(text: str) -> bytes:
@@ -46,27 +66,58 @@ def roles() -> dict[str, object]:
 
 
 @pytest.fixture(scope="session")
-def operator(roles): return roles["operator"]
+def operator(roles):
+    return roles["operator"]
+
+
 @pytest.fixture(scope="session")
-def core(roles): return roles["core"]
+def core(roles):
+    return roles["core"]
+
+
 @pytest.fixture(scope="session")
-def core2(roles): return roles["core2"]
+def core2(roles):
+    return roles["core2"]
+
+
 @pytest.fixture(scope="session")
-def supplier1(roles): return roles["supplier1"]
+def supplier1(roles):
+    return roles["supplier1"]
+
+
 @pytest.fixture(scope="session")
-def supplier2(roles): return roles["supplier2"]
+def supplier2(roles):
+    return roles["supplier2"]
+
+
 @pytest.fixture(scope="session")
-def supplier3(roles): return roles["supplier3"]
+def supplier3(roles):
+    return roles["supplier3"]
+
+
 @pytest.fixture(scope="session")
-def bank_a(roles): return roles["bank_a"]
+def bank_a(roles):
+    return roles["bank_a"]
+
+
 @pytest.fixture(scope="session")
-def bank_b(roles): return roles["bank_b"]
+def bank_b(roles):
+    return roles["bank_b"]
+
+
 @pytest.fixture(scope="session")
-def inspector(roles): return roles["inspector"]
+def inspector(roles):
+    return roles["inspector"]
+
+
 @pytest.fixture(scope="session")
-def auditor(roles): return roles["auditor"]
+def auditor(roles):
+    return roles["auditor"]
+
+
 @pytest.fixture(scope="session")
-def stranger(roles): return roles["stranger"]
+def stranger(roles):
+    return roles["stranger"]
 
 
 @pytest.fixture(scope="module")
@@ -85,16 +136,28 @@ def platform(roles):
     for contract in (voucher, settlement):
         consortium.onboard(contract, h("platform contract"), [ROLE["PLATFORM"]], {"from": op})
     members = {
-        "core": ["CORE_ENTERPRISE"], "core2": ["CORE_ENTERPRISE"],
-        "supplier1": ["SUPPLIER"], "supplier2": ["SUPPLIER"], "supplier3": ["SUPPLIER"],
-        "bank_a": ["FINANCIER"], "bank_b": ["FINANCIER"],
-        "inspector": ["INSPECTOR"], "auditor": ["AUDITOR"],
+        "core": ["CORE_ENTERPRISE"],
+        "core2": ["CORE_ENTERPRISE"],
+        "supplier1": ["SUPPLIER"],
+        "supplier2": ["SUPPLIER"],
+        "supplier3": ["SUPPLIER"],
+        "bank_a": ["FINANCIER"],
+        "bank_b": ["FINANCIER"],
+        "inspector": ["INSPECTOR"],
+        "auditor": ["AUDITOR"],
     }
     for name, role_names in members.items():
-        consortium.onboard(roles[name], h(f"kyc:{name}"), [ROLE[r] for r in role_names], {"from": op})
+        consortium.onboard(
+            roles[name], h(f"kyc:{name}"), [ROLE[r] for r in role_names], {"from": op}
+        )
     return {
-        "consortium": consortium, "cash": cash, "invoices": invoices, "quality": quality,
-        "voucher": voucher, "financing": financing, "settlement": settlement,
+        "consortium": consortium,
+        "cash": cash,
+        "invoices": invoices,
+        "quality": quality,
+        "voucher": voucher,
+        "financing": financing,
+        "settlement": settlement,
     }
 
 
@@ -104,19 +167,38 @@ def isolate(fn_isolation):
 
 
 @pytest.fixture(scope="module")
-def consortium(platform): return platform["consortium"]
+def consortium(platform):
+    return platform["consortium"]
+
+
 @pytest.fixture(scope="module")
-def cash(platform): return platform["cash"]
+def cash(platform):
+    return platform["cash"]
+
+
 @pytest.fixture(scope="module")
-def invoices(platform): return platform["invoices"]
+def invoices(platform):
+    return platform["invoices"]
+
+
 @pytest.fixture(scope="module")
-def quality(platform): return platform["quality"]
+def quality(platform):
+    return platform["quality"]
+
+
 @pytest.fixture(scope="module")
-def voucher(platform): return platform["voucher"]
+def voucher(platform):
+    return platform["voucher"]
+
+
 @pytest.fixture(scope="module")
-def financing(platform): return platform["financing"]
+def financing(platform):
+    return platform["financing"]
+
+
 @pytest.fixture(scope="module")
-def settlement(platform): return platform["settlement"]
+def settlement(platform):
+    return platform["settlement"]
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +209,12 @@ def confirmed_invoice(invoices) -> Callable[..., int]:
     def make(seller, buyer, amount: int, due_in_days: int = 90) -> int:
         n = next(counter)
         tx = invoices.register(
-            buyer, amount, chain.time() + due_in_days * DAY, h(f"INV-{n}"), h(f"doc-{n}"), {"from": seller}
+            buyer,
+            amount,
+            chain.time() + due_in_days * DAY,
+            h(f"INV-{n}"),
+            h(f"doc-{n}"),
+            {"from": seller},
         )
         invoice_id = tx.return_value
         invoices.confirm(invoice_id, {"from": buyer})
@@ -151,16 +238,12 @@ def issued(voucher, confirmed_invoice, credit_line, bank_a) -> Callable[..., int
     def make(obligor, supplier, face: int, tenor_days: int = 90, certificate_id: int = 0) -> int:
         credit_line(bank_a, obligor, 10**9 * UNIT)
         invoice_id = confirmed_invoice(supplier, obligor, face)
-        tx = voucher.issue(invoice_id, face, chain.time() + tenor_days * DAY, certificate_id, {"from": obligor})
+        tx = voucher.issue(
+            invoice_id, face, chain.time() + tenor_days * DAY, certificate_id, {"from": obligor}
+        )
         return tx.return_value
 
     return make
-
-
-def custom_err(name: str, *args: object) -> str:
-    """`err`, each argument rendered as Brownie renders a decoded one: eth-abi decodes addresses in
-    lower case and bytes32 as plain `bytes`, so an account or a `h()` hash would not match as-is."""
-    return err(name, *(_as_decoded(arg) for arg in args))
 
 
 def _as_decoded(arg: object) -> object:

@@ -2,7 +2,7 @@
 
 import brownie
 import pytest
-from conftest import ROLE, UNIT, ZERO, custom_err, emitted, h, hex32
+from conftest import ROLE, UNIT, ZERO, emitted, err, h, hex32
 
 ACTIVE, SUSPENDED, NONE = 1, 2, 0
 BIT = {
@@ -115,21 +115,19 @@ def test_onboard_without_roles_activates_member_with_no_role_bits(consortium, op
 
 
 def test_onboard_of_existing_member_reverts(consortium, operator, supplier1):
-    with brownie.reverts(custom_err("ConsortiumMemberExists", supplier1)):
+    with brownie.reverts(err("ConsortiumMemberExists", supplier1)):
         consortium.onboard(supplier1, h("kyc:again"), [], {"from": operator})
 
 
 def test_onboard_of_suspended_member_reverts(consortium, operator, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberExists", supplier1)):
+    with brownie.reverts(err("ConsortiumMemberExists", supplier1)):
         consortium.onboard(supplier1, h("kyc:again"), [], {"from": operator})
 
 
 def test_onboard_by_non_operator_reverts(consortium, supplier1, newcomer):
-    with brownie.reverts(
-        custom_err("AccessControlUnauthorizedAccount", supplier1, ROLE["OPERATOR"])
-    ):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", supplier1, ROLE["OPERATOR"])):
         consortium.onboard(newcomer, h("kyc:newcomer"), [], {"from": supplier1})
 
 
@@ -149,17 +147,17 @@ def test_suspend_marks_member_suspended(consortium, operator, supplier1):
 def test_suspend_of_suspended_member_reverts(consortium, operator, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumInvalidStatus", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumInvalidStatus", supplier1, SUSPENDED)):
         consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
 
 def test_suspend_of_unknown_account_reverts(consortium, operator, stranger):
-    with brownie.reverts(custom_err("ConsortiumInvalidStatus", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumInvalidStatus", stranger, NONE)):
         consortium.suspend(stranger, h("unknown"), {"from": operator})
 
 
 def test_suspend_by_non_operator_reverts(consortium, auditor, supplier1):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
         consortium.suspend(supplier1, h("late filings"), {"from": auditor})
 
 
@@ -173,19 +171,19 @@ def test_reinstate_reactivates_suspended_member(consortium, operator, supplier1)
 
 
 def test_reinstate_of_active_member_reverts(consortium, operator, supplier1):
-    with brownie.reverts(custom_err("ConsortiumInvalidStatus", supplier1, ACTIVE)):
+    with brownie.reverts(err("ConsortiumInvalidStatus", supplier1, ACTIVE)):
         consortium.reinstate(supplier1, {"from": operator})
 
 
 def test_reinstate_of_unknown_account_reverts(consortium, operator, stranger):
-    with brownie.reverts(custom_err("ConsortiumInvalidStatus", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumInvalidStatus", stranger, NONE)):
         consortium.reinstate(stranger, {"from": operator})
 
 
 def test_reinstate_by_non_operator_reverts(consortium, operator, auditor, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
         consortium.reinstate(supplier1, {"from": auditor})
 
 
@@ -205,12 +203,12 @@ def test_grant_role_adds_the_role_bit(consortium, operator, supplier1):
 
 
 def test_grant_role_to_unknown_account_reverts(consortium, operator, stranger):
-    with brownie.reverts(custom_err("ConsortiumUnknownMember", stranger)):
+    with brownie.reverts(err("ConsortiumUnknownMember", stranger)):
         consortium.grantRole(ROLE["SUPPLIER"], stranger, {"from": operator})
 
 
 def test_grant_role_by_non_admin_reverts(consortium, core, supplier1):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", core, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["OPERATOR"])):
         consortium.grantRole(ROLE["FINANCIER"], supplier1, {"from": core})
 
 
@@ -225,7 +223,7 @@ def test_revoke_role_clears_the_role_bit(consortium, operator, supplier1):
 
 
 def test_revoke_role_by_non_admin_reverts(consortium, core, supplier1):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", core, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["OPERATOR"])):
         consortium.revokeRole(ROLE["SUPPLIER"], supplier1, {"from": core})
 
 
@@ -239,7 +237,7 @@ def test_renounce_role_clears_the_role_bit(consortium, bank_a):
 
 
 def test_renounce_role_for_another_account_reverts(consortium, bank_a, bank_b):
-    with brownie.reverts(custom_err("AccessControlBadConfirmation")):
+    with brownie.reverts(err("AccessControlBadConfirmation")):
         consortium.renounceRole(ROLE["FINANCIER"], bank_b, {"from": bank_a})
 
 
@@ -273,12 +271,12 @@ def test_set_limits_accepts_zero_grace_period(consortium, operator):
     ids=["zero-tenor", "tenor-over-a-year", "grace-over-a-year", "zero-depth", "depth-over-cap"],
 )
 def test_set_limits_out_of_range_reverts(consortium, operator, limits):
-    with brownie.reverts(custom_err("ConsortiumInvalidLimits", *limits)):
+    with brownie.reverts(err("ConsortiumInvalidLimits", *limits)):
         consortium.setLimits(*limits, {"from": operator})
 
 
 def test_set_limits_by_non_operator_reverts(consortium, auditor):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
         consortium.setLimits(90, 10, 4, {"from": auditor})
 
 
@@ -295,12 +293,12 @@ def test_pause_stops_member_actions(consortium, operator):
 def test_pause_when_paused_reverts(consortium, operator):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.pause({"from": operator})
 
 
 def test_pause_by_non_operator_reverts(consortium, auditor):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
         consortium.pause({"from": auditor})
 
 
@@ -314,14 +312,14 @@ def test_unpause_resumes_member_actions(consortium, operator):
 
 
 def test_unpause_when_live_reverts(consortium, operator):
-    with brownie.reverts(custom_err("ExpectedPause")):
+    with brownie.reverts(err("ExpectedPause")):
         consortium.unpause({"from": operator})
 
 
 def test_unpause_by_non_operator_reverts(consortium, operator, auditor):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", auditor, ROLE["OPERATOR"])):
         consortium.unpause({"from": auditor})
 
 
@@ -346,21 +344,21 @@ def test_set_quality_requirement_can_be_lifted(consortium, core):
 
 
 def test_set_quality_requirement_by_non_core_enterprise_reverts(consortium, supplier1):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", supplier1, ROLE["CORE_ENTERPRISE"])):
+    with brownie.reverts(err("ConsortiumMissingRole", supplier1, ROLE["CORE_ENTERPRISE"])):
         consortium.setQualityRequirement(True, {"from": supplier1})
 
 
 def test_set_quality_requirement_by_suspended_core_enterprise_reverts(consortium, operator, core):
     consortium.suspend(core, h("audit"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", core, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", core, SUSPENDED)):
         consortium.setQualityRequirement(True, {"from": core})
 
 
 def test_set_quality_requirement_while_paused_reverts(consortium, operator, core):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.setQualityRequirement(True, {"from": core})
 
 
@@ -410,24 +408,24 @@ def test_set_credit_line_to_zero_withdraws_it(consortium, core, bank_a, lined):
 
 
 def test_set_credit_line_by_non_financier_reverts(consortium, core, supplier1):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", supplier1, ROLE["FINANCIER"])):
+    with brownie.reverts(err("ConsortiumMissingRole", supplier1, ROLE["FINANCIER"])):
         consortium.setCreditLine(core, LINE, {"from": supplier1})
 
 
 def test_set_credit_line_by_non_member_reverts(consortium, core, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         consortium.setCreditLine(core, LINE, {"from": stranger})
 
 
 def test_set_credit_line_by_suspended_financier_reverts(consortium, operator, core, bank_a):
     consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
         consortium.setCreditLine(core, LINE, {"from": bank_a})
 
 
 def test_set_credit_line_to_non_core_enterprise_reverts(consortium, supplier1, bank_a):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", supplier1, ROLE["CORE_ENTERPRISE"])):
+    with brownie.reverts(err("ConsortiumMissingRole", supplier1, ROLE["CORE_ENTERPRISE"])):
         consortium.setCreditLine(supplier1, LINE, {"from": bank_a})
 
 
@@ -435,7 +433,7 @@ def test_set_credit_line_below_exposure_reverts(consortium, core, bank_a, lined,
     consortium.increaseExposure(bank_a, core, 600 * UNIT, {"from": platform_caller})
 
     with brownie.reverts(
-        custom_err("ConsortiumCreditLineBelowExposure", bank_a, core, 599 * UNIT, 600 * UNIT)
+        err("ConsortiumCreditLineBelowExposure", bank_a, core, 599 * UNIT, 600 * UNIT)
     ):
         consortium.setCreditLine(core, 599 * UNIT, {"from": bank_a})
 
@@ -445,16 +443,14 @@ def test_set_credit_line_below_outstanding_reverts(
 ):
     consortium.drawQuota(core, 700 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(
-        custom_err("ConsortiumQuotaBelowOutstanding", core, 699 * UNIT, 700 * UNIT)
-    ):
+    with brownie.reverts(err("ConsortiumQuotaBelowOutstanding", core, 699 * UNIT, 700 * UNIT)):
         consortium.setCreditLine(core, 699 * UNIT, {"from": bank_a})
 
 
 def test_set_credit_line_while_paused_reverts(consortium, operator, core, bank_a):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.setCreditLine(core, LINE, {"from": bank_a})
 
 
@@ -477,14 +473,12 @@ def test_draw_quota_up_to_the_whole_quota_succeeds(consortium, core, lined, plat
 def test_draw_quota_past_the_quota_reverts(consortium, core, lined, platform_caller):
     consortium.drawQuota(core, 900 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(
-        custom_err("ConsortiumQuotaExceeded", core, 100 * UNIT + 1, 900 * UNIT, LINE)
-    ):
+    with brownie.reverts(err("ConsortiumQuotaExceeded", core, 100 * UNIT + 1, 900 * UNIT, LINE)):
         consortium.drawQuota(core, 100 * UNIT + 1, {"from": platform_caller})
 
 
 def test_draw_quota_by_non_platform_reverts(consortium, core, lined):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", core, ROLE["PLATFORM"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["PLATFORM"])):
         consortium.drawQuota(core, UNIT, {"from": core})
 
 
@@ -500,12 +494,12 @@ def test_restore_quota_lowers_outstanding(consortium, core, lined, platform_call
 def test_restore_quota_beyond_outstanding_reverts(consortium, core, lined, platform_caller):
     consortium.drawQuota(core, 250 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(custom_err("ConsortiumUnderflow", core, 250 * UNIT + 1, 250 * UNIT)):
+    with brownie.reverts(err("ConsortiumUnderflow", core, 250 * UNIT + 1, 250 * UNIT)):
         consortium.restoreQuota(core, 250 * UNIT + 1, {"from": platform_caller})
 
 
 def test_restore_quota_by_non_platform_reverts(consortium, core):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", core, ROLE["PLATFORM"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["PLATFORM"])):
         consortium.restoreQuota(core, 0, {"from": core})
 
 
@@ -524,19 +518,17 @@ def test_increase_exposure_within_the_line(consortium, core, bank_a, lined, plat
 def test_increase_exposure_past_the_line_reverts(consortium, core, bank_a, lined, platform_caller):
     consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(
-        custom_err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)
-    ):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)):
         consortium.increaseExposure(bank_a, core, 600 * UNIT + 1, {"from": platform_caller})
 
 
 def test_increase_exposure_without_a_line_reverts(consortium, core, bank_b, platform_caller):
-    with brownie.reverts(custom_err("ConsortiumExposureLimitExceeded", bank_b, core, 1, 0)):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_b, core, 1, 0)):
         consortium.increaseExposure(bank_b, core, 1, {"from": platform_caller})
 
 
 def test_increase_exposure_by_non_platform_reverts(consortium, core, bank_a, lined):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", bank_a, ROLE["PLATFORM"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", bank_a, ROLE["PLATFORM"])):
         consortium.increaseExposure(bank_a, core, UNIT, {"from": bank_a})
 
 
@@ -554,12 +546,12 @@ def test_decrease_exposure_lowers_it(consortium, core, bank_a, lined, platform_c
 def test_decrease_exposure_beyond_it_reverts(consortium, core, bank_a, lined, platform_caller):
     consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(custom_err("ConsortiumUnderflow", bank_a, 400 * UNIT + 1, 400 * UNIT)):
+    with brownie.reverts(err("ConsortiumUnderflow", bank_a, 400 * UNIT + 1, 400 * UNIT)):
         consortium.decreaseExposure(bank_a, core, 400 * UNIT + 1, {"from": platform_caller})
 
 
 def test_decrease_exposure_by_non_platform_reverts(consortium, core, bank_a):
-    with brownie.reverts(custom_err("AccessControlUnauthorizedAccount", bank_a, ROLE["PLATFORM"])):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", bank_a, ROLE["PLATFORM"])):
         consortium.decreaseExposure(bank_a, core, 0, {"from": bank_a})
 
 
@@ -571,21 +563,21 @@ def test_require_active_passes_for_active_member(consortium, bank_a):
 
 
 def test_require_active_of_non_member_reverts(consortium, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         consortium.requireActive(stranger)
 
 
 def test_require_active_of_suspended_member_reverts(consortium, operator, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         consortium.requireActive(supplier1)
 
 
 def test_require_active_while_paused_reverts(consortium, operator, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.requireActive(supplier1)
 
 
@@ -594,21 +586,21 @@ def test_require_active_role_passes_for_active_holder(consortium, inspector):
 
 
 def test_require_active_role_without_the_role_reverts(consortium, inspector):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", inspector, ROLE["AUDITOR"])):
+    with brownie.reverts(err("ConsortiumMissingRole", inspector, ROLE["AUDITOR"])):
         consortium.requireActiveRole(inspector, ROLE["AUDITOR"])
 
 
 def test_require_active_role_of_suspended_holder_reverts(consortium, operator, inspector):
     consortium.suspend(inspector, h("accreditation lapsed"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
         consortium.requireActiveRole(inspector, ROLE["INSPECTOR"])
 
 
 def test_require_active_role_while_paused_reverts(consortium, operator, inspector):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.requireActiveRole(inspector, ROLE["INSPECTOR"])
 
 
@@ -617,21 +609,21 @@ def test_require_active_pair_passes_for_two_active_members(consortium, supplier1
 
 
 def test_require_active_pair_with_inactive_first_reverts(consortium, stranger, bank_a):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         consortium.requireActivePair(stranger, bank_a)
 
 
 def test_require_active_pair_with_inactive_second_reverts(consortium, operator, supplier1, bank_a):
     consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
         consortium.requireActivePair(supplier1, bank_a)
 
 
 def test_require_active_pair_while_paused_reverts(consortium, operator, supplier1, bank_a):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.requireActivePair(supplier1, bank_a)
 
 
@@ -642,21 +634,21 @@ def test_active_role_bits_returns_every_bit_of_the_member(consortium, operator, 
 
 
 def test_active_role_bits_of_non_member_reverts(consortium, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         consortium.activeRoleBits(stranger)
 
 
 def test_active_role_bits_of_suspended_member_reverts(consortium, operator, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         consortium.activeRoleBits(supplier1)
 
 
 def test_active_role_bits_while_paused_reverts(consortium, operator, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.activeRoleBits(supplier1)
 
 
@@ -668,7 +660,7 @@ def test_active_role_bits_pair_returns_both_members_bits(consortium, supplier1, 
 
 
 def test_active_role_bits_pair_with_inactive_first_reverts(consortium, stranger, bank_a):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         consortium.activeRoleBitsPair(stranger, bank_a)
 
 
@@ -677,14 +669,14 @@ def test_active_role_bits_pair_with_inactive_second_reverts(
 ):
     consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
         consortium.activeRoleBitsPair(supplier1, bank_a)
 
 
 def test_active_role_bits_pair_while_paused_reverts(consortium, operator, supplier1, bank_a):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         consortium.activeRoleBitsPair(supplier1, bank_a)
 
 
@@ -701,9 +693,7 @@ def test_require_exposure_headroom_past_the_line_reverts(
 ):
     consortium.increaseExposure(bank_a, core, 400 * UNIT, {"from": platform_caller})
 
-    with brownie.reverts(
-        custom_err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)
-    ):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_a, core, LINE + 1, LINE)):
         consortium.requireExposureHeadroom(bank_a, core, 600 * UNIT + 1)
 
 
@@ -726,5 +716,5 @@ def test_suspended_operator_cannot_use_operator_powers(consortium, operator, rol
     consortium.onboard(second, h("kyc:operator2"), [ROLE["OPERATOR"]], {"from": operator})
     consortium.suspend(second, h("left the bank"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", second, 2)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", second, 2)):
         consortium.onboard(stranger, h("kyc:stranger"), [], {"from": second})

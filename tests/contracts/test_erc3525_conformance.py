@@ -7,7 +7,7 @@ every transfer here has a financier (bank_a, holding a credit line to the obligo
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, ZERO, custom_err, emitted, h
+from conftest import DAY, UNIT, ZERO, emitted, err, h
 
 FACE = 1_000 * UNIT
 PART = 100 * UNIT
@@ -118,22 +118,22 @@ def test_balance_of_owner_counts_tokens(voucher, bank_token, supplier1, bank_a, 
 
 
 def test_balance_of_zero_address_reverts(voucher):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", ZERO)):
+    with brownie.reverts(err("VoucherInvalidReceiver", ZERO)):
         voucher.balanceOf["address"](ZERO)
 
 
 def test_owner_of_unknown_token_reverts(voucher):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.ownerOf(99)
 
 
 def test_balance_of_unknown_token_reverts(voucher):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.balanceOf["uint256"](99)
 
 
 def test_slot_of_unknown_token_reverts(voucher):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.slotOf(99)
 
 
@@ -192,19 +192,19 @@ def test_value_transfer_of_the_whole_value_leaves_a_zero_value_token(
 
 
 def test_value_transfer_between_suppliers_reverts(voucher, credit, supplier1, supplier2):
-    with brownie.reverts(custom_err("VoucherTradeReferenceRequired", supplier1, supplier2)):
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
         value_transfer(voucher, credit, supplier2, PART, supplier1)
 
 
 def test_value_transfer_to_financier_without_credit_line_reverts(
     voucher, credit, core, supplier1, bank_b
 ):
-    with brownie.reverts(custom_err("ConsortiumExposureLimitExceeded", bank_b, core, PART, 0)):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_b, core, PART, 0)):
         value_transfer(voucher, credit, bank_b, PART, supplier1)
 
 
 def test_value_transfer_to_non_member_reverts(voucher, credit, supplier1, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         value_transfer(voucher, credit, stranger, PART, supplier1)
 
 
@@ -213,46 +213,46 @@ def test_value_transfer_to_suspended_member_reverts(
 ):
     consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
         value_transfer(voucher, credit, bank_a, PART, supplier1)
 
 
 def test_value_transfer_to_zero_address_reverts(voucher, credit, supplier1):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", ZERO)):
+    with brownie.reverts(err("VoucherInvalidReceiver", ZERO)):
         value_transfer(voucher, credit, ZERO, PART, supplier1)
 
 
 def test_value_transfer_of_zero_value_reverts(voucher, credit, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, 0, FACE)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, 0, FACE)):
         value_transfer(voucher, credit, bank_a, 0, supplier1)
 
 
 def test_value_transfer_beyond_the_token_value_reverts(voucher, credit, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
         value_transfer(voucher, credit, bank_a, FACE + 1, supplier1)
 
 
 def test_value_transfer_from_unknown_token_reverts(voucher, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         value_transfer(voucher, 99, bank_a, PART, supplier1)
 
 
 def test_value_transfer_after_maturity_reverts(voucher, credit, supplier1, bank_a):
     maturity = mature(voucher, credit)
 
-    with brownie.reverts(custom_err("VoucherMatured", credit, maturity)):
+    with brownie.reverts(err("VoucherMatured", credit, maturity)):
         value_transfer(voucher, credit, bank_a, PART, supplier1)
 
 
 def test_value_transfer_from_frozen_token_reverts(voucher, credit, auditor, supplier1, bank_a):
     voucher.setFragmentFrozen(credit, True, h("dispute"), {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         value_transfer(voucher, credit, bank_a, PART, supplier1)
 
 
 def test_value_transfer_from_locked_token_reverts(voucher, locked_token, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherLocked", locked_token)):
+    with brownie.reverts(err("VoucherLocked", locked_token)):
         value_transfer(voucher, locked_token, bank_a, PART, supplier1)
 
 
@@ -261,7 +261,7 @@ def test_value_transfer_while_paused_reverts(
 ):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         value_transfer(voucher, credit, bank_a, PART, supplier1)
 
 
@@ -310,43 +310,41 @@ def test_token_to_token_between_own_tokens_needs_no_financier(
 def test_token_to_token_between_suppliers_reverts(
     voucher, credit, supplier2_token, supplier1, supplier2
 ):
-    with brownie.reverts(custom_err("VoucherTradeReferenceRequired", supplier1, supplier2)):
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
         token_to_token(voucher, credit, supplier2_token, UNIT, supplier1)
 
 
 def test_token_to_token_across_slots_reverts(voucher, issued, credit, core, supplier1, supplier2):
     other_credit = issued(core, supplier2, FACE)
 
-    with brownie.reverts(custom_err("VoucherSlotMismatch", credit, other_credit)):
+    with brownie.reverts(err("VoucherSlotMismatch", credit, other_credit)):
         token_to_token(voucher, credit, other_credit, UNIT, supplier1)
 
 
 def test_token_to_token_into_unknown_token_reverts(voucher, credit, supplier1):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         token_to_token(voucher, credit, 99, UNIT, supplier1)
 
 
 def test_token_to_token_into_frozen_token_reverts(voucher, credit, bank_token, auditor, supplier1):
     voucher.setFragmentFrozen(bank_token, True, h("dispute"), {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", bank_token)):
+    with brownie.reverts(err("VoucherFrozen", bank_token)):
         token_to_token(voucher, credit, bank_token, UNIT, supplier1)
 
 
 def test_token_to_token_into_locked_token_reverts(voucher, credit, locked_token, supplier1):
-    with brownie.reverts(custom_err("VoucherLocked", locked_token)):
+    with brownie.reverts(err("VoucherLocked", locked_token)):
         token_to_token(voucher, credit, locked_token, UNIT, supplier1)
 
 
 def test_token_to_token_of_zero_value_reverts(voucher, credit, bank_token, supplier1):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, 0, FACE - PART)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, 0, FACE - PART)):
         token_to_token(voucher, credit, bank_token, 0, supplier1)
 
 
 def test_token_to_token_beyond_the_source_value_reverts(voucher, credit, bank_token, supplier1):
-    with brownie.reverts(
-        custom_err("VoucherInsufficientValue", credit, FACE - PART + 1, FACE - PART)
-    ):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, FACE - PART + 1, FACE - PART)):
         token_to_token(voucher, credit, bank_token, FACE - PART + 1, supplier1)
 
 
@@ -355,14 +353,14 @@ def test_token_to_token_into_suspended_members_token_reverts(
 ):
     consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
         token_to_token(voucher, credit, bank_token, UNIT, supplier1)
 
 
 def test_token_to_token_after_maturity_reverts(voucher, credit, bank_token, supplier1):
     maturity = mature(voucher, credit)
 
-    with brownie.reverts(custom_err("VoucherMatured", credit, maturity)):
+    with brownie.reverts(err("VoucherMatured", credit, maturity)):
         token_to_token(voucher, credit, bank_token, UNIT, supplier1)
 
 
@@ -392,22 +390,22 @@ def test_value_approve_by_operator_for_all_sets_the_owners_allowance(
 
 
 def test_value_approve_by_non_owner_reverts(voucher, credit, bank_a):
-    with brownie.reverts(custom_err("VoucherUnauthorized", bank_a, credit)):
+    with brownie.reverts(err("VoucherUnauthorized", bank_a, credit)):
         voucher.approve["uint256,address,uint256"](credit, bank_a, PART, {"from": bank_a})
 
 
 def test_value_approve_to_the_owner_reverts(voucher, credit, supplier1):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", supplier1)):
+    with brownie.reverts(err("VoucherInvalidReceiver", supplier1)):
         voucher.approve["uint256,address,uint256"](credit, supplier1, PART, {"from": supplier1})
 
 
 def test_value_approve_of_unknown_token_reverts(voucher, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.approve["uint256,address,uint256"](99, bank_a, PART, {"from": supplier1})
 
 
 def test_allowance_of_unknown_token_reverts(voucher, bank_a):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.allowance(99, bank_a)
 
 
@@ -449,14 +447,12 @@ def test_unlimited_value_allowance_is_not_spent(voucher, credit, supplier1, bank
 def test_operator_spending_beyond_value_allowance_reverts(voucher, credit, supplier1, bank_a):
     voucher.approve["uint256,address,uint256"](credit, bank_a, PART, {"from": supplier1})
 
-    with brownie.reverts(
-        custom_err("VoucherInsufficientAllowance", bank_a, credit, PART, PART + 1)
-    ):
+    with brownie.reverts(err("VoucherInsufficientAllowance", bank_a, credit, PART, PART + 1)):
         value_transfer(voucher, credit, bank_a, PART + 1, bank_a)
 
 
 def test_value_transfer_by_caller_without_allowance_reverts(voucher, credit, bank_a):
-    with brownie.reverts(custom_err("VoucherInsufficientAllowance", bank_a, credit, 0, PART)):
+    with brownie.reverts(err("VoucherInsufficientAllowance", bank_a, credit, 0, PART)):
         value_transfer(voucher, credit, bank_a, PART, bank_a)
 
 
@@ -474,7 +470,7 @@ def test_lapsed_value_allowance_cannot_be_spent(voucher, credit, supplier1, bank
     voucher.approve["uint256,address,uint256"](credit, bank_b, PART, {"from": supplier1})
     token_transfer(voucher, supplier1, bank_a, credit, supplier1)
 
-    with brownie.reverts(custom_err("VoucherInsufficientAllowance", bank_b, credit, 0, PART)):
+    with brownie.reverts(err("VoucherInsufficientAllowance", bank_b, credit, 0, PART)):
         value_transfer(voucher, credit, bank_b, PART, bank_b)
 
 
@@ -489,8 +485,10 @@ def test_lapsed_value_allowance_stays_lapsed_when_the_token_comes_back(
     assert voucher.allowance(credit, bank_b) == 0
 
 
-def test_value_transfer_to_a_platform_contract_reverts(voucher, settlement, credit, bank_token, bank_a):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", settlement)):
+def test_value_transfer_to_a_platform_contract_reverts(
+    voucher, settlement, credit, bank_token, bank_a
+):
+    with brownie.reverts(err("VoucherInvalidReceiver", settlement)):
         value_transfer(voucher, bank_token, settlement, UNIT, bank_a)
 
 
@@ -518,17 +516,17 @@ def test_approve_by_operator_for_all_names_the_owner(voucher, credit, supplier1,
 
 
 def test_approve_by_non_owner_reverts(voucher, credit, bank_a):
-    with brownie.reverts(custom_err("VoucherUnauthorized", bank_a, credit)):
+    with brownie.reverts(err("VoucherUnauthorized", bank_a, credit)):
         voucher.approve["address,uint256"](bank_a, credit, {"from": bank_a})
 
 
 def test_approve_of_unknown_token_reverts(voucher, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.approve["address,uint256"](bank_a, 99, {"from": supplier1})
 
 
 def test_get_approved_of_unknown_token_reverts(voucher):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.getApproved(99)
 
 
@@ -549,12 +547,12 @@ def test_set_approval_for_all_grants_and_revokes_an_operator(voucher, supplier1,
 
 
 def test_set_approval_for_all_to_oneself_reverts(voucher, supplier1):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", supplier1)):
+    with brownie.reverts(err("VoucherInvalidReceiver", supplier1)):
         voucher.setApprovalForAll(supplier1, True, {"from": supplier1})
 
 
 def test_set_approval_for_all_to_zero_address_reverts(voucher, supplier1):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", ZERO)):
+    with brownie.reverts(err("VoucherInvalidReceiver", ZERO)):
         voucher.setApprovalForAll(ZERO, True, {"from": supplier1})
 
 
@@ -618,22 +616,22 @@ def test_transfer_from_by_operator_for_all(voucher, credit, supplier1, bank_a, b
 
 
 def test_transfer_from_with_wrong_from_reverts(voucher, credit, supplier1, supplier2, bank_a):
-    with brownie.reverts(custom_err("VoucherUnauthorized", supplier2, credit)):
+    with brownie.reverts(err("VoucherUnauthorized", supplier2, credit)):
         token_transfer(voucher, supplier2, bank_a, credit, supplier1)
 
 
 def test_transfer_from_by_unauthorized_caller_reverts(voucher, credit, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherUnauthorized", bank_a, credit)):
+    with brownie.reverts(err("VoucherUnauthorized", bank_a, credit)):
         token_transfer(voucher, supplier1, bank_a, credit, bank_a)
 
 
 def test_transfer_from_between_suppliers_reverts(voucher, credit, supplier1, supplier2):
-    with brownie.reverts(custom_err("VoucherTradeReferenceRequired", supplier1, supplier2)):
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
         token_transfer(voucher, supplier1, supplier2, credit, supplier1)
 
 
 def test_transfer_from_to_non_member_reverts(voucher, credit, supplier1, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         token_transfer(voucher, supplier1, stranger, credit, supplier1)
 
 
@@ -642,43 +640,43 @@ def test_transfer_from_by_suspended_owner_reverts(
 ):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         token_transfer(voucher, supplier1, bank_a, credit, supplier1)
 
 
 def test_transfer_from_to_zero_address_reverts(voucher, credit, supplier1):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", ZERO)):
+    with brownie.reverts(err("VoucherInvalidReceiver", ZERO)):
         token_transfer(voucher, supplier1, ZERO, credit, supplier1)
 
 
 def test_transfer_from_to_financier_without_credit_line_reverts(
     voucher, credit, core, supplier1, bank_b
 ):
-    with brownie.reverts(custom_err("ConsortiumExposureLimitExceeded", bank_b, core, FACE, 0)):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_b, core, FACE, 0)):
         token_transfer(voucher, supplier1, bank_b, credit, supplier1)
 
 
 def test_transfer_from_after_maturity_reverts(voucher, credit, supplier1, bank_a):
     maturity = mature(voucher, credit)
 
-    with brownie.reverts(custom_err("VoucherMatured", credit, maturity)):
+    with brownie.reverts(err("VoucherMatured", credit, maturity)):
         token_transfer(voucher, supplier1, bank_a, credit, supplier1)
 
 
 def test_transfer_from_of_frozen_token_reverts(voucher, credit, auditor, supplier1, bank_a):
     voucher.setFragmentFrozen(credit, True, h("dispute"), {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         token_transfer(voucher, supplier1, bank_a, credit, supplier1)
 
 
 def test_transfer_from_of_locked_token_reverts(voucher, locked_token, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherLocked", locked_token)):
+    with brownie.reverts(err("VoucherLocked", locked_token)):
         token_transfer(voucher, supplier1, bank_a, locked_token, supplier1)
 
 
 def test_transfer_from_of_unknown_token_reverts(voucher, supplier1, bank_a):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         token_transfer(voucher, supplier1, bank_a, 99, supplier1)
 
 
@@ -703,7 +701,7 @@ def test_safe_transfer_from_with_data_to_an_account(voucher, credit, supplier1, 
 def test_safe_transfer_from_to_a_non_receiver_contract_reverts(
     voucher, settlement, bank_token, bank_a
 ):
-    with brownie.reverts(custom_err("VoucherInvalidReceiver", settlement)):
+    with brownie.reverts(err("VoucherInvalidReceiver", settlement)):
         voucher.safeTransferFrom["address,address,uint256"](
             bank_a, settlement, bank_token, {"from": bank_a}
         )

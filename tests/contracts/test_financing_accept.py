@@ -4,7 +4,7 @@ value - value * rate * days / 365 (days to maturity rounded up) and receives the
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, custom_err, emitted, h
+from conftest import DAY, ROLE, UNIT, emitted, err, h
 from flows import deposit, discounted_price, half_day_maturity, sleep_until
 
 FACE = 1_000 * UNIT
@@ -102,7 +102,7 @@ def test_accept_without_the_financiers_allowance_moves_nothing(
     deposit(cash, bank_b, bank_b, BANK_CASH)
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_b}).return_value
 
-    with brownie.reverts(custom_err("ERC20InsufficientAllowance", financing, 0, PRICE_AT_91_DAYS)):
+    with brownie.reverts(err("ERC20InsufficientAllowance", financing, 0, PRICE_AT_91_DAYS)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
     assert voucher.fragment(locked)["owner"] == supplier1
@@ -120,7 +120,7 @@ def test_accept_without_the_financiers_cash_moves_nothing(
     cash.approve(financing, BANK_CASH, {"from": bank_b})
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_b}).return_value
 
-    with brownie.reverts(custom_err("ERC20InsufficientBalance", bank_b, 0, PRICE_AT_91_DAYS)):
+    with brownie.reverts(err("ERC20InsufficientBalance", bank_b, 0, PRICE_AT_91_DAYS)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
     assert voucher.fragment(locked)["owner"] == supplier1
@@ -144,9 +144,7 @@ def test_accept_beyond_the_financiers_credit_line(
     financing.accept(request_id, first, {"from": supplier1})
     cash_after_first = cash.balanceOf(bank_b)
 
-    with brownie.reverts(
-        custom_err("ConsortiumExposureLimitExceeded", bank_b, core, FACE, 900 * UNIT)
-    ):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_b, core, FACE, 900 * UNIT)):
         financing.accept(rest, second, {"from": supplier1})
 
     assert consortium.exposure(bank_b, core) == ASKED
@@ -160,7 +158,7 @@ def test_accept_of_a_fragment_frozen_while_offered(
 ):
     voucher.setFragmentFrozen(locked, True, h("disputed delivery"), {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", locked)):
+    with brownie.reverts(err("VoucherFrozen", locked)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
     assert cash.balanceOf(bank_a) == BANK_CASH
@@ -190,12 +188,12 @@ def test_accept_when_the_discount_eats_the_whole_value(
     ).return_value
     quote_id = financing.submitQuote(request_id, 10_000, {"from": bank_a}).return_value
 
-    with brownie.reverts(custom_err("FinancingNothingToPay", FACE, 10_000, 365)):
+    with brownie.reverts(err("FinancingNothingToPay", FACE, 10_000, 365)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_by_anyone_but_the_holder(financing, request_id, quote_id, bank_a):
-    with brownie.reverts(custom_err("FinancingUnauthorized", bank_a)):
+    with brownie.reverts(err("FinancingUnauthorized", bank_a)):
         financing.accept(request_id, quote_id, {"from": bank_a})
 
 
@@ -203,12 +201,12 @@ def test_accept_after_the_request_expired(financing, request_id, quote_id, suppl
     expires_at = financing.request(request_id)["expiresAt"]
     sleep_until(expires_at)
 
-    with brownie.reverts(custom_err("FinancingRequestExpired", request_id, expires_at)):
+    with brownie.reverts(err("FinancingRequestExpired", request_id, expires_at)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_of_an_unknown_quote(financing, request_id, supplier1):
-    with brownie.reverts(custom_err("FinancingQuoteNotFound", request_id, 9)):
+    with brownie.reverts(err("FinancingQuoteNotFound", request_id, 9)):
         financing.accept(request_id, 9, {"from": supplier1})
 
 
@@ -219,33 +217,33 @@ def test_accept_of_a_quote_made_on_another_request(
         credit, 100 * UNIT, chain.time() + DAY, {"from": supplier1}
     ).return_value
 
-    with brownie.reverts(custom_err("FinancingQuoteNotFound", other, quote_id)):
+    with brownie.reverts(err("FinancingQuoteNotFound", other, quote_id)):
         financing.accept(other, quote_id, {"from": supplier1})
 
 
 def test_accept_of_a_withdrawn_quote(financing, request_id, quote_id, supplier1, bank_a):
     financing.withdrawQuote(quote_id, {"from": bank_a})
 
-    with brownie.reverts(custom_err("FinancingQuoteWithdrawn", quote_id)):
+    with brownie.reverts(err("FinancingQuoteWithdrawn", quote_id)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_twice(financing, request_id, quote_id, supplier1):
     financing.accept(request_id, quote_id, {"from": supplier1})
 
-    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, ACCEPTED)):
+    with brownie.reverts(err("FinancingRequestNotOpen", request_id, ACCEPTED)):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
 def test_accept_of_an_unknown_request(financing, supplier1):
-    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
+    with brownie.reverts(err("FinancingRequestNotFound", 9)):
         financing.accept(9, 1, {"from": supplier1})
 
 
 def test_accept_while_paused(consortium, financing, request_id, quote_id, operator, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         financing.accept(request_id, quote_id, {"from": supplier1})
 
 
@@ -254,5 +252,14 @@ def test_accept_from_a_financier_suspended_after_quoting(
 ):
     consortium.suspend(bank_a, h("licence withdrawn"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, 2)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, 2)):
+        financing.accept(request_id, quote_id, {"from": supplier1})
+
+
+def test_accept_from_a_member_no_longer_a_financier(
+    consortium, financing, request_id, quote_id, operator, supplier1, bank_a
+):
+    consortium.revokeRole(ROLE["FINANCIER"], bank_a, {"from": operator})
+
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, bank_a)):
         financing.accept(request_id, quote_id, {"from": supplier1})

@@ -4,7 +4,7 @@ the read side of requests, quotes and prices."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, custom_err, emitted, h
+from conftest import DAY, UNIT, emitted, err, h
 from flows import half_day_maturity, sleep_until
 
 FACE = 1_000 * UNIT
@@ -51,14 +51,14 @@ def test_holder_cancels_and_the_fragment_is_unlocked(
 
 
 def test_cancel_by_anyone_but_the_holder(financing, request_id, bank_a):
-    with brownie.reverts(custom_err("FinancingUnauthorized", bank_a)):
+    with brownie.reverts(err("FinancingUnauthorized", bank_a)):
         financing.cancel(request_id, {"from": bank_a})
 
 
 def test_cancel_twice(financing, request_id, supplier1):
     financing.cancel(request_id, {"from": supplier1})
 
-    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, CANCELLED)):
+    with brownie.reverts(err("FinancingRequestNotOpen", request_id, CANCELLED)):
         financing.cancel(request_id, {"from": supplier1})
 
 
@@ -68,12 +68,12 @@ def test_cancel_after_acceptance(cash, financing, request_id, supplier1, bank_a)
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_a}).return_value
     financing.accept(request_id, quote_id, {"from": supplier1})
 
-    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, ACCEPTED)):
+    with brownie.reverts(err("FinancingRequestNotOpen", request_id, ACCEPTED)):
         financing.cancel(request_id, {"from": supplier1})
 
 
 def test_cancel_of_an_unknown_request(financing, supplier1):
-    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
+    with brownie.reverts(err("FinancingRequestNotFound", 9)):
         financing.cancel(9, {"from": supplier1})
 
 
@@ -93,7 +93,7 @@ def test_anyone_expires_a_request_past_its_expiry(voucher, financing, request_id
 def test_expire_before_expiry(financing, request_id, stranger):
     expires_at = financing.request(request_id)["expiresAt"]
 
-    with brownie.reverts(custom_err("FinancingRequestNotExpired", request_id, expires_at)):
+    with brownie.reverts(err("FinancingRequestNotExpired", request_id, expires_at)):
         financing.expire(request_id, {"from": stranger})
 
 
@@ -101,32 +101,32 @@ def test_expire_of_a_cancelled_request(financing, request_id, supplier1, strange
     financing.cancel(request_id, {"from": supplier1})
     sleep_until(financing.request(request_id)["expiresAt"])
 
-    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, CANCELLED)):
+    with brownie.reverts(err("FinancingRequestNotOpen", request_id, CANCELLED)):
         financing.expire(request_id, {"from": stranger})
 
 
 def test_expire_of_an_unknown_request(financing, stranger):
-    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
+    with brownie.reverts(err("FinancingRequestNotFound", 9)):
         financing.expire(9, {"from": stranger})
 
 
 def test_request_view_of_an_unknown_request(financing):
-    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
+    with brownie.reverts(err("FinancingRequestNotFound", 9)):
         financing.request(9)
 
 
 def test_quote_view_of_an_unknown_quote(financing):
-    with brownie.reverts(custom_err("FinancingQuoteNotFound", 0, 9)):
+    with brownie.reverts(err("FinancingQuoteNotFound", 0, 9)):
         financing.quote(9)
 
 
 def test_price_of_an_unknown_request(financing):
-    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
+    with brownie.reverts(err("FinancingRequestNotFound", 9)):
         financing.priceOf(9, 1)
 
 
 def test_price_of_an_unknown_quote(financing, request_id):
-    with brownie.reverts(custom_err("FinancingQuoteNotFound", request_id, 9)):
+    with brownie.reverts(err("FinancingQuoteNotFound", request_id, 9)):
         financing.priceOf(request_id, 9)
 
 
@@ -134,5 +134,5 @@ def test_price_of_a_withdrawn_quote(financing, request_id, bank_a):
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_a}).return_value
     financing.withdrawQuote(quote_id, {"from": bank_a})
 
-    with brownie.reverts(custom_err("FinancingQuoteWithdrawn", quote_id)):
+    with brownie.reverts(err("FinancingQuoteWithdrawn", quote_id)):
         financing.priceOf(request_id, quote_id)

@@ -4,7 +4,7 @@ permit for the payment, and may withdraw it while the request is open."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, ROLE, UNIT, custom_err, emitted, h
+from conftest import DAY, ROLE, UNIT, emitted, err, h
 from flows import half_day_maturity, permit_signature, sleep_until
 
 FACE = 1_000 * UNIT
@@ -65,24 +65,24 @@ def test_quote_at_the_maximum_rate(financing, request_id, bank_a):
 
 
 def test_quote_at_zero_rate(financing, request_id, bank_a):
-    with brownie.reverts(custom_err("FinancingInvalidRate", 0, MAX_RATE)):
+    with brownie.reverts(err("FinancingInvalidRate", 0, MAX_RATE)):
         financing.submitQuote(request_id, 0, {"from": bank_a})
 
 
 def test_quote_above_the_maximum_rate(financing, request_id, bank_a):
-    with brownie.reverts(custom_err("FinancingInvalidRate", MAX_RATE + 1, MAX_RATE)):
+    with brownie.reverts(err("FinancingInvalidRate", MAX_RATE + 1, MAX_RATE)):
         financing.submitQuote(request_id, MAX_RATE + 1, {"from": bank_a})
 
 
 def test_quote_on_an_unknown_request(financing, bank_a):
-    with brownie.reverts(custom_err("FinancingRequestNotFound", 9)):
+    with brownie.reverts(err("FinancingRequestNotFound", 9)):
         financing.submitQuote(9, RATE, {"from": bank_a})
 
 
 def test_quote_on_a_cancelled_request(financing, request_id, supplier1, bank_a):
     financing.cancel(request_id, {"from": supplier1})
 
-    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, 3)):
+    with brownie.reverts(err("FinancingRequestNotOpen", request_id, 3)):
         financing.submitQuote(request_id, RATE, {"from": bank_a})
 
 
@@ -90,35 +90,33 @@ def test_quote_on_an_expired_request(financing, request_id, bank_a):
     expires_at = financing.request(request_id)["expiresAt"]
     sleep_until(expires_at)
 
-    with brownie.reverts(custom_err("FinancingRequestExpired", request_id, expires_at)):
+    with brownie.reverts(err("FinancingRequestExpired", request_id, expires_at)):
         financing.submitQuote(request_id, RATE, {"from": bank_a})
 
 
 def test_quote_by_a_member_that_is_no_financier(financing, request_id, supplier2):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", supplier2, ROLE["FINANCIER"])):
+    with brownie.reverts(err("ConsortiumMissingRole", supplier2, ROLE["FINANCIER"])):
         financing.submitQuote(request_id, RATE, {"from": supplier2})
 
 
 def test_quote_by_a_suspended_financier(consortium, financing, request_id, operator, bank_a):
     consortium.suspend(bank_a, h("licence withdrawn"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, 2)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, 2)):
         financing.submitQuote(request_id, RATE, {"from": bank_a})
 
 
 def test_quote_while_paused(consortium, financing, request_id, operator, bank_a):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         financing.submitQuote(request_id, RATE, {"from": bank_a})
 
 
 def test_quote_beyond_the_financiers_credit_line(financing, credit_line, request_id, core, bank_b):
     credit_line(bank_b, core, ASKED - 1)
 
-    with brownie.reverts(
-        custom_err("ConsortiumExposureLimitExceeded", bank_b, core, ASKED, ASKED - 1)
-    ):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_b, core, ASKED, ASKED - 1)):
         financing.submitQuote(request_id, RATE, {"from": bank_b})
 
 
@@ -129,7 +127,7 @@ def test_quote_counts_exposure_the_financier_already_holds(
     voucher.transferFrom["uint256,address,uint256"](credit, bank_b, 300 * UNIT, {"from": supplier1})
 
     with brownie.reverts(
-        custom_err("ConsortiumExposureLimitExceeded", bank_b, core, 900 * UNIT, 800 * UNIT)
+        err("ConsortiumExposureLimitExceeded", bank_b, core, 900 * UNIT, 800 * UNIT)
     ):
         financing.submitQuote(request_id, RATE, {"from": bank_b})
 
@@ -158,24 +156,41 @@ def test_quote_with_permit_approves_the_payment(cash, financing, request_id, ban
     assert cash.nonces(bank_a) == 1
 
 
-def test_quote_with_an_expired_permit(cash, financing, request_id, bank_a):
+def test_quote_with_an_expired_permit_stands_unfunded(cash, financing, request_id, bank_a):
     deadline = chain.time() - 1
     v, r, s = permit_signature(cash, bank_a, financing, ASKED, deadline)
 
-    with brownie.reverts(custom_err("ERC2612ExpiredSignature", deadline)):
-        financing.submitQuoteWithPermit(
-            request_id, RATE, ASKED, deadline, v, r, s, {"from": bank_a}
-        )
+    tx = financing.submitQuoteWithPermit(
+        request_id, RATE, ASKED, deadline, v, r, s, {"from": bank_a}
+    )
+
+    assert [name for name, _ in emitted(tx)] == ["QuoteSubmitted"]
+    assert cash.allowance(bank_a, financing) == 0
+    assert cash.nonces(bank_a) == 0
 
 
-def test_quote_with_a_permit_signed_by_someone_else(cash, financing, request_id, bank_a, bank_b):
+def test_quote_with_a_permit_signed_by_someone_else_stands_unfunded(
+    cash, financing, request_id, bank_a, bank_b
+):
     deadline = chain.time() + DAY
     v, r, s = permit_signature(cash, bank_a, financing, ASKED, deadline, signer=bank_b)
 
-    with brownie.reverts(custom_err("ERC2612InvalidSigner", bank_b, bank_a)):
-        financing.submitQuoteWithPermit(
-            request_id, RATE, ASKED, deadline, v, r, s, {"from": bank_a}
-        )
+    financing.submitQuoteWithPermit(request_id, RATE, ASKED, deadline, v, r, s, {"from": bank_a})
+
+    assert cash.allowance(bank_a, financing) == 0
+
+
+def test_quote_with_a_permit_someone_already_submitted(cash, financing, request_id, bank_a, bank_b):
+    deadline = chain.time() + DAY
+    v, r, s = permit_signature(cash, bank_a, financing, ASKED, deadline)
+    cash.permit(bank_a, financing, ASKED, deadline, v, r, s, {"from": bank_b})
+
+    tx = financing.submitQuoteWithPermit(
+        request_id, RATE, ASKED, deadline, v, r, s, {"from": bank_a}
+    )
+
+    assert [name for name, _ in emitted(tx)] == ["QuoteSubmitted"]
+    assert cash.allowance(bank_a, financing) == ASKED
 
 
 def test_financier_withdraws_its_quote(financing, request_id, bank_a):
@@ -188,14 +203,14 @@ def test_financier_withdraws_its_quote(financing, request_id, bank_a):
 
 
 def test_withdraw_of_an_unknown_quote(financing, bank_a):
-    with brownie.reverts(custom_err("FinancingQuoteNotFound", 0, 9)):
+    with brownie.reverts(err("FinancingQuoteNotFound", 0, 9)):
         financing.withdrawQuote(9, {"from": bank_a})
 
 
 def test_withdraw_of_another_financiers_quote(financing, request_id, bank_a, bank_b):
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_a}).return_value
 
-    with brownie.reverts(custom_err("FinancingUnauthorized", bank_b)):
+    with brownie.reverts(err("FinancingUnauthorized", bank_b)):
         financing.withdrawQuote(quote_id, {"from": bank_b})
 
 
@@ -203,7 +218,7 @@ def test_withdraw_of_a_withdrawn_quote(financing, request_id, bank_a):
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_a}).return_value
     financing.withdrawQuote(quote_id, {"from": bank_a})
 
-    with brownie.reverts(custom_err("FinancingQuoteWithdrawn", quote_id)):
+    with brownie.reverts(err("FinancingQuoteWithdrawn", quote_id)):
         financing.withdrawQuote(quote_id, {"from": bank_a})
 
 
@@ -211,5 +226,5 @@ def test_withdraw_after_the_request_closed(financing, request_id, supplier1, ban
     quote_id = financing.submitQuote(request_id, RATE, {"from": bank_a}).return_value
     financing.cancel(request_id, {"from": supplier1})
 
-    with brownie.reverts(custom_err("FinancingRequestNotOpen", request_id, 3)):
+    with brownie.reverts(err("FinancingRequestNotOpen", request_id, 3)):
         financing.withdrawQuote(quote_id, {"from": bank_a})

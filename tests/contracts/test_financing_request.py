@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, ZERO, custom_err, emitted, h
+from conftest import DAY, UNIT, ZERO, emitted, err, h
 from flows import half_day_maturity
 
 FACE = 1_000 * UNIT
@@ -99,31 +99,31 @@ def test_locked_fragment_cannot_be_requested_again(
 ):
     financing.requestFinancing(credit, FACE, expires_at, {"from": supplier1})
 
-    with brownie.reverts(custom_err("VoucherLocked", credit)):
+    with brownie.reverts(err("VoucherLocked", credit)):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier1})
 
 
 def test_request_by_someone_who_does_not_hold_the_fragment(
     financing, credit, expires_at, supplier2
 ):
-    with brownie.reverts(custom_err("VoucherUnauthorized", supplier2, credit)):
+    with brownie.reverts(err("VoucherUnauthorized", supplier2, credit)):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier2})
 
 
 def test_request_of_more_than_the_fragment_holds(financing, credit, expires_at, supplier1):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
         financing.requestFinancing(credit, FACE + 1, expires_at, {"from": supplier1})
 
 
 def test_request_of_zero_value(financing, credit, expires_at, supplier1):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, 0, FACE)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, 0, FACE)):
         financing.requestFinancing(credit, 0, expires_at, {"from": supplier1})
 
 
 def test_request_expiring_after_maturity(voucher, financing, credit, supplier1):
     maturity = voucher.credit(credit)["maturity"]
 
-    with brownie.reverts(custom_err("FinancingInvalidExpiry", maturity + 1, maturity)):
+    with brownie.reverts(err("FinancingInvalidExpiry", maturity + 1, maturity)):
         financing.requestFinancing(credit, ASKED, maturity + 1, {"from": supplier1})
 
 
@@ -131,12 +131,12 @@ def test_request_expiring_in_the_past(voucher, financing, credit, supplier1):
     maturity = voucher.credit(credit)["maturity"]
     past = chain.time() - DAY
 
-    with brownie.reverts(custom_err("FinancingInvalidExpiry", past, maturity)):
+    with brownie.reverts(err("FinancingInvalidExpiry", past, maturity)):
         financing.requestFinancing(credit, ASKED, past, {"from": supplier1})
 
 
 def test_request_on_an_unknown_fragment(financing, expires_at, supplier1):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         financing.requestFinancing(99, ASKED, expires_at, {"from": supplier1})
 
 
@@ -145,12 +145,12 @@ def test_request_by_a_suspended_holder(
 ):
     consortium.suspend(supplier1, h("kyc expired"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, 2)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, 2)):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier1})
 
 
 def test_request_while_paused(consortium, financing, credit, expires_at, operator, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         financing.requestFinancing(credit, ASKED, expires_at, {"from": supplier1})

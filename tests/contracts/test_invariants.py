@@ -225,7 +225,9 @@ class Platform:
         self.model = model
         self.name_of = {account.address: name for name, account in roles.items()}
 
-    def send(self, operation: str, fn: Callable, *args: Any, sender: str) -> TransactionReceipt | None:
+    def send(
+        self, operation: str, fn: Callable, *args: Any, sender: str
+    ) -> TransactionReceipt | None:
         """Sends a transaction; an expected revert returns None and leaves the model as it was."""
         STATS["transactions"] += 1
         try:
@@ -261,7 +263,9 @@ class Platform:
         if outcome == CONFIRMED:
             tx = self.send("confirm", invoices.confirm, invoice_id, sender=sender)
         elif outcome == REJECTED:
-            tx = self.send("reject", invoices.reject, invoice_id, h("short delivery"), sender=sender)
+            tx = self.send(
+                "reject", invoices.reject, invoice_id, h("short delivery"), sender=sender
+            )
         else:
             tx = self.send("cancelInvoice", invoices.cancel, invoice_id, sender=sender)
         if tx is not None:
@@ -330,7 +334,9 @@ class Platform:
         """Small limits, credit lines, cash, approvals and a platform in full swing: the state
         every run starts from. Every seeding transaction must succeed."""
         c, r = self.c, self.roles
-        c["consortium"].setLimits(MAX_TENOR_DAYS, GRACE_DAYS, MAX_TIER_DEPTH, {"from": r["operator"]})
+        c["consortium"].setLimits(
+            MAX_TENOR_DAYS, GRACE_DAYS, MAX_TIER_DEPTH, {"from": r["operator"]}
+        )
         for bank in BANKS:
             for core in CORES:
                 c["consortium"].setCreditLine(r[core], LINE, {"from": r[bank]})
@@ -362,6 +368,10 @@ class Platform:
                            "supplier1")  # fmt: skip
         tier3 = self.split(tier2, "supplier3", 150 * UNIT, owed[("supplier3", "supplier2")],
                            "supplier2")  # fmt: skip
+        # At the tier cap: any further hop from here must revert.
+        at_cap = self.split(tier3, "supplier1", 50 * UNIT, owed[("supplier1", "supplier3")],
+                            "supplier3")  # fmt: skip
+        assert at_cap and MAX_TIER_DEPTH == 3
         discounted = self.request_financing(tier2, 100 * UNIT, chain.time() + 10 * DAY, "supplier2")
         quote_id = self.submit_quote(discounted, 800, "bank_a")
         assert tier3 and quote_id and self.accept(discounted, quote_id, "supplier2")
@@ -523,7 +533,9 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         sender = self.aimed(aim, "operator", actor)
         consortium = self.c["consortium"]
         if suspended:
-            if self.send("reinstate", consortium.reinstate, self.roles[suspended[0]], sender=sender):
+            if self.send(
+                "reinstate", consortium.reinstate, self.roles[suspended[0]], sender=sender
+            ):
                 self.model.status[suspended[0]] = ACTIVE
         else:
             member = SUSPENDABLE[pick % len(SUSPENDABLE)]
@@ -577,7 +589,10 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
             value = max(1, f.value * percent // 100)
         else:
             invoice_id, inv = owed
-            receiver, value = inv.seller, max(1, min(f.value, inv.amount - inv.drawn) * percent // 100)
+            receiver, value = (
+                inv.seller,
+                max(1, min(f.value, inv.amount - inv.drawn) * percent // 100),
+            )
         self.split(token_id, receiver, value, invoice_id, holder)
 
     @rule(pick=ST_PICK, to=ST_ACTOR, percent=ST_PERCENT, bank=ST_PICK, aim=ST_AIM)
@@ -685,7 +700,9 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
             (i, r) for i, r in sorted(self.model.requests.items())
             if r.open and r.expires_at <= self.prev.timestamp
         ]  # fmt: skip
-        found = expired[pick % len(expired)] if expired and aim % 10 != 7 else self._open_request(pick)
+        found = (
+            expired[pick % len(expired)] if expired and aim % 10 != 7 else self._open_request(pick)
+        )
         if found is None:
             return
         request_id, request = found

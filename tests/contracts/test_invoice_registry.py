@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import InvoiceRegistry, chain
-from conftest import DAY, ROLE, UNIT, ZERO, custom_err, emitted, h, hex32, next_block_at
+from conftest import DAY, ROLE, UNIT, ZERO, emitted, err, h, hex32, next_block_at
 
 NONE, REGISTERED, CONFIRMED, REJECTED, CANCELLED = range(5)
 SUSPENDED = 2
@@ -119,19 +119,19 @@ def test_register_accepts_the_largest_storable_amount_and_due_date(invoices, sup
 
 
 def test_register_same_number_twice_reverts(invoices, registered, supplier1, core, due):
-    with brownie.reverts(custom_err("InvoiceAlreadyRegistered", supplier1, NUMBER, registered)):
+    with brownie.reverts(err("InvoiceAlreadyRegistered", supplier1, NUMBER, registered)):
         invoices.register(core, AMOUNT, due, NUMBER, h("doc:other"), {"from": supplier1})
 
 
 def test_register_same_document_twice_reverts(invoices, registered, supplier2, core, due):
-    with brownie.reverts(custom_err("InvoiceDocumentAlreadyRegistered", DOCUMENT, registered)):
+    with brownie.reverts(err("InvoiceDocumentAlreadyRegistered", DOCUMENT, registered)):
         invoices.register(core, AMOUNT, due, h("INV-other"), DOCUMENT, {"from": supplier2})
 
 
 def test_register_number_of_a_cancelled_invoice_reverts(invoices, registered, supplier1, core, due):
     invoices.cancel(registered, {"from": supplier1})
 
-    with brownie.reverts(custom_err("InvoiceAlreadyRegistered", supplier1, NUMBER, registered)):
+    with brownie.reverts(err("InvoiceAlreadyRegistered", supplier1, NUMBER, registered)):
         invoices.register(core, AMOUNT, due, NUMBER, h("doc:reissued"), {"from": supplier1})
 
 
@@ -140,85 +140,85 @@ def test_register_document_of_a_rejected_invoice_reverts(
 ):
     invoices.reject(registered, h("not ours"), {"from": core})
 
-    with brownie.reverts(custom_err("InvoiceDocumentAlreadyRegistered", DOCUMENT, registered)):
+    with brownie.reverts(err("InvoiceDocumentAlreadyRegistered", DOCUMENT, registered)):
         invoices.register(core, AMOUNT, due, h("INV-reissued"), DOCUMENT, {"from": supplier1})
 
 
 def test_register_by_non_supplier_reverts(invoices, core, core2, due):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", core2, ROLE["SUPPLIER"])):
+    with brownie.reverts(err("ConsortiumMissingRole", core2, ROLE["SUPPLIER"])):
         invoices.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": core2})
 
 
 def test_register_by_non_member_reverts(invoices, stranger, core, due):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         invoices.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": stranger})
 
 
 def test_register_by_suspended_seller_reverts(invoices, consortium, operator, supplier1, core, due):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         invoices.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_to_non_member_buyer_reverts(invoices, supplier1, stranger, due):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         invoices.register(stranger, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_to_suspended_buyer_reverts(invoices, consortium, operator, supplier1, core, due):
     consortium.suspend(core, h("audit"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", core, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", core, SUSPENDED)):
         invoices.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_while_paused_reverts(invoices, consortium, operator, supplier1, core, due):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         invoices.register(core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_to_oneself_reverts(invoices, supplier1, due):
-    with brownie.reverts(custom_err("InvoiceInvalidParties", supplier1, supplier1)):
+    with brownie.reverts(err("InvoiceInvalidParties", supplier1, supplier1)):
         invoices.register(supplier1, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_to_buyer_that_neither_supplies_nor_issues_reverts(
     invoices, supplier1, bank_a, due
 ):
-    with brownie.reverts(custom_err("InvoiceInvalidParties", supplier1, bank_a)):
+    with brownie.reverts(err("InvoiceInvalidParties", supplier1, bank_a)):
         invoices.register(bank_a, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_with_empty_number_hash_reverts(invoices, supplier1, core, due):
-    with brownie.reverts(custom_err("InvoiceInvalidParties", supplier1, core)):
+    with brownie.reverts(err("InvoiceInvalidParties", supplier1, core)):
         invoices.register(core, AMOUNT, due, bytes(32), DOCUMENT, {"from": supplier1})
 
 
 def test_register_with_empty_document_hash_reverts(invoices, supplier1, core, due):
-    with brownie.reverts(custom_err("InvoiceInvalidParties", supplier1, core)):
+    with brownie.reverts(err("InvoiceInvalidParties", supplier1, core)):
         invoices.register(core, AMOUNT, due, NUMBER, bytes(32), {"from": supplier1})
 
 
 @pytest.mark.parametrize("amount", [0, UINT96_MAX + 1], ids=["zero", "over-uint96"])
 def test_register_with_invalid_amount_reverts(invoices, supplier1, core, due, amount):
-    with brownie.reverts(custom_err("InvoiceInvalidAmount", amount)):
+    with brownie.reverts(err("InvoiceInvalidAmount", amount)):
         invoices.register(core, amount, due, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_due_now_reverts(invoices, supplier1, core):
     now = next_block_at(chain[-1].timestamp + 10)
 
-    with brownie.reverts(custom_err("InvoiceInvalidDueDate", now, now)):
+    with brownie.reverts(err("InvoiceInvalidDueDate", now, now)):
         invoices.register(core, AMOUNT, now, NUMBER, DOCUMENT, {"from": supplier1})
 
 
 def test_register_due_date_beyond_uint40_reverts(invoices, supplier1, core):
     now = next_block_at(chain[-1].timestamp + 10)
 
-    with brownie.reverts(custom_err("InvoiceInvalidDueDate", UINT40_MAX + 1, now)):
+    with brownie.reverts(err("InvoiceInvalidDueDate", UINT40_MAX + 1, now)):
         invoices.register(core, AMOUNT, UINT40_MAX + 1, NUMBER, DOCUMENT, {"from": supplier1})
 
 
@@ -234,52 +234,52 @@ def test_confirm_makes_the_whole_amount_available(invoices, registered, core):
 
 
 def test_confirm_by_seller_reverts(invoices, registered, supplier1):
-    with brownie.reverts(custom_err("InvoiceUnauthorizedParty", registered, supplier1)):
+    with brownie.reverts(err("InvoiceUnauthorizedParty", registered, supplier1)):
         invoices.confirm(registered, {"from": supplier1})
 
 
 def test_confirm_by_third_party_reverts(invoices, registered, core2):
-    with brownie.reverts(custom_err("InvoiceUnauthorizedParty", registered, core2)):
+    with brownie.reverts(err("InvoiceUnauthorizedParty", registered, core2)):
         invoices.confirm(registered, {"from": core2})
 
 
 def test_confirm_by_suspended_buyer_reverts(invoices, consortium, operator, registered, core):
     consortium.suspend(core, h("audit"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", core, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", core, SUSPENDED)):
         invoices.confirm(registered, {"from": core})
 
 
 def test_confirm_while_paused_reverts(invoices, consortium, operator, registered, core):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         invoices.confirm(registered, {"from": core})
 
 
 def test_confirm_of_unknown_invoice_reverts(invoices, core):
-    with brownie.reverts(custom_err("InvoiceNotFound", 99)):
+    with brownie.reverts(err("InvoiceNotFound", 99)):
         invoices.confirm(99, {"from": core})
 
 
 def test_confirm_twice_reverts(invoices, registered, core):
     invoices.confirm(registered, {"from": core})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", registered, CONFIRMED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", registered, CONFIRMED)):
         invoices.confirm(registered, {"from": core})
 
 
 def test_confirm_of_rejected_invoice_reverts(invoices, registered, core):
     invoices.reject(registered, h("not ours"), {"from": core})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", registered, REJECTED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", registered, REJECTED)):
         invoices.confirm(registered, {"from": core})
 
 
 def test_confirm_of_cancelled_invoice_reverts(invoices, registered, supplier1, core):
     invoices.cancel(registered, {"from": supplier1})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", registered, CANCELLED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", registered, CANCELLED)):
         invoices.confirm(registered, {"from": core})
 
 
@@ -300,26 +300,26 @@ def test_reject_closes_the_invoice(invoices, registered, core):
 
 
 def test_reject_by_seller_reverts(invoices, registered, supplier1):
-    with brownie.reverts(custom_err("InvoiceUnauthorizedParty", registered, supplier1)):
+    with brownie.reverts(err("InvoiceUnauthorizedParty", registered, supplier1)):
         invoices.reject(registered, h("changed my mind"), {"from": supplier1})
 
 
 def test_reject_by_suspended_buyer_reverts(invoices, consortium, operator, registered, core):
     consortium.suspend(core, h("audit"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", core, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", core, SUSPENDED)):
         invoices.reject(registered, h("not ours"), {"from": core})
 
 
 def test_reject_of_unknown_invoice_reverts(invoices, core):
-    with brownie.reverts(custom_err("InvoiceNotFound", 99)):
+    with brownie.reverts(err("InvoiceNotFound", 99)):
         invoices.reject(99, h("not ours"), {"from": core})
 
 
 def test_reject_of_confirmed_invoice_reverts(invoices, registered, core):
     invoices.confirm(registered, {"from": core})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", registered, CONFIRMED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", registered, CONFIRMED)):
         invoices.reject(registered, h("second thoughts"), {"from": core})
 
 
@@ -334,33 +334,33 @@ def test_cancel_withdraws_the_invoice(invoices, registered, supplier1):
 
 
 def test_cancel_by_buyer_reverts(invoices, registered, core):
-    with brownie.reverts(custom_err("InvoiceUnauthorizedParty", registered, core)):
+    with brownie.reverts(err("InvoiceUnauthorizedParty", registered, core)):
         invoices.cancel(registered, {"from": core})
 
 
 def test_cancel_by_suspended_seller_reverts(invoices, consortium, operator, registered, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         invoices.cancel(registered, {"from": supplier1})
 
 
 def test_cancel_of_unknown_invoice_reverts(invoices, supplier1):
-    with brownie.reverts(custom_err("InvoiceNotFound", 99)):
+    with brownie.reverts(err("InvoiceNotFound", 99)):
         invoices.cancel(99, {"from": supplier1})
 
 
 def test_cancel_of_confirmed_invoice_reverts(invoices, registered, supplier1, core):
     invoices.confirm(registered, {"from": core})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", registered, CONFIRMED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", registered, CONFIRMED)):
         invoices.cancel(registered, {"from": supplier1})
 
 
 def test_cancel_twice_reverts(invoices, registered, supplier1):
     invoices.cancel(registered, {"from": supplier1})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", registered, CANCELLED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", registered, CANCELLED)):
         invoices.cancel(registered, {"from": supplier1})
 
 
@@ -402,7 +402,7 @@ def test_draw_down_beyond_remaining_reverts(
     standalone.drawDown(standalone_confirmed, core, 200 * UNIT, {"from": voucher_stand_in})
 
     with brownie.reverts(
-        custom_err("InvoiceInsufficientRemaining", standalone_confirmed, 300 * UNIT + 1, 300 * UNIT)
+        err("InvoiceInsufficientRemaining", standalone_confirmed, 300 * UNIT + 1, 300 * UNIT)
     ):
         standalone.drawDown(standalone_confirmed, core, 300 * UNIT + 1, {"from": voucher_stand_in})
 
@@ -410,7 +410,7 @@ def test_draw_down_beyond_remaining_reverts(
 def test_draw_down_by_another_buyer_reverts(
     standalone, standalone_confirmed, voucher_stand_in, supplier1, core, core2
 ):
-    with brownie.reverts(custom_err("InvoicePartyMismatch", standalone_confirmed, core, supplier1)):
+    with brownie.reverts(err("InvoicePartyMismatch", standalone_confirmed, core, supplier1)):
         standalone.drawDown(standalone_confirmed, core2, UNIT, {"from": voucher_stand_in})
 
 
@@ -421,7 +421,7 @@ def test_draw_down_of_unconfirmed_invoice_reverts(
         core, AMOUNT, due, NUMBER, DOCUMENT, {"from": supplier1}
     ).return_value
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", invoice_id, REGISTERED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", invoice_id, REGISTERED)):
         standalone.drawDown(invoice_id, core, UNIT, {"from": voucher_stand_in})
 
 
@@ -431,17 +431,17 @@ def test_draw_down_of_rejected_invoice_reverts(standalone, voucher_stand_in, sup
     ).return_value
     standalone.reject(invoice_id, h("not ours"), {"from": core})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", invoice_id, REJECTED)):
+    with brownie.reverts(err("InvoiceInvalidStatus", invoice_id, REJECTED)):
         standalone.drawDown(invoice_id, core, UNIT, {"from": voucher_stand_in})
 
 
 def test_draw_down_of_unknown_invoice_reverts(standalone, voucher_stand_in, core):
-    with brownie.reverts(custom_err("InvoiceNotFound", 99)):
+    with brownie.reverts(err("InvoiceNotFound", 99)):
         standalone.drawDown(99, core, UNIT, {"from": voucher_stand_in})
 
 
 def test_draw_down_by_anyone_but_the_linked_voucher_reverts(standalone, standalone_confirmed, core):
-    with brownie.reverts(custom_err("InvoiceUnauthorizedCaller", core)):
+    with brownie.reverts(err("InvoiceUnauthorizedCaller", core)):
         standalone.drawDown(standalone_confirmed, core, UNIT, {"from": core})
 
 
@@ -473,21 +473,21 @@ def test_link_voucher_links_once(consortium, operator, voucher_stand_in):
 
 
 def test_link_voucher_again_reverts(invoices, voucher, operator, voucher_stand_in):
-    with brownie.reverts(custom_err("InvoiceVoucherAlreadyLinked", voucher)):
+    with brownie.reverts(err("InvoiceVoucherAlreadyLinked", voucher)):
         invoices.linkVoucher(voucher_stand_in, {"from": operator})
 
 
 def test_link_voucher_to_zero_address_reverts(consortium, operator):
     registry = InvoiceRegistry.deploy(consortium, {"from": operator})
 
-    with brownie.reverts(custom_err("InvoiceUnauthorizedCaller", ZERO)):
+    with brownie.reverts(err("InvoiceUnauthorizedCaller", ZERO)):
         registry.linkVoucher(ZERO, {"from": operator})
 
 
 def test_link_voucher_by_non_operator_reverts(consortium, operator, auditor, voucher_stand_in):
     registry = InvoiceRegistry.deploy(consortium, {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMissingRole", auditor, ROLE["OPERATOR"])):
+    with brownie.reverts(err("ConsortiumMissingRole", auditor, ROLE["OPERATOR"])):
         registry.linkVoucher(voucher_stand_in, {"from": auditor})
 
 
@@ -495,7 +495,7 @@ def test_link_voucher_by_non_operator_reverts(consortium, operator, auditor, vou
 
 
 def test_invoice_of_unknown_id_reverts(invoices):
-    with brownie.reverts(custom_err("InvoiceNotFound", 0)):
+    with brownie.reverts(err("InvoiceNotFound", 0)):
         invoices.invoice(0)
 
 

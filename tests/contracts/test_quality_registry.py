@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, ROLE, UNIT, custom_err, emitted, h, hex32, next_block_at
+from conftest import DAY, ROLE, UNIT, emitted, err, h, hex32, next_block_at
 
 NO_RESULT, PASS, FAIL = 0, 1, 2
 NONE, SUSPENDED = 0, 2
@@ -119,12 +119,12 @@ def test_issue_of_a_failing_certificate_leaves_other_invoices_untouched(
 
 
 def test_issue_by_non_inspector_reverts(quality, supplier1, invoice_id, expiry):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", supplier1, ROLE["INSPECTOR"])):
+    with brownie.reverts(err("ConsortiumMissingRole", supplier1, ROLE["INSPECTOR"])):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": supplier1})
 
 
 def test_issue_by_non_member_reverts(quality, stranger, invoice_id, expiry):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": stranger})
 
 
@@ -133,19 +133,19 @@ def test_issue_by_suspended_inspector_reverts(
 ):
     consortium.suspend(inspector, h("accreditation lapsed"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector})
 
 
 def test_issue_while_paused_reverts(quality, consortium, operator, inspector, invoice_id, expiry):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector})
 
 
 def test_issue_for_unknown_invoice_reverts(quality, inspector, expiry):
-    with brownie.reverts(custom_err("InvoiceNotFound", 99)):
+    with brownie.reverts(err("InvoiceNotFound", 99)):
         quality.issue(99, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector})
 
 
@@ -154,45 +154,50 @@ def test_issue_for_a_rejected_or_cancelled_invoice_reverts(
     quality, invoices, inspector, supplier1, core, expiry, close, status
 ):
     invoice_id = invoices.register(
-        core, 100 * UNIT, chain.time() + 30 * DAY, h("INV-closed"), h("doc-closed"), {"from": supplier1}
+        core,
+        100 * UNIT,
+        chain.time() + 30 * DAY,
+        h("INV-closed"),
+        h("doc-closed"),
+        {"from": supplier1},
     ).return_value
     if close == "reject":
         invoices.reject(invoice_id, h("not ours"), {"from": core})
     else:
         invoices.cancel(invoice_id, {"from": supplier1})
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", invoice_id, status)):
+    with brownie.reverts(err("InvoiceInvalidStatus", invoice_id, status)):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, expiry, {"from": inspector})
 
 
 def test_issue_without_a_result_reverts(quality, inspector, invoice_id, expiry):
-    with brownie.reverts(custom_err("QualityInvalidResult", NO_RESULT)):
+    with brownie.reverts(err("QualityInvalidResult", NO_RESULT)):
         quality.issue(invoice_id, BATCH, STANDARD, NO_RESULT, DOCUMENT, expiry, {"from": inspector})
 
 
 def test_issue_expiring_now_reverts(quality, inspector, invoice_id):
     now = next_block_at(chain[-1].timestamp + 10)
 
-    with brownie.reverts(custom_err("QualityInvalidExpiry", now, now)):
+    with brownie.reverts(err("QualityInvalidExpiry", now, now)):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, DOCUMENT, now, {"from": inspector})
 
 
 def test_issue_expiring_beyond_uint40_reverts(quality, inspector, invoice_id):
     now = next_block_at(chain[-1].timestamp + 10)
 
-    with brownie.reverts(custom_err("QualityInvalidExpiry", UINT40_MAX + 1, now)):
+    with brownie.reverts(err("QualityInvalidExpiry", UINT40_MAX + 1, now)):
         quality.issue(
             invoice_id, BATCH, STANDARD, PASS, DOCUMENT, UINT40_MAX + 1, {"from": inspector}
         )
 
 
 def test_issue_with_an_anchored_document_reverts(quality, inspector, passed, invoice_id, expiry):
-    with brownie.reverts(custom_err("QualityDocumentAlreadyRegistered", DOCUMENT, passed)):
+    with brownie.reverts(err("QualityDocumentAlreadyRegistered", DOCUMENT, passed)):
         quality.issue(invoice_id, BATCH, STANDARD, FAIL, DOCUMENT, expiry, {"from": inspector})
 
 
 def test_issue_with_an_empty_document_hash_reverts(quality, inspector, invoice_id, expiry):
-    with brownie.reverts(custom_err("QualityDocumentAlreadyRegistered", bytes(32), 0)):
+    with brownie.reverts(err("QualityDocumentAlreadyRegistered", bytes(32), 0)):
         quality.issue(invoice_id, BATCH, STANDARD, PASS, bytes(32), expiry, {"from": inspector})
 
 
@@ -210,33 +215,33 @@ def test_revoke_takes_the_certificate_out_of_good_standing(quality, inspector, p
 
 
 def test_revoke_by_another_inspector_reverts(quality, passed, inspector2):
-    with brownie.reverts(custom_err("QualityNotIssuer", passed, inspector2)):
+    with brownie.reverts(err("QualityNotIssuer", passed, inspector2)):
         quality.revoke(passed, h("sample swapped"), {"from": inspector2})
 
 
 def test_revoke_by_suspended_issuer_reverts(quality, consortium, operator, inspector, passed):
     consortium.suspend(inspector, h("accreditation lapsed"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", inspector, SUSPENDED)):
         quality.revoke(passed, h("sample swapped"), {"from": inspector})
 
 
 def test_revoke_while_paused_reverts(quality, consortium, operator, inspector, passed):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         quality.revoke(passed, h("sample swapped"), {"from": inspector})
 
 
 def test_revoke_of_unknown_certificate_reverts(quality, inspector):
-    with brownie.reverts(custom_err("QualityCertificateNotFound", 99)):
+    with brownie.reverts(err("QualityCertificateNotFound", 99)):
         quality.revoke(99, h("sample swapped"), {"from": inspector})
 
 
 def test_revoke_twice_reverts(quality, inspector, passed):
     quality.revoke(passed, h("sample swapped"), {"from": inspector})
 
-    with brownie.reverts(custom_err("QualityCertificateAlreadyRevoked", passed)):
+    with brownie.reverts(err("QualityCertificateAlreadyRevoked", passed)):
         quality.revoke(passed, h("sample swapped"), {"from": inspector})
 
 
@@ -252,9 +257,7 @@ def test_require_usable_for_another_invoice_reverts(
 ):
     other_invoice = confirmed_invoice(supplier2, core, 100 * UNIT)
 
-    with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", passed, other_invoice, OTHER_INVOICE)
-    ):
+    with brownie.reverts(err("QualityCertificateNotUsable", passed, other_invoice, OTHER_INVOICE)):
         quality.requireUsable(passed, other_invoice)
 
 
@@ -263,14 +266,14 @@ def test_require_usable_of_a_failing_certificate_reverts(quality, inspector, inv
         invoice_id, BATCH, STANDARD, FAIL, DOCUMENT, expiry, {"from": inspector}
     ).return_value
 
-    with brownie.reverts(custom_err("QualityCertificateNotUsable", failed, invoice_id, FAILED)):
+    with brownie.reverts(err("QualityCertificateNotUsable", failed, invoice_id, FAILED)):
         quality.requireUsable(failed, invoice_id)
 
 
 def test_require_usable_of_a_revoked_certificate_reverts(quality, inspector, passed, invoice_id):
     quality.revoke(passed, h("sample swapped"), {"from": inspector})
 
-    with brownie.reverts(custom_err("QualityCertificateNotUsable", passed, invoice_id, REVOKED)):
+    with brownie.reverts(err("QualityCertificateNotUsable", passed, invoice_id, REVOKED)):
         quality.requireUsable(passed, invoice_id)
 
 
@@ -281,9 +284,7 @@ def test_require_usable_after_the_goods_failed_later_reverts(
         invoice_id, BATCH, STANDARD, FAIL, h("cert:QC-2024-0043"), expiry, {"from": inspector}
     )
 
-    with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", passed, invoice_id, INVOICE_FAILED)
-    ):
+    with brownie.reverts(err("QualityCertificateNotUsable", passed, invoice_id, INVOICE_FAILED)):
         quality.requireUsable(passed, invoice_id)
 
 
@@ -295,14 +296,12 @@ def test_require_usable_of_an_expired_certificate_reverts(quality, inspector, in
     chain.sleep(2 * DAY)
     chain.mine()
 
-    with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", certificate_id, invoice_id, EXPIRED)
-    ):
+    with brownie.reverts(err("QualityCertificateNotUsable", certificate_id, invoice_id, EXPIRED)):
         quality.requireUsable(certificate_id, invoice_id)
 
 
 def test_require_usable_of_unknown_certificate_reverts(quality, invoice_id):
-    with brownie.reverts(custom_err("QualityCertificateNotFound", 99)):
+    with brownie.reverts(err("QualityCertificateNotFound", 99)):
         quality.requireUsable(99, invoice_id)
 
 
@@ -325,7 +324,7 @@ def test_unknown_certificate_is_not_in_good_standing(quality):
 
 
 def test_certificate_of_unknown_id_reverts(quality):
-    with brownie.reverts(custom_err("QualityCertificateNotFound", 0)):
+    with brownie.reverts(err("QualityCertificateNotFound", 0)):
         quality.certificate(0)
 
 

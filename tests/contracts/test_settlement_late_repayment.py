@@ -3,7 +3,7 @@ arrive, and past maturity plus the grace period an unpaid credit is marked overd
 
 import brownie
 import pytest
-from conftest import DAY, UNIT, custom_err, emitted
+from conftest import DAY, UNIT, emitted, err
 from flows import deposit, sleep_until
 
 FACE = 1_000 * UNIT
@@ -117,12 +117,12 @@ def test_claim_when_nothing_more_is_owed(settlement, credit, child, maturity, co
     sleep_until(maturity)
     settlement.redeem(child, {"from": supplier2})
 
-    with brownie.reverts(custom_err("SettlementNothingOwed", child)):
+    with brownie.reverts(err("SettlementNothingOwed", child)):
         settlement.claim(child, {"from": supplier2})
 
 
 def test_claim_of_a_fragment_never_redeemed(settlement, child, supplier2):
-    with brownie.reverts(custom_err("SettlementNoClaim", child)):
+    with brownie.reverts(err("SettlementNoClaim", child)):
         settlement.claim(child, {"from": supplier2})
 
 
@@ -150,7 +150,7 @@ def test_unpaid_credit_is_marked_overdue_after_the_grace_period(
 def test_mark_overdue_within_the_grace_period(settlement, credit, maturity, overdue_at, stranger):
     sleep_until(maturity)
 
-    with brownie.reverts(custom_err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
+    with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
         settlement.markOverdue(credit, {"from": stranger})
 
 
@@ -158,7 +158,7 @@ def test_mark_overdue_of_a_fully_repaid_credit(settlement, credit, overdue_at, c
     settlement.repay(credit, FACE, {"from": core})
     sleep_until(overdue_at)
 
-    with brownie.reverts(custom_err("SettlementNotOverdue", credit, overdue_at, FACE, FACE)):
+    with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, FACE, FACE)):
         settlement.markOverdue(credit, {"from": stranger})
 
 
@@ -166,7 +166,7 @@ def test_mark_overdue_twice(settlement, credit, overdue_at, stranger):
     sleep_until(overdue_at)
     settlement.markOverdue(credit, {"from": stranger})
 
-    with brownie.reverts(custom_err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
+    with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
         settlement.markOverdue(credit, {"from": stranger})
 
 
@@ -182,7 +182,7 @@ def test_grace_period_comes_from_the_platform_limits(
 
 
 def test_mark_overdue_of_an_unknown_credit(settlement, stranger):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         settlement.markOverdue(99, {"from": stranger})
 
 

@@ -3,7 +3,7 @@ been repaid of it (pull), or anyone pushes a batch of at most MAX_BATCH fragment
 
 import brownie
 import pytest
-from conftest import UNIT, ZERO, custom_err, emitted
+from conftest import UNIT, ZERO, emitted, err
 from flows import deposit, sleep_until
 
 FACE = 1_000 * UNIT
@@ -82,7 +82,7 @@ def test_redeemed_fragment_is_gone(voucher, settlement, credit, child, maturity,
     sleep_until(maturity)
     settlement.redeem(child, {"from": supplier2})
 
-    with brownie.reverts(custom_err("VoucherNonexistentToken", child)):
+    with brownie.reverts(err("VoucherNonexistentToken", child)):
         voucher.ownerOf(child)
     assert not voucher.isTransferable(child)
 
@@ -132,14 +132,14 @@ def test_redeem_of_an_unfunded_credit_records_the_claim_and_pays_nothing(
 def test_redeem_before_maturity(settlement, credit, child, maturity, core, supplier2):
     settlement.repay(credit, FACE, {"from": core})
 
-    with brownie.reverts(custom_err("VoucherNotMatured", credit, maturity)):
+    with brownie.reverts(err("VoucherNotMatured", credit, maturity)):
         settlement.redeem(child, {"from": supplier2})
 
 
 def test_redeem_of_someone_elses_fragment(settlement, child, maturity, supplier1):
     sleep_until(maturity)
 
-    with brownie.reverts(custom_err("SettlementNotHolder", child, supplier1)):
+    with brownie.reverts(err("SettlementNotHolder", child, supplier1)):
         settlement.redeem(child, {"from": supplier1})
 
 
@@ -148,12 +148,12 @@ def test_redeem_twice(settlement, credit, child, maturity, core, supplier2):
     sleep_until(maturity)
     settlement.redeem(child, {"from": supplier2})
 
-    with brownie.reverts(custom_err("VoucherNonexistentToken", child)):
+    with brownie.reverts(err("VoucherNonexistentToken", child)):
         settlement.redeem(child, {"from": supplier2})
 
 
 def test_redeem_of_an_unknown_fragment(settlement, supplier2):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         settlement.redeem(99, {"from": supplier2})
 
 
@@ -166,7 +166,7 @@ def test_redeem_of_a_fragment_still_locked_by_a_request(
     locked = financing.request(request_id)["tokenId"]
     sleep_until(maturity)
 
-    with brownie.reverts(custom_err("VoucherLocked", locked)):
+    with brownie.reverts(err("VoucherLocked", locked)):
         settlement.redeem(locked, {"from": supplier1})
 
 
@@ -177,7 +177,7 @@ def test_redeem_while_paused(
     sleep_until(maturity)
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         settlement.redeem(child, {"from": supplier2})
 
 
@@ -228,12 +228,12 @@ def test_batch_of_exactly_max_batch_fragments(
 
 
 def test_batch_larger_than_max_batch(settlement, stranger):
-    with brownie.reverts(custom_err("SettlementInvalidBatch", MAX_BATCH + 1, MAX_BATCH)):
+    with brownie.reverts(err("SettlementInvalidBatch", MAX_BATCH + 1, MAX_BATCH)):
         settlement.redeemBatch(list(range(1, MAX_BATCH + 2)), {"from": stranger})
 
 
 def test_empty_batch(settlement, stranger):
-    with brownie.reverts(custom_err("SettlementInvalidBatch", 0, MAX_BATCH)):
+    with brownie.reverts(err("SettlementInvalidBatch", 0, MAX_BATCH)):
         settlement.redeemBatch([], {"from": stranger})
 
 
@@ -244,11 +244,11 @@ def test_batch_with_one_redeemed_fragment_pays_nobody(
     sleep_until(maturity)
     settlement.redeem(child, {"from": supplier2})
 
-    with brownie.reverts(custom_err("VoucherNonexistentToken", child)):
+    with brownie.reverts(err("VoucherNonexistentToken", child)):
         settlement.redeemBatch([credit, child], {"from": stranger})
     assert cash.balanceOf(supplier1) == 0
 
 
 def test_batch_before_maturity(settlement, credit, child, maturity, stranger):
-    with brownie.reverts(custom_err("VoucherNotMatured", credit, maturity)):
+    with brownie.reverts(err("VoucherNotMatured", credit, maturity)):
         settlement.redeemBatch([credit, child], {"from": stranger})

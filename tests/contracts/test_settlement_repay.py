@@ -4,7 +4,7 @@ value, and every repayment frees as much of its issuance quota."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, custom_err, emitted
+from conftest import DAY, UNIT, emitted, err
 from flows import deposit, permit_signature
 
 FACE = 1_000 * UNIT
@@ -63,7 +63,7 @@ def test_repayment_restores_the_issuance_quota(
     credit_line(bank_a, core, FACE)
     invoice = confirmed_invoice(supplier1, core, PART)
     maturity = chain.time() + 60 * DAY
-    with brownie.reverts(custom_err("ConsortiumQuotaExceeded", core, PART, FACE, FACE)):
+    with brownie.reverts(err("ConsortiumQuotaExceeded", core, PART, FACE, FACE)):
         voucher.issue(invoice, PART, maturity, 0, {"from": core})
     cash.approve(settlement, PART, {"from": core})
     settlement.repay(credit, PART, {"from": core})
@@ -74,17 +74,17 @@ def test_repayment_restores_the_issuance_quota(
 
 
 def test_repay_by_anyone_but_the_obligor(settlement, credit, core2):
-    with brownie.reverts(custom_err("SettlementNotObligor", credit, core2)):
+    with brownie.reverts(err("SettlementNotObligor", credit, core2)):
         settlement.repay(credit, PART, {"from": core2})
 
 
 def test_repay_of_zero(settlement, credit, core):
-    with brownie.reverts(custom_err("SettlementInvalidRepayment", credit, 0, FACE)):
+    with brownie.reverts(err("SettlementInvalidRepayment", credit, 0, FACE)):
         settlement.repay(credit, 0, {"from": core})
 
 
 def test_repay_of_more_than_the_face_value(settlement, credit, core):
-    with brownie.reverts(custom_err("SettlementInvalidRepayment", credit, FACE + 1, FACE)):
+    with brownie.reverts(err("SettlementInvalidRepayment", credit, FACE + 1, FACE)):
         settlement.repay(credit, FACE + 1, {"from": core})
 
 
@@ -92,19 +92,17 @@ def test_repay_of_more_than_is_still_outstanding(cash, settlement, credit, core)
     cash.approve(settlement, FACE, {"from": core})
     settlement.repay(credit, PART, {"from": core})
 
-    with brownie.reverts(
-        custom_err("SettlementInvalidRepayment", credit, FACE - PART + 1, FACE - PART)
-    ):
+    with brownie.reverts(err("SettlementInvalidRepayment", credit, FACE - PART + 1, FACE - PART)):
         settlement.repay(credit, FACE - PART + 1, {"from": core})
 
 
 def test_repay_of_an_unknown_credit(settlement, core):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         settlement.repay(99, PART, {"from": core})
 
 
 def test_repay_without_allowance_changes_nothing(cash, consortium, settlement, credit, core):
-    with brownie.reverts(custom_err("ERC20InsufficientAllowance", settlement, 0, PART)):
+    with brownie.reverts(err("ERC20InsufficientAllowance", settlement, 0, PART)):
         settlement.repay(credit, PART, {"from": core})
 
     assert settlement.account(credit)["repaid"] == 0
@@ -115,7 +113,7 @@ def test_repay_while_paused(cash, consortium, settlement, credit, operator, core
     cash.approve(settlement, PART, {"from": core})
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         settlement.repay(credit, PART, {"from": core})
 
 
@@ -141,17 +139,30 @@ def test_repay_with_permit_approves_and_repays_in_one_call(
     assert cash.balanceOf(settlement) == PART
 
 
-def test_repay_with_an_expired_permit(cash, settlement, credit, core):
+def test_repay_with_an_expired_permit_reverts_for_want_of_allowance(cash, settlement, credit, core):
     deadline = chain.time() - 1
     v, r, s = permit_signature(cash, core, settlement, PART, deadline)
 
-    with brownie.reverts(custom_err("ERC2612ExpiredSignature", deadline)):
+    with brownie.reverts(err("ERC20InsufficientAllowance", settlement, 0, PART)):
         settlement.repayWithPermit(credit, PART, deadline, v, r, s, {"from": core})
 
 
-def test_repay_with_a_permit_signed_by_someone_else(cash, settlement, credit, core, supplier1):
+def test_repay_with_a_permit_signed_by_someone_else_reverts_for_want_of_allowance(
+    cash, settlement, credit, core, supplier1
+):
     deadline = chain.time() + DAY
     v, r, s = permit_signature(cash, core, settlement, PART, deadline, signer=supplier1)
 
-    with brownie.reverts(custom_err("ERC2612InvalidSigner", supplier1, core)):
+    with brownie.reverts(err("ERC20InsufficientAllowance", settlement, 0, PART)):
         settlement.repayWithPermit(credit, PART, deadline, v, r, s, {"from": core})
+
+
+def test_repay_with_a_permit_someone_already_submitted(cash, settlement, credit, core, supplier1):
+    deadline = chain.time() + DAY
+    v, r, s = permit_signature(cash, core, settlement, PART, deadline)
+    cash.permit(core, settlement, PART, deadline, v, r, s, {"from": supplier1})
+
+    settlement.repayWithPermit(credit, PART, deadline, v, r, s, {"from": core})
+
+    assert settlement.account(credit)["repaid"] == PART
+    assert cash.balanceOf(settlement) == PART

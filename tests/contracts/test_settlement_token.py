@@ -3,7 +3,7 @@
 import brownie
 import pytest
 from brownie import accounts, chain
-from conftest import DAY, ROLE, UNIT, ZERO, custom_err, emitted, h, hex32, next_block_at
+from conftest import DAY, ROLE, UNIT, ZERO, emitted, err, h, hex32, next_block_at
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 
@@ -116,38 +116,38 @@ def test_mint_by_financier_credits_the_member(cash, bank_a, supplier1):
 
 
 def test_mint_by_non_financier_reverts(cash, core, supplier1):
-    with brownie.reverts(custom_err("ConsortiumMissingRole", core, ROLE["FINANCIER"])):
+    with brownie.reverts(err("ConsortiumMissingRole", core, ROLE["FINANCIER"])):
         cash.mint(supplier1, DEPOSIT, h("deposit:001"), {"from": core})
 
 
 def test_mint_by_non_member_reverts(cash, stranger, supplier1):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         cash.mint(supplier1, DEPOSIT, h("deposit:001"), {"from": stranger})
 
 
 def test_mint_by_suspended_financier_reverts(cash, consortium, operator, bank_a, supplier1):
     consortium.suspend(bank_a, h("capital ratio"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", bank_a, SUSPENDED)):
         cash.mint(supplier1, DEPOSIT, h("deposit:001"), {"from": bank_a})
 
 
 def test_mint_to_non_member_reverts(cash, bank_a, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         cash.mint(stranger, DEPOSIT, h("deposit:001"), {"from": bank_a})
 
 
 def test_mint_to_suspended_member_reverts(cash, consortium, operator, bank_a, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         cash.mint(supplier1, DEPOSIT, h("deposit:001"), {"from": bank_a})
 
 
 def test_mint_while_paused_reverts(cash, consortium, operator, bank_a, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         cash.mint(supplier1, DEPOSIT, h("deposit:001"), {"from": bank_a})
 
 
@@ -173,26 +173,26 @@ def test_burn_withdraws_from_the_callers_balance(cash, funded, supplier1):
 
 
 def test_burn_beyond_balance_reverts(cash, funded, supplier1):
-    with brownie.reverts(custom_err("ERC20InsufficientBalance", supplier1, DEPOSIT, DEPOSIT + 1)):
+    with brownie.reverts(err("ERC20InsufficientBalance", supplier1, DEPOSIT, DEPOSIT + 1)):
         cash.burn(DEPOSIT + 1, h("withdrawal:001"), {"from": supplier1})
 
 
 def test_burn_by_suspended_member_reverts(cash, consortium, operator, funded, supplier1):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         cash.burn(UNIT, h("withdrawal:001"), {"from": supplier1})
 
 
 def test_burn_by_non_member_reverts(cash, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         cash.burn(0, h("withdrawal:001"), {"from": stranger})
 
 
 def test_burn_while_paused_reverts(cash, consortium, operator, funded, supplier1):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         cash.burn(UNIT, h("withdrawal:001"), {"from": supplier1})
 
 
@@ -208,7 +208,7 @@ def test_transfer_between_members_moves_the_balance(cash, funded, supplier1, sup
 
 
 def test_transfer_to_non_member_reverts(cash, funded, supplier1, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         cash.transfer(stranger, UNIT, {"from": supplier1})
 
 
@@ -217,7 +217,7 @@ def test_transfer_to_suspended_member_reverts(
 ):
     consortium.suspend(supplier2, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier2, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier2, SUSPENDED)):
         cash.transfer(supplier2, UNIT, {"from": supplier1})
 
 
@@ -226,19 +226,19 @@ def test_transfer_from_suspended_member_reverts(
 ):
     consortium.suspend(supplier1, h("late filings"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
         cash.transfer(supplier2, UNIT, {"from": supplier1})
 
 
 def test_transfer_from_non_member_reverts(cash, stranger, supplier2):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         cash.transfer(supplier2, 0, {"from": stranger})
 
 
 def test_transfer_while_paused_reverts(cash, consortium, operator, funded, supplier1, supplier2):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         cash.transfer(supplier2, UNIT, {"from": supplier1})
 
 
@@ -252,12 +252,12 @@ def test_transfer_after_unpause_succeeds(cash, consortium, operator, funded, sup
 
 
 def test_transfer_beyond_balance_reverts(cash, funded, supplier1, supplier2):
-    with brownie.reverts(custom_err("ERC20InsufficientBalance", supplier1, DEPOSIT, DEPOSIT + 1)):
+    with brownie.reverts(err("ERC20InsufficientBalance", supplier1, DEPOSIT, DEPOSIT + 1)):
         cash.transfer(supplier2, DEPOSIT + 1, {"from": supplier1})
 
 
 def test_transfer_to_zero_address_reverts(cash, funded, supplier1):
-    with brownie.reverts(custom_err("ERC20InvalidReceiver", ZERO)):
+    with brownie.reverts(err("ERC20InvalidReceiver", ZERO)):
         cash.transfer(ZERO, UNIT, {"from": supplier1})
 
 
@@ -274,7 +274,7 @@ def test_approve_sets_the_allowance(cash, supplier1, bank_b):
 
 
 def test_approve_of_zero_spender_reverts(cash, supplier1):
-    with brownie.reverts(custom_err("ERC20InvalidSpender", ZERO)):
+    with brownie.reverts(err("ERC20InvalidSpender", ZERO)):
         cash.approve(ZERO, UNIT, {"from": supplier1})
 
 
@@ -301,16 +301,14 @@ def test_transfer_from_with_unlimited_allowance_keeps_it(
 def test_transfer_from_beyond_allowance_reverts(cash, funded, supplier1, supplier2, bank_b):
     cash.approve(bank_b, 250 * UNIT, {"from": supplier1})
 
-    with brownie.reverts(
-        custom_err("ERC20InsufficientAllowance", bank_b, 250 * UNIT, 250 * UNIT + 1)
-    ):
+    with brownie.reverts(err("ERC20InsufficientAllowance", bank_b, 250 * UNIT, 250 * UNIT + 1)):
         cash.transferFrom(supplier1, supplier2, 250 * UNIT + 1, {"from": bank_b})
 
 
 def test_transfer_from_to_non_member_reverts(cash, funded, supplier1, bank_b, stranger):
     cash.approve(bank_b, 250 * UNIT, {"from": supplier1})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, NONE)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
         cash.transferFrom(supplier1, stranger, UNIT, {"from": bank_b})
 
 
@@ -345,7 +343,7 @@ def test_permit_past_its_deadline_reverts(cash, treasurer, bank_b):
     deadline = next_block_at(chain[-1].timestamp + 10) - 1
     v, r, s = sign(TREASURER_KEY, permit_message(cash, treasurer, bank_b, 250 * UNIT, 0, deadline))
 
-    with brownie.reverts(custom_err("ERC2612ExpiredSignature", deadline)):
+    with brownie.reverts(err("ERC2612ExpiredSignature", deadline)):
         cash.permit(treasurer, bank_b, 250 * UNIT, deadline, v, r, s, {"from": bank_b})
 
 
@@ -354,7 +352,7 @@ def test_permit_signed_by_another_key_reverts(cash, treasurer, bank_b):
     v, r, s = sign(IMPOSTOR_KEY, permit_message(cash, treasurer, bank_b, 250 * UNIT, 0, deadline))
 
     with brownie.reverts(
-        custom_err("ERC2612InvalidSigner", Account.from_key(IMPOSTOR_KEY).address, treasurer)
+        err("ERC2612InvalidSigner", Account.from_key(IMPOSTOR_KEY).address, treasurer)
     ):
         cash.permit(treasurer, bank_b, 250 * UNIT, deadline, v, r, s, {"from": bank_b})
 
@@ -365,7 +363,7 @@ def test_permit_with_a_changed_value_reverts(cash, treasurer, bank_b):
     # The contract recovers a signer from the digest of what was submitted, not of what was signed.
     recovered = recover(permit_message(cash, treasurer, bank_b, MAX_UINT, 0, deadline), v, r, s)
 
-    with brownie.reverts(custom_err("ERC2612InvalidSigner", recovered, treasurer)):
+    with brownie.reverts(err("ERC2612InvalidSigner", recovered, treasurer)):
         cash.permit(treasurer, bank_b, MAX_UINT, deadline, v, r, s, {"from": bank_b})
 
 
@@ -376,5 +374,5 @@ def test_permit_replayed_reverts(cash, treasurer, bank_b):
     # The nonce moved on, so the same signature now recovers to some other address.
     recovered = recover(permit_message(cash, treasurer, bank_b, 250 * UNIT, 1, deadline), v, r, s)
 
-    with brownie.reverts(custom_err("ERC2612InvalidSigner", recovered, treasurer)):
+    with brownie.reverts(err("ERC2612InvalidSigner", recovered, treasurer)):
         cash.permit(treasurer, bank_b, 250 * UNIT, deadline, v, r, s, {"from": bank_b})

@@ -5,7 +5,7 @@ does not move: no split, no transfer, no financing, no redemption."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, custom_err, emitted, h, hex32
+from conftest import DAY, UNIT, emitted, err, h, hex32
 from flows import FAIL, certify, sleep_until
 
 FACE = 1_000 * UNIT
@@ -54,14 +54,14 @@ def test_frozen_fragment_cannot_be_split(
 ):
     voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
 def test_frozen_fragment_cannot_be_sold_to_a_financier(voucher, credit, auditor, supplier1, bank_a):
     voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         voucher.transferFrom["uint256,address,uint256"](credit, bank_a, PAID, {"from": supplier1})
 
 
@@ -70,7 +70,7 @@ def test_frozen_fragment_cannot_be_offered_for_financing(
 ):
     voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         financing.requestFinancing(credit, PAID, chain.time() + 10 * DAY, {"from": supplier1})
 
 
@@ -78,7 +78,7 @@ def test_frozen_fragment_cannot_be_redeemed(voucher, settlement, credit, auditor
     voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
     sleep_until(voucher.credit(credit)["maturity"])
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         settlement.redeem(credit, {"from": supplier1})
 
 
@@ -103,29 +103,29 @@ def test_operator_unfreezes_a_fragment_and_value_moves_again(
 def test_freezing_a_frozen_fragment_again(voucher, credit, auditor):
     voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFreezeUnchanged", credit, True)):
+    with brownie.reverts(err("VoucherFreezeUnchanged", credit, True)):
         voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
 
 
 def test_unfreezing_a_fragment_that_is_not_frozen(voucher, credit, auditor):
-    with brownie.reverts(custom_err("VoucherFreezeUnchanged", credit, False)):
+    with brownie.reverts(err("VoucherFreezeUnchanged", credit, False)):
         voucher.setFragmentFrozen(credit, False, REASON, {"from": auditor})
 
 
 def test_freezing_an_unknown_fragment(voucher, auditor):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.setFragmentFrozen(99, True, REASON, {"from": auditor})
 
 
 def test_fragment_freeze_by_a_non_supervisor(voucher, credit, supplier1):
-    with brownie.reverts(custom_err("VoucherNotSupervisor", supplier1)):
+    with brownie.reverts(err("VoucherNotSupervisor", supplier1)):
         voucher.setFragmentFrozen(credit, True, REASON, {"from": supplier1})
 
 
 def test_fragment_freeze_by_a_suspended_auditor(voucher, consortium, credit, auditor, operator):
     consortium.suspend(auditor, h("conflict of interest"), {"from": operator})
 
-    with brownie.reverts(custom_err("VoucherNotSupervisor", auditor)):
+    with brownie.reverts(err("VoucherNotSupervisor", auditor)):
         voucher.setFragmentFrozen(credit, True, REASON, {"from": auditor})
 
 
@@ -159,7 +159,7 @@ def test_every_fragment_of_a_frozen_credit_stays_put(
     next_invoice = confirmed_invoice(supplier3, supplier2, PAID)
     voucher.setCreditFrozen(credit, True, REASON, {"from": auditor})
 
-    with brownie.reverts(custom_err("VoucherFrozen", child)):
+    with brownie.reverts(err("VoucherFrozen", child)):
         voucher.splitTransfer(child, supplier3, PAID, next_invoice, {"from": supplier2})
 
 
@@ -178,7 +178,7 @@ def test_operator_unfreezes_a_credit(voucher, credit, auditor, operator):
 
 
 def test_unfreezing_a_credit_that_is_not_frozen(voucher, credit, auditor):
-    with brownie.reverts(custom_err("VoucherFreezeUnchanged", credit, False)):
+    with brownie.reverts(err("VoucherFreezeUnchanged", credit, False)):
         voucher.setCreditFrozen(credit, False, REASON, {"from": auditor})
 
 
@@ -189,12 +189,12 @@ def test_credit_freeze_of_a_fragment_id_that_is_no_credit(
         credit, supplier2, PAID, trade_invoice, {"from": supplier1}
     ).return_value
 
-    with brownie.reverts(custom_err("VoucherNonexistentToken", child)):
+    with brownie.reverts(err("VoucherNonexistentToken", child)):
         voucher.setCreditFrozen(child, True, REASON, {"from": auditor})
 
 
 def test_credit_freeze_by_a_non_supervisor(voucher, credit, bank_a):
-    with brownie.reverts(custom_err("VoucherNotSupervisor", bank_a)):
+    with brownie.reverts(err("VoucherNotSupervisor", bank_a)):
         voucher.setCreditFrozen(credit, True, REASON, {"from": bank_a})
 
 
@@ -206,7 +206,7 @@ def test_revoked_certificate_freezes_the_credit(
     quality.revoke(certificate, h("batch recalled"), {"from": inspector})
 
     assert not voucher.isTransferable(credit)
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -216,7 +216,7 @@ def test_revoked_certificate_blocks_sale_to_a_financier(
     credit, certificate = certified_credit
     quality.revoke(certificate, h("batch recalled"), {"from": inspector})
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         voucher.transferFrom["uint256,address,uint256"](credit, bank_a, PAID, {"from": supplier1})
 
 
@@ -227,7 +227,7 @@ def test_revoked_certificate_blocks_redemption(
     quality.revoke(certificate, h("batch recalled"), {"from": inspector})
     sleep_until(voucher.credit(credit)["maturity"])
 
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         settlement.redeem(credit, {"from": supplier1})
 
 
@@ -239,7 +239,7 @@ def test_later_failed_inspection_freezes_the_credit(
     certify(quality, inspector, voucher.credit(credit)["sourceInvoiceId"], FAIL)
 
     assert not voucher.isTransferable(credit)
-    with brownie.reverts(custom_err("VoucherFrozen", credit)):
+    with brownie.reverts(err("VoucherFrozen", credit)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 

@@ -4,7 +4,7 @@ quota, tenor and the platform's rules."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, ZERO, custom_err, emitted, h, next_block_at
+from conftest import DAY, UNIT, ZERO, emitted, err, h, next_block_at
 
 FACE = 600 * UNIT
 INVOICE_AMOUNT = 1_000 * UNIT
@@ -98,9 +98,7 @@ def test_issue_rejects_maturity_beyond_max_tenor(voucher, invoice, core):
     now = chain.time() + 5
     next_block_at(now)
 
-    with brownie.reverts(
-        custom_err("VoucherInvalidMaturity", now + 180 * DAY + 1, now + 180 * DAY)
-    ):
+    with brownie.reverts(err("VoucherInvalidMaturity", now + 180 * DAY + 1, now + 180 * DAY)):
         voucher.issue(invoice, FACE, now + 180 * DAY + 1, 0, {"from": core, **GAS})
 
 
@@ -108,7 +106,7 @@ def test_issue_rejects_maturity_not_in_the_future(voucher, invoice, core):
     now = chain.time() + 5
     next_block_at(now)
 
-    with brownie.reverts(custom_err("VoucherInvalidMaturity", now, now + 180 * DAY)):
+    with brownie.reverts(err("VoucherInvalidMaturity", now, now + 180 * DAY)):
         voucher.issue(invoice, FACE, now, 0, {"from": core, **GAS})
 
 
@@ -117,7 +115,7 @@ def test_issue_follows_the_tenor_the_operator_lowered(voucher, consortium, invoi
     now = chain.time() + 5
     next_block_at(now)
 
-    with brownie.reverts(custom_err("VoucherInvalidMaturity", now + 31 * DAY, now + 30 * DAY)):
+    with brownie.reverts(err("VoucherInvalidMaturity", now + 31 * DAY, now + 30 * DAY)):
         voucher.issue(invoice, FACE, now + 31 * DAY, 0, {"from": core, **GAS})
 
 
@@ -132,7 +130,7 @@ def test_issue_rejects_face_value_beyond_remaining_quota(
     invoice = confirmed_invoice(supplier1, core, 400 * UNIT)
 
     with brownie.reverts(
-        custom_err("ConsortiumQuotaExceeded", core, 301 * UNIT, 700 * UNIT, 1_000 * UNIT)
+        err("ConsortiumQuotaExceeded", core, 301 * UNIT, 700 * UNIT, 1_000 * UNIT)
     ):
         voucher.issue(invoice, 301 * UNIT, maturity, 0, {"from": core})
     assert consortium.outstanding(core) == 700 * UNIT
@@ -141,13 +139,13 @@ def test_issue_rejects_face_value_beyond_remaining_quota(
 def test_issue_without_any_credit_line_exceeds_quota(voucher, confirmed_invoice, core2, supplier1):
     invoice = confirmed_invoice(supplier1, core2, INVOICE_AMOUNT)
 
-    with brownie.reverts(custom_err("ConsortiumQuotaExceeded", core2, FACE, 0, 0)):
+    with brownie.reverts(err("ConsortiumQuotaExceeded", core2, FACE, 0, 0)):
         voucher.issue(invoice, FACE, chain.time() + 90 * DAY, 0, {"from": core2})
 
 
 def test_issue_rejects_face_value_beyond_invoice_remaining(voucher, invoice, core):
     with brownie.reverts(
-        custom_err("InvoiceInsufficientRemaining", invoice, INVOICE_AMOUNT + 1, INVOICE_AMOUNT)
+        err("InvoiceInsufficientRemaining", invoice, INVOICE_AMOUNT + 1, INVOICE_AMOUNT)
     ):
         voucher.issue(invoice, INVOICE_AMOUNT + 1, chain.time() + 90 * DAY, 0, {"from": core})
 
@@ -156,24 +154,22 @@ def test_issue_draws_the_invoice_down_across_credits(voucher, invoice, core):
     maturity = chain.time() + 90 * DAY
     voucher.issue(invoice, FACE, maturity, 0, {"from": core})
 
-    with brownie.reverts(
-        custom_err("InvoiceInsufficientRemaining", invoice, FACE, INVOICE_AMOUNT - FACE)
-    ):
+    with brownie.reverts(err("InvoiceInsufficientRemaining", invoice, FACE, INVOICE_AMOUNT - FACE)):
         voucher.issue(invoice, FACE, maturity, 0, {"from": core})
 
 
 def test_issue_rejects_zero_face_value(voucher, invoice, core):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", 0, 0, MAX_UINT96)):
+    with brownie.reverts(err("VoucherInsufficientValue", 0, 0, MAX_UINT96)):
         voucher.issue(invoice, 0, chain.time() + 90 * DAY, 0, {"from": core})
 
 
 def test_issue_rejects_face_value_too_large_to_store(voucher, invoice, core):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", 0, MAX_UINT96 + 1, MAX_UINT96)):
+    with brownie.reverts(err("VoucherInsufficientValue", 0, MAX_UINT96 + 1, MAX_UINT96)):
         voucher.issue(invoice, MAX_UINT96 + 1, chain.time() + 90 * DAY, 0, {"from": core})
 
 
 def test_issue_against_invoice_owed_by_another_buyer(voucher, invoice, core, core2, supplier1):
-    with brownie.reverts(custom_err("InvoicePartyMismatch", invoice, core, supplier1)):
+    with brownie.reverts(err("InvoicePartyMismatch", invoice, core, supplier1)):
         voucher.issue(invoice, FACE, chain.time() + 90 * DAY, 0, {"from": core2})
 
 
@@ -182,7 +178,7 @@ def test_issue_by_a_buyer_that_is_no_core_enterprise(
 ):
     invoice = confirmed_invoice(supplier2, supplier1, INVOICE_AMOUNT)
 
-    with brownie.reverts(custom_err("VoucherNotObligor", supplier1, invoice)):
+    with brownie.reverts(err("VoucherNotObligor", supplier1, invoice)):
         voucher.issue(invoice, FACE, chain.time() + 90 * DAY, 0, {"from": supplier1})
 
 
@@ -197,24 +193,24 @@ def test_issue_against_unconfirmed_invoice(voucher, invoices, credit_line, core,
         {"from": supplier1},
     )
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", tx.return_value, 1)):
+    with brownie.reverts(err("InvoiceInvalidStatus", tx.return_value, 1)):
         voucher.issue(tx.return_value, FACE, chain.time() + 90 * DAY, 0, {"from": core})
 
 
 def test_issue_against_unknown_invoice(voucher, core):
-    with brownie.reverts(custom_err("InvoiceNotFound", 999)):
+    with brownie.reverts(err("InvoiceNotFound", 999)):
         voucher.issue(999, FACE, chain.time() + 90 * DAY, 0, {"from": core})
 
 
 def test_issue_to_a_suspended_supplier(voucher, consortium, invoice, core, supplier1, operator):
     consortium.suspend(supplier1, h("kyc expired"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier1, 2)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, 2)):
         voucher.issue(invoice, FACE, chain.time() + 90 * DAY, 0, {"from": core})
 
 
 def test_issue_while_paused(voucher, consortium, invoice, core, operator):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         voucher.issue(invoice, FACE, chain.time() + 90 * DAY, 0, {"from": core})

@@ -4,7 +4,7 @@ usable only while valid."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, custom_err, h
+from conftest import DAY, UNIT, err, h
 from flows import FAIL, certify, event_args
 
 FACE = 600 * UNIT
@@ -33,7 +33,7 @@ def test_issue_without_certificate_when_obligor_requires_one(
 ):
     consortium.setQualityRequirement(True, {"from": core})
 
-    with brownie.reverts(custom_err("VoucherCertificateRequired", core, invoice)):
+    with brownie.reverts(err("VoucherCertificateRequired", core, invoice)):
         voucher.issue(invoice, FACE, maturity, 0, {"from": core})
 
 
@@ -63,9 +63,7 @@ def test_issue_against_failed_certificate_even_if_not_required(
 ):
     certificate = certify(quality, inspector, invoice, FAIL)
 
-    with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", certificate, invoice, REASON_FAILED)
-    ):
+    with brownie.reverts(err("QualityCertificateNotUsable", certificate, invoice, REASON_FAILED)):
         voucher.issue(invoice, FACE, maturity, certificate, {"from": core})
 
 
@@ -73,9 +71,7 @@ def test_issue_against_revoked_certificate(voucher, quality, invoice, maturity, 
     certificate = certify(quality, inspector, invoice)
     quality.revoke(certificate, h("sampling error"), {"from": inspector})
 
-    with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", certificate, invoice, REASON_REVOKED)
-    ):
+    with brownie.reverts(err("QualityCertificateNotUsable", certificate, invoice, REASON_REVOKED)):
         voucher.issue(invoice, FACE, maturity, certificate, {"from": core})
 
 
@@ -84,9 +80,7 @@ def test_issue_against_expired_certificate(voucher, quality, invoice, core, insp
     chain.sleep(2 * DAY)
     chain.mine()
 
-    with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", certificate, invoice, REASON_EXPIRED)
-    ):
+    with brownie.reverts(err("QualityCertificateNotUsable", certificate, invoice, REASON_EXPIRED)):
         voucher.issue(invoice, FACE, chain.time() + 60 * DAY, certificate, {"from": core})
 
 
@@ -97,7 +91,7 @@ def test_issue_against_certificate_of_goods_that_later_failed(
     certify(quality, inspector, invoice, FAIL)
 
     with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", certificate, invoice, REASON_INVOICE_FAILED)
+        err("QualityCertificateNotUsable", certificate, invoice, REASON_INVOICE_FAILED)
     ):
         voucher.issue(invoice, FACE, maturity, certificate, {"from": core})
 
@@ -108,11 +102,11 @@ def test_issue_against_certificate_of_another_invoice(
     certificate = certify(quality, inspector, confirmed_invoice(supplier1, core, 1_000 * UNIT))
 
     with brownie.reverts(
-        custom_err("QualityCertificateNotUsable", certificate, invoice, REASON_OTHER_INVOICE)
+        err("QualityCertificateNotUsable", certificate, invoice, REASON_OTHER_INVOICE)
     ):
         voucher.issue(invoice, FACE, maturity, certificate, {"from": core})
 
 
 def test_issue_against_unknown_certificate(voucher, invoice, maturity, core):
-    with brownie.reverts(custom_err("QualityCertificateNotFound", 77)):
+    with brownie.reverts(err("QualityCertificateNotFound", 77)):
         voucher.issue(invoice, FACE, maturity, 77, {"from": core})

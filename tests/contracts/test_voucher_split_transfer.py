@@ -4,7 +4,7 @@ the invoice it owes that supplier."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, ZERO, custom_err, emitted, h
+from conftest import DAY, UNIT, ZERO, emitted, err, h
 from flows import sleep_until
 
 FACE = 1_000 * UNIT
@@ -112,16 +112,14 @@ def test_split_transfer_beyond_the_tier_depth_cap(
     ).return_value
     tier3_invoice = confirmed_invoice(supplier3, supplier2, 100 * UNIT)
 
-    with brownie.reverts(custom_err("VoucherTierDepthExceeded", tier2, 2, 1)):
+    with brownie.reverts(err("VoucherTierDepthExceeded", tier2, 2, 1)):
         voucher.splitTransfer(tier2, supplier3, 100 * UNIT, tier3_invoice, {"from": supplier2})
 
 
 def test_split_transfer_to_another_than_the_invoice_seller(
     voucher, credit, trade_invoice, supplier1, supplier2, supplier3
 ):
-    with brownie.reverts(
-        custom_err("VoucherInvoiceSellerMismatch", trade_invoice, supplier2, supplier3)
-    ):
+    with brownie.reverts(err("VoucherInvoiceSellerMismatch", trade_invoice, supplier2, supplier3)):
         voucher.splitTransfer(credit, supplier3, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -130,7 +128,7 @@ def test_split_transfer_citing_an_invoice_the_holder_does_not_owe(
 ):
     others_invoice = confirmed_invoice(supplier2, supplier3, TRADE)
 
-    with brownie.reverts(custom_err("InvoicePartyMismatch", others_invoice, supplier3, supplier2)):
+    with brownie.reverts(err("InvoicePartyMismatch", others_invoice, supplier3, supplier2)):
         voucher.splitTransfer(credit, supplier2, PAID, others_invoice, {"from": supplier1})
 
 
@@ -140,7 +138,7 @@ def test_split_transfer_beyond_what_the_invoice_has_left(
     voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
     with brownie.reverts(
-        custom_err("InvoiceInsufficientRemaining", trade_invoice, 200 * UNIT, TRADE - PAID)
+        err("InvoiceInsufficientRemaining", trade_invoice, 200 * UNIT, TRADE - PAID)
     ):
         voucher.splitTransfer(credit, supplier2, 200 * UNIT, trade_invoice, {"from": supplier1})
 
@@ -150,19 +148,19 @@ def test_split_transfer_of_more_than_the_fragment_holds(
 ):
     large_invoice = confirmed_invoice(supplier2, supplier1, 2 * FACE)
 
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, FACE + 1, FACE)):
         voucher.splitTransfer(credit, supplier2, FACE + 1, large_invoice, {"from": supplier1})
 
 
 def test_split_transfer_of_zero_value(voucher, credit, trade_invoice, supplier1, supplier2):
-    with brownie.reverts(custom_err("VoucherInsufficientValue", credit, 0, FACE)):
+    with brownie.reverts(err("VoucherInsufficientValue", credit, 0, FACE)):
         voucher.splitTransfer(credit, supplier2, 0, trade_invoice, {"from": supplier1})
 
 
 def test_split_transfer_by_a_non_holder_without_allowance(
     voucher, credit, trade_invoice, supplier2
 ):
-    with brownie.reverts(custom_err("VoucherInsufficientAllowance", supplier2, credit, 0, PAID)):
+    with brownie.reverts(err("VoucherInsufficientAllowance", supplier2, credit, 0, PAID)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier2})
 
 
@@ -179,7 +177,7 @@ def test_split_transfer_by_an_operator_spends_its_value_allowance(
 
 
 def test_split_transfer_of_an_unknown_fragment(voucher, trade_invoice, supplier1, supplier2):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 99)):
+    with brownie.reverts(err("VoucherNonexistentToken", 99)):
         voucher.splitTransfer(99, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -188,12 +186,12 @@ def test_split_transfer_to_a_suspended_supplier(
 ):
     consortium.suspend(supplier2, h("kyc expired"), {"from": operator})
 
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", supplier2, 2)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier2, 2)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
 def test_split_transfer_to_a_non_member(voucher, credit, trade_invoice, supplier1, stranger):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", stranger, 0)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, 0)):
         voucher.splitTransfer(credit, stranger, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -202,7 +200,7 @@ def test_split_transfer_while_paused(
 ):
     consortium.pause({"from": operator})
 
-    with brownie.reverts(custom_err("EnforcedPause")):
+    with brownie.reverts(err("EnforcedPause")):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -210,7 +208,7 @@ def test_split_transfer_after_maturity(voucher, credit, trade_invoice, supplier1
     maturity = voucher.credit(credit)["maturity"]
     sleep_until(maturity)
 
-    with brownie.reverts(custom_err("VoucherMatured", credit, maturity)):
+    with brownie.reverts(err("VoucherMatured", credit, maturity)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -219,7 +217,7 @@ def test_split_transfer_of_value_locked_by_a_financing_request(
 ):
     financing.requestFinancing(credit, FACE, chain.time() + 10 * DAY, {"from": supplier1})
 
-    with brownie.reverts(custom_err("VoucherLocked", credit)):
+    with brownie.reverts(err("VoucherLocked", credit)):
         voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": supplier1})
 
 
@@ -235,10 +233,10 @@ def test_split_transfer_citing_an_unconfirmed_invoice(
         {"from": supplier2},
     )
 
-    with brownie.reverts(custom_err("InvoiceInvalidStatus", tx.return_value, 1)):
+    with brownie.reverts(err("InvoiceInvalidStatus", tx.return_value, 1)):
         voucher.splitTransfer(credit, supplier2, PAID, tx.return_value, {"from": supplier1})
 
 
 def test_split_transfer_to_the_zero_address(voucher, credit, trade_invoice, supplier1):
-    with brownie.reverts(custom_err("ConsortiumMemberNotActive", ZERO, 0)):
+    with brownie.reverts(err("ConsortiumMemberNotActive", ZERO, 0)):
         voucher.splitTransfer(credit, ZERO, PAID, trade_invoice, {"from": supplier1})

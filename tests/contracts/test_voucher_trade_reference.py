@@ -3,7 +3,7 @@ revert unless a financier is on one side."""
 
 import brownie
 import pytest
-from conftest import UNIT, ZERO, custom_err, emitted
+from conftest import UNIT, ZERO, emitted, err
 
 FACE = 1_000 * UNIT
 PART = 100 * UNIT
@@ -15,7 +15,7 @@ def credit(issued, core, supplier1) -> int:
 
 
 def test_value_transfer_to_a_new_fragment_between_suppliers(voucher, credit, supplier1, supplier2):
-    with brownie.reverts(custom_err("VoucherTradeReferenceRequired", supplier1, supplier2)):
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
         voucher.transferFrom["uint256,address,uint256"](
             credit, supplier2, PART, {"from": supplier1}
         )
@@ -29,12 +29,12 @@ def test_value_transfer_into_a_suppliers_fragment(
         credit, supplier2, PART, invoice, {"from": supplier1}
     ).return_value
 
-    with brownie.reverts(custom_err("VoucherTradeReferenceRequired", supplier1, supplier2)):
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
         voucher.transferFrom["uint256,uint256,uint256"](credit, target, PART, {"from": supplier1})
 
 
 def test_whole_token_transfer_between_suppliers(voucher, credit, supplier1, supplier2):
-    with brownie.reverts(custom_err("VoucherTradeReferenceRequired", supplier1, supplier2)):
+    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
         voucher.transferFrom["address,address,uint256"](
             supplier1, supplier2, credit, {"from": supplier1}
         )
@@ -76,7 +76,5 @@ def test_value_transfer_to_a_financier_beyond_its_credit_line(
 ):
     credit_line(bank_b, core, PART - 1)
 
-    with brownie.reverts(
-        custom_err("ConsortiumExposureLimitExceeded", bank_b, core, PART, PART - 1)
-    ):
+    with brownie.reverts(err("ConsortiumExposureLimitExceeded", bank_b, core, PART, PART - 1)):
         voucher.transferFrom["uint256,address,uint256"](credit, bank_b, PART, {"from": supplier1})

@@ -2,7 +2,7 @@
 
 import brownie
 import pytest
-from conftest import UNIT, custom_err
+from conftest import UNIT, err
 from flows import sleep_until
 
 FACE = 1_000 * UNIT
@@ -20,22 +20,22 @@ def child(voucher, confirmed_invoice, credit, supplier1, supplier2) -> int:
 
 
 def test_credit_view_of_an_unknown_credit(voucher):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 5)):
+    with brownie.reverts(err("VoucherNonexistentToken", 5)):
         voucher.credit(5)
 
 
 def test_credit_view_of_a_fragment_that_is_no_credit(voucher, child):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", child)):
+    with brownie.reverts(err("VoucherNonexistentToken", child)):
         voucher.credit(child)
 
 
 def test_fragment_view_of_token_zero(voucher, credit):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", 0)):
+    with brownie.reverts(err("VoucherNonexistentToken", 0)):
         voucher.fragment(0)
 
 
 def test_fragment_view_beyond_the_last_token(voucher, child):
-    with brownie.reverts(custom_err("VoucherNonexistentToken", child + 1)):
+    with brownie.reverts(err("VoucherNonexistentToken", child + 1)):
         voucher.fragment(child + 1)
 
 
