@@ -26,8 +26,8 @@ from backend.credits.router import router as credits_router
 from backend.documents import service as documents_service
 from backend.documents.router import PDF_PATH
 from backend.documents.router import router as documents_router
-from backend.indexer.projector import project
 from backend.financing.router import router as financing_router
+from backend.indexer.projector import project
 from backend.invoices.router import router as invoices_router
 from backend.members import service as members_service
 from backend.members.keystore import Keystore

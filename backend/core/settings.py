@@ -1,4 +1,4 @@
-"""Settings from the environment (prefix TIERCREDIT_), refusing placeholder secrets outside development."""
+"""Settings from the environment (prefix TIERCREDIT_); placeholder secrets refused in production."""
 
 from functools import lru_cache
 from pathlib import Path
@@ -46,10 +46,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> "Settings":
-        if self.environment == "production":
+        if self.environment != "development":
             for name in ("keystore_password", "api_key_pepper"):
                 if getattr(self, name) == PLACEHOLDER_SECRET:
-                    raise ValueError(f"TIERCREDIT_{name.upper()} must be set to a real secret in production")
+                    raise ValueError(
+                        f"TIERCREDIT_{name.upper()} must be set to a real secret outside development"
+                    )
         return self
 
 

@@ -433,6 +433,8 @@ def indexer_settings(url: str, platform: Platform, manifest_path: Path) -> Setti
     write_manifest(manifest_path, platform.manifest)
     return Settings(
         environment="test",
+        keystore_password="test-keystore-password",
+        api_key_pepper="test-pepper",
         database_url=url,
         rpc_url=platform.node.url,
         deployment_manifest=manifest_path,

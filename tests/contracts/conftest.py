@@ -1,4 +1,4 @@
-"""Shared fixtures of the contract tests: the whole platform deployed and wired, role-named accounts."""
+"""Shared fixtures of the contract tests: the platform deployed and wired, role-named accounts."""
 
 from collections.abc import Callable
 
@@ -233,7 +233,7 @@ def credit_line(consortium) -> Callable[..., None]:
 
 @pytest.fixture(scope="module")
 def issued(voucher, confirmed_invoice, credit_line, bank_a) -> Callable[..., int]:
-    """Issues a credit of `face` from `obligor` to `supplier` maturing in `tenor_days`; returns its id."""
+    """Issues a credit of `face` from `obligor` to `supplier` maturing in `tenor_days`; its id."""
 
     def make(obligor, supplier, face: int, tenor_days: int = 90, certificate_id: int = 0) -> int:
         credit_line(bank_a, obligor, 10**9 * UNIT)
