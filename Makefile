@@ -27,7 +27,7 @@ VENV_STAMP := $(VENV)/.installed
 CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup compile test test-contracts slither test-backend up bench clean distclean
+.PHONY: setup compile test lint test-contracts slither test-backend up bench clean distclean
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
@@ -57,7 +57,12 @@ $(SOLC): tools/install_solc.py package.json $(NODE_STAMP)
 compile: setup
 	$(CONTRACTS_VENV)/bin/brownie compile
 
-test: setup test-contracts slither test-backend
+test: setup lint test-contracts slither test-backend
+
+# Seconds, and it fails first: the Python is ruff clean and formatted (pyproject.toml).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 test-contracts: setup
 	$(CONTRACTS_VENV)/bin/brownie test --network anvil

@@ -11,9 +11,17 @@ import {Roles} from "./libraries/Roles.sol";
 /// @dev Roles are OpenZeppelin AccessControl roles; each is mirrored in a bit of the member record
 /// so the other contracts learn status and roles of both parties of a transfer in one call.
 contract Consortium is IConsortium, AccessControl, Pausable {
+    /// @dev One slot: whatever a voucher asks of a party (status, roles, issuance preference) costs one read.
     struct Member {
         MemberStatus status;
         uint8 roleBits;
+        bool requiresQualityCertificate;
+    }
+
+    /// @dev One slot: issuance reads and writes both at once.
+    struct Issuance {
+        uint128 quota;
+        uint128 outstanding;
     }
 
     bytes32 public constant OPERATOR_ROLE = Roles.OPERATOR;
@@ -31,11 +39,18 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     Limits private _limits;
     mapping(address account => Member) private _members;
-    mapping(address obligor => bool) private _requiresQualityCertificate;
     mapping(address financier => mapping(address obligor => uint256)) private _creditLines;
-    mapping(address obligor => uint256) private _quotas;
-    mapping(address obligor => uint256) private _outstanding;
+    mapping(address obligor => Issuance) private _issuance;
     mapping(address financier => mapping(address obligor => uint256)) private _exposures;
+
+    /// @dev The platform contracts' calls check the member record's platform bit, which mirrors
+    /// PLATFORM_ROLE: one storage read instead of AccessControl's role lookup plus the status.
+    modifier onlyPlatform() {
+        Member memory caller = _members[msg.sender];
+        if (caller.roleBits & Roles.PLATFORM_BIT == 0) revert AccessControlUnauthorizedAccount(msg.sender, PLATFORM_ROLE);
+        if (caller.status != MemberStatus.Active) revert ConsortiumMemberNotActive(msg.sender, caller.status);
+        _;
+    }
 
     /// @param operator the first operator; it is onboarded as an active member.
     constructor(address operator) {
@@ -106,7 +121,7 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     /// @inheritdoc IConsortium
     function setQualityRequirement(bool required) external {
         _requireActiveRole(msg.sender, Roles.CORE_ENTERPRISE);
-        _requiresQualityCertificate[msg.sender] = required;
+        _members[msg.sender].requiresQualityCertificate = required;
         emit QualityRequirementChanged(msg.sender, required);
     }
 
@@ -120,42 +135,48 @@ contract Consortium is IConsortium, AccessControl, Pausable {
         if (limit < currentExposure) {
             revert ConsortiumCreditLineBelowExposure(msg.sender, obligor, limit, currentExposure);
         }
-        uint256 quota = _quotas[obligor] - _creditLines[msg.sender][obligor] + limit;
-        uint256 used = _outstanding[obligor];
+        Issuance storage issuance = _issuance[obligor];
+        uint256 quota = issuance.quota - _creditLines[msg.sender][obligor] + limit;
+        if (quota > type(uint128).max) revert ConsortiumQuotaOverflow(obligor, quota);
+        uint256 used = issuance.outstanding;
         if (quota < used) revert ConsortiumQuotaBelowOutstanding(obligor, quota, used);
         _creditLines[msg.sender][obligor] = limit;
-        _quotas[obligor] = quota;
+        issuance.quota = uint128(quota);
         emit CreditLineSet(msg.sender, obligor, limit, quota);
     }
 
     // ----------------------------------------------------------------- platform
 
     /// @inheritdoc IConsortium
-    function drawQuota(address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
-        uint256 used = _outstanding[obligor] + amount;
-        uint256 quota = _quotas[obligor];
-        if (used > quota) revert ConsortiumQuotaExceeded(obligor, amount, _outstanding[obligor], quota);
-        _outstanding[obligor] = used;
+    function drawQuota(address obligor, uint256 amount) external onlyPlatform {
+        Issuance storage issuance = _issuance[obligor];
+        uint256 outstandingBefore = issuance.outstanding;
+        uint256 used = outstandingBefore + amount;
+        uint256 quota = issuance.quota;
+        if (used > quota) revert ConsortiumQuotaExceeded(obligor, amount, outstandingBefore, quota);
+        // Cannot truncate: used <= quota, a uint128.
+        issuance.outstanding = uint128(used);
         emit OutstandingChanged(obligor, used);
     }
 
     /// @inheritdoc IConsortium
-    function restoreQuota(address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
-        uint256 used = _outstanding[obligor];
+    function restoreQuota(address obligor, uint256 amount) external onlyPlatform {
+        Issuance storage issuance = _issuance[obligor];
+        uint256 used = issuance.outstanding;
         if (amount > used) revert ConsortiumUnderflow(obligor, amount, used);
-        _outstanding[obligor] = used - amount;
+        issuance.outstanding = uint128(used - amount);
         emit OutstandingChanged(obligor, used - amount);
     }
 
     /// @inheritdoc IConsortium
-    function increaseExposure(address financier, address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
+    function increaseExposure(address financier, address obligor, uint256 amount) external onlyPlatform {
         uint256 updated = _exposureAfter(financier, obligor, amount);
         _exposures[financier][obligor] = updated;
         emit ExposureChanged(financier, obligor, updated);
     }
 
     /// @inheritdoc IConsortium
-    function decreaseExposure(address financier, address obligor, uint256 amount) external onlyRole(PLATFORM_ROLE) {
+    function decreaseExposure(address financier, address obligor, uint256 amount) external onlyPlatform {
         uint256 current = _exposures[financier][obligor];
         if (amount > current) revert ConsortiumUnderflow(financier, amount, current);
         _exposures[financier][obligor] = current - amount;
@@ -200,6 +221,19 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     }
 
     /// @inheritdoc IConsortium
+    function tradeContext(address from, address to) external view returns (TradeContext memory) {
+        _requireNotPaused();
+        Member memory sender = _members[from];
+        if (sender.status != MemberStatus.Active) revert ConsortiumMemberNotActive(from, sender.status);
+        return TradeContext({
+            fromRoleBits: sender.roleBits,
+            toRoleBits: _requireActive(to),
+            fromRequiresCertificate: sender.requiresQualityCertificate,
+            limits: _limits
+        });
+    }
+
+    /// @inheritdoc IConsortium
     function statusOf(address account) external view returns (MemberStatus) {
         return _members[account].status;
     }
@@ -216,7 +250,7 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     /// @inheritdoc IConsortium
     function requiresQualityCertificate(address obligor) external view returns (bool) {
-        return _requiresQualityCertificate[obligor];
+        return _members[obligor].requiresQualityCertificate;
     }
 
     /// @inheritdoc IConsortium
@@ -226,12 +260,12 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     /// @inheritdoc IConsortium
     function issuanceQuota(address obligor) external view returns (uint256) {
-        return _quotas[obligor];
+        return _issuance[obligor].quota;
     }
 
     /// @inheritdoc IConsortium
     function outstanding(address obligor) external view returns (uint256) {
-        return _outstanding[obligor];
+        return _issuance[obligor].outstanding;
     }
 
     /// @inheritdoc IConsortium

@@ -61,28 +61,19 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     {
         if (faceValue == 0 || faceValue > type(uint96).max) revert VoucherInsufficientValue(0, faceValue, type(uint96).max);
         address supplier = _invoices.drawDown(invoiceId, msg.sender, faceValue);
-        (uint8 obligorBits, uint8 supplierBits) = _consortium.activeRoleBitsPair(msg.sender, supplier);
-        if (obligorBits & Roles.CORE_ENTERPRISE_BIT == 0) revert VoucherNotObligor(msg.sender, invoiceId);
-        if (supplierBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(supplier, Roles.SUPPLIER);
-        uint256 maxMaturity = block.timestamp + uint256(_consortium.limits().maxTenorDays) * 1 days;
-        if (maturity <= block.timestamp || maturity > maxMaturity) revert VoucherInvalidMaturity(maturity, maxMaturity);
-        if (certificateId != 0) {
-            _quality.requireUsable(certificateId, invoiceId);
-        } else if (_consortium.requiresQualityCertificate(msg.sender)) {
-            revert VoucherCertificateRequired(msg.sender, invoiceId);
-        }
+        _checkIssuance(invoiceId, supplier, maturity, certificateId);
         _consortium.drawQuota(msg.sender, faceValue);
 
         creditId = ++_tokenCount;
-        _credits[creditId] = Credit({
-            obligor: msg.sender,
-            maturity: uint40(maturity),
-            certificateId: uint48(certificateId),
-            frozen: false,
-            faceValue: uint96(faceValue),
-            sourceInvoiceId: uint48(invoiceId),
-            issuedAt: uint40(block.timestamp)
-        });
+        // Field by field, leaving the zero ones (not frozen; no certificate) unwritten: each write
+        // into a packed slot reads and writes it again.
+        Credit storage cr = _credits[creditId];
+        cr.obligor = msg.sender;
+        cr.maturity = uint40(maturity);
+        if (certificateId != 0) cr.certificateId = uint48(certificateId);
+        cr.faceValue = uint96(faceValue);
+        cr.sourceInvoiceId = uint48(invoiceId);
+        cr.issuedAt = uint40(block.timestamp);
         // A root fragment stores only (owner, value): its lineage is its credit's.
         Fragment storage root = _fragments[creditId];
         root.owner = supplier;
@@ -424,15 +415,31 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (from != to && (fromBits | toBits) & Roles.FINANCIER_BIT == 0) revert VoucherTradeReferenceRequired(from, to);
     }
 
+    /// @dev The caller a core enterprise, the invoice's seller a supplier, both active; maturity
+    /// within the tenor cap; goods certified where the certificate is given or the obligor requires one.
+    function _checkIssuance(uint256 invoiceId, address supplier, uint256 maturity, uint256 certificateId) private view {
+        IConsortium.TradeContext memory parties = _consortium.tradeContext(msg.sender, supplier);
+        if (parties.fromRoleBits & Roles.CORE_ENTERPRISE_BIT == 0) revert VoucherNotObligor(msg.sender, invoiceId);
+        if (parties.toRoleBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(supplier, Roles.SUPPLIER);
+        uint256 maxMaturity = block.timestamp + uint256(parties.limits.maxTenorDays) * 1 days;
+        if (maturity <= block.timestamp || maturity > maxMaturity) revert VoucherInvalidMaturity(maturity, maxMaturity);
+        if (certificateId != 0) {
+            _quality.requireUsable(certificateId, invoiceId);
+        } else if (parties.fromRequiresCertificate) {
+            revert VoucherCertificateRequired(msg.sender, invoiceId);
+        }
+    }
+
     /// @dev A hop to a supplier: within the tier cap and between active members.
     function _tradeBits(uint256 fromTokenId, uint8 depth, address holder, address to)
         private
         view
         returns (uint8 holderBits, uint8 receiverBits)
     {
-        uint8 maxDepth = _consortium.limits().maxTierDepth;
+        IConsortium.TradeContext memory parties = _consortium.tradeContext(holder, to);
+        uint8 maxDepth = parties.limits.maxTierDepth;
         if (depth > maxDepth) revert VoucherTierDepthExceeded(fromTokenId, depth, maxDepth);
-        return _consortium.activeRoleBitsPair(holder, to);
+        return (parties.fromRoleBits, parties.toRoleBits);
     }
 
     /// @dev The invoice registry is the platform's own: it reverts the whole hop unless the
@@ -469,16 +476,15 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
             source.value = uint96(available - value);
         }
         newTokenId = ++_tokenCount;
-        _fragments[newTokenId] = Fragment({
-            owner: to,
-            value: uint96(value),
-            creditId: uint64(creditId),
-            parentId: uint64(fromTokenId),
-            invoiceId: uint48(invoiceId),
-            depth: depth,
-            frozen: false,
-            locked: locked
-        });
+        // Field by field, leaving the zero ones unwritten (see issue).
+        Fragment storage created = _fragments[newTokenId];
+        created.owner = to;
+        created.value = uint96(value);
+        created.creditId = uint64(creditId);
+        created.parentId = uint64(fromTokenId);
+        if (invoiceId != 0) created.invoiceId = uint48(invoiceId);
+        created.depth = depth;
+        if (locked) created.locked = true;
         ++_balances[to];
         emit Transfer(address(0), to, newTokenId);
         emit SlotChanged(newTokenId, 0, creditId);

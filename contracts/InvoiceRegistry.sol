@@ -46,11 +46,11 @@ contract InvoiceRegistry is IInvoiceRegistry {
         invoiceId = ++_invoiceCount;
         _invoices[invoiceId] = Invoice({
             seller: msg.sender,
-            remaining: 0,
-            buyer: buyer,
-            amount: uint96(amount),
-            dueDate: uint40(dueDate),
             status: InvoiceStatus.Registered,
+            dueDate: uint40(dueDate),
+            buyer: buyer,
+            remaining: 0,
+            amount: uint96(amount),
             numberHash: numberHash,
             documentHash: documentHash
         });

@@ -57,9 +57,9 @@ contract QualityRegistry is IQualityRegistry {
         _certificates[certificateId] = Certificate({
             inspector: msg.sender,
             invoiceId: uint48(invoiceId),
-            expiresAt: uint40(expiresAt),
             result: result,
             revoked: false,
+            expiresAt: uint40(expiresAt),
             batchCodeHash: batchCodeHash,
             standardCode: standardCode,
             documentHash: documentHash

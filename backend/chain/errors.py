@@ -90,6 +90,7 @@ ERROR_HTTP_STATUS: dict[str, int] = {
     "VoucherNotMatured": CONFLICT,
     # The values themselves are unacceptable.
     "ConsortiumInvalidLimits": UNPROCESSABLE,
+    "ConsortiumQuotaOverflow": UNPROCESSABLE,
     "ECDSAInvalidSignature": UNPROCESSABLE,
     "ECDSAInvalidSignatureLength": UNPROCESSABLE,
     "ECDSAInvalidSignatureS": UNPROCESSABLE,

@@ -50,7 +50,8 @@ class Settings(BaseSettings):
             for name in ("keystore_password", "api_key_pepper"):
                 if getattr(self, name) == PLACEHOLDER_SECRET:
                     raise ValueError(
-                        f"TIERCREDIT_{name.upper()} must be set to a real secret outside development"
+                        f"TIERCREDIT_{name.upper()} must be set to a real secret "
+                        "outside development"
                     )
         return self
 

@@ -221,7 +221,7 @@ def chain_anchor_lookup(chain: "Chain") -> AnchorLookup:
         anchors: list[Anchor] = []
         invoice_id = chain.read("InvoiceRegistry", "invoiceIdByDocument", digest)
         if invoice_id:
-            seller, remaining, buyer, amount, due_date, status, number_hash, _ = chain.read(
+            seller, status, due_date, buyer, remaining, amount, number_hash, _ = chain.read(
                 "InvoiceRegistry", "invoice", invoice_id
             )
             details = {
@@ -235,7 +235,7 @@ def chain_anchor_lookup(chain: "Chain") -> AnchorLookup:
             anchors.append(Anchor("invoice", invoice_id, INVOICE_STATUSES[status], details))
         certificate_id = chain.read("QualityRegistry", "certificateIdByDocument", digest)
         if certificate_id:
-            inspector, invoice, expires_at, result, revoked, batch_code_hash, standard_code, _ = (
+            inspector, invoice, result, revoked, expires_at, batch_code_hash, standard_code, _ = (
                 chain.read("QualityRegistry", "certificate", certificate_id)
             )
             in_good_standing = chain.read("QualityRegistry", "inGoodStanding", certificate_id)

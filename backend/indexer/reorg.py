@@ -131,17 +131,17 @@ def _restore(
     if model is CashBalance:
         return {"balance": chain.read("SettlementToken", "balanceOf", row["account"], block=block)}
     if model is InvoiceRecord:
-        # Invoice: seller, remaining, buyer, amount, dueDate, status, numberHash, documentHash
+        # Invoice: seller, status, dueDate, buyer, remaining, amount, numberHash, documentHash
         invoice = chain.read("InvoiceRegistry", "invoice", row["invoice_id"], block=block)
-        return {"remaining": invoice[1], "status": INVOICE_STATUSES[invoice[5]]}
+        return {"remaining": invoice[4], "status": INVOICE_STATUSES[invoice[1]]}
     if model is CertificateRecord:
-        # Certificate: inspector, invoiceId, expiresAt, result, revoked, ...
+        # Certificate: inspector, invoiceId, result, revoked, expiresAt, ...
         certificate = chain.read(
             "QualityRegistry", "certificate", row["certificate_id"], block=block
         )
         return {
-            "revoked": certificate[4],
-            "revoke_reason_hash": row["revoke_reason_hash"] if certificate[4] else None,
+            "revoked": certificate[3],
+            "revoke_reason_hash": row["revoke_reason_hash"] if certificate[3] else None,
         }
     if model is CreditRecord:
         credit_id = row["credit_id"]

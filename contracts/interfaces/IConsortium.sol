@@ -18,6 +18,15 @@ interface IConsortium {
         uint8 maxTierDepth;
     }
 
+    /// @notice What a voucher checks of the two parties of an issue (`from` the obligor) or a hop
+    /// (`from` the holder), read in one call.
+    struct TradeContext {
+        uint8 fromRoleBits;
+        uint8 toRoleBits;
+        bool fromRequiresCertificate;
+        Limits limits;
+    }
+
     /// @notice Emitted when the operator onboards `member` after off-chain KYC recorded as `kycHash`.
     event MemberOnboarded(address indexed member, bytes32 kycHash);
     /// @notice Emitted when the operator suspends `member`; `reasonHash` anchors the stated reason.
@@ -51,6 +60,8 @@ interface IConsortium {
     error ConsortiumCreditLineBelowExposure(address financier, address obligor, uint256 limit, uint256 exposure);
     /// @notice A credit line cut would leave the obligor's quota below its outstanding face value.
     error ConsortiumQuotaBelowOutstanding(address obligor, uint256 quota, uint256 outstanding);
+    /// @notice The credit lines granted to `obligor` would add up to more than a quota can hold (2**128 - 1).
+    error ConsortiumQuotaOverflow(address obligor, uint256 quota);
     /// @notice Issuance of `amount` would take the obligor past its quota.
     error ConsortiumQuotaExceeded(address obligor, uint256 amount, uint256 outstanding, uint256 quota);
     /// @notice Acquiring `amount` would take the financier's exposure past its credit line.
@@ -111,6 +122,10 @@ interface IConsortium {
 
     /// @notice Reverts unless the platform is live and both accounts are active; returns their role bits.
     function activeRoleBitsPair(address a, address b) external view returns (uint8 aRoleBits, uint8 bRoleBits);
+
+    /// @notice Reverts unless the platform is live and both accounts are active; returns their role
+    /// bits, whether `from` issues only against certified goods, and the platform limits.
+    function tradeContext(address from, address to) external view returns (TradeContext memory);
 
     /// @notice The status of `account`.
     function statusOf(address account) external view returns (MemberStatus);

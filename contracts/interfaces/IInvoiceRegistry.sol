@@ -14,13 +14,15 @@ interface IInvoiceRegistry {
         Cancelled
     }
 
+    /// @dev Ordered for storage: a draw-down reads only the first two slots (seller and status;
+    /// buyer and remaining amount).
     struct Invoice {
         address seller;
-        uint96 remaining;
-        address buyer;
-        uint96 amount;
-        uint40 dueDate;
         InvoiceStatus status;
+        uint40 dueDate;
+        address buyer;
+        uint96 remaining;
+        uint96 amount;
         bytes32 numberHash;
         bytes32 documentHash;
     }

@@ -11,12 +11,14 @@ interface IQualityRegistry {
         Fail
     }
 
+    /// @dev Ordered for storage: the standing check behind every move of a certified credit
+    /// (result, revoked, invoice) reads one slot of the certificate.
     struct Certificate {
         address inspector;
         uint48 invoiceId;
-        uint40 expiresAt;
         CertificateResult result;
         bool revoked;
+        uint40 expiresAt;
         bytes32 batchCodeHash;
         bytes32 standardCode;
         bytes32 documentHash;

@@ -332,6 +332,11 @@ def test_set_quality_requirement_records_the_obligors_choice(consortium, core, c
     assert emitted(tx) == [("QualityRequirementChanged", {"obligor": core, "required": True})]
     assert consortium.requiresQualityCertificate(core)
     assert not consortium.requiresQualityCertificate(core2)
+    # The choice shares the member record: status and roles are untouched.
+    assert (consortium.statusOf(core), consortium.roleBitsOf(core)) == (
+        ACTIVE,
+        BIT["CORE_ENTERPRISE"],
+    )
 
 
 def test_set_quality_requirement_can_be_lifted(consortium, core):
@@ -480,6 +485,22 @@ def test_draw_quota_past_the_quota_reverts(consortium, core, lined, platform_cal
 def test_draw_quota_by_non_platform_reverts(consortium, core, lined):
     with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["PLATFORM"])):
         consortium.drawQuota(core, UNIT, {"from": core})
+
+
+def test_draw_quota_by_suspended_platform_contract_reverts(
+    consortium, operator, core, lined, platform_caller
+):
+    consortium.suspend(platform_caller, h("decommissioned"), {"from": operator})
+
+    with brownie.reverts(err("ConsortiumMemberNotActive", platform_caller, SUSPENDED)):
+        consortium.drawQuota(core, UNIT, {"from": platform_caller})
+
+
+def test_set_credit_line_beyond_what_a_quota_holds_reverts(consortium, core, bank_a, bank_b):
+    consortium.setCreditLine(core, 2**127, {"from": bank_a})
+
+    with brownie.reverts(err("ConsortiumQuotaOverflow", core, 2**128)):
+        consortium.setCreditLine(core, 2**127, {"from": bank_b})
 
 
 def test_restore_quota_lowers_outstanding(consortium, core, lined, platform_caller):
@@ -678,6 +699,45 @@ def test_active_role_bits_pair_while_paused_reverts(consortium, operator, suppli
 
     with brownie.reverts(err("EnforcedPause")):
         consortium.activeRoleBitsPair(supplier1, bank_a)
+
+
+def test_trade_context_returns_bits_requirement_and_limits(consortium, operator, core, supplier1):
+    consortium.setLimits(90, 10, 3, {"from": operator})
+    consortium.setQualityRequirement(True, {"from": core})
+
+    core_bits, supplier_bits, required, limits = consortium.tradeContext(core, supplier1)
+    assert (core_bits, supplier_bits, required, tuple(limits)) == (
+        BIT["CORE_ENTERPRISE"],
+        BIT["SUPPLIER"],
+        True,
+        (90, 10, 3),
+    )
+    supplier_bits, core_bits, required, limits = consortium.tradeContext(supplier1, core)
+    assert (supplier_bits, core_bits, required, tuple(limits)) == (
+        BIT["SUPPLIER"],
+        BIT["CORE_ENTERPRISE"],
+        False,
+        (90, 10, 3),
+    )
+
+
+def test_trade_context_with_inactive_first_reverts(consortium, stranger, supplier1):
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
+        consortium.tradeContext(stranger, supplier1)
+
+
+def test_trade_context_with_inactive_second_reverts(consortium, operator, core, supplier1):
+    consortium.suspend(supplier1, h("sanctions screening"), {"from": operator})
+
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+        consortium.tradeContext(core, supplier1)
+
+
+def test_trade_context_while_paused_reverts(consortium, operator, core, supplier1):
+    consortium.pause({"from": operator})
+
+    with brownie.reverts(err("EnforcedPause")):
+        consortium.tradeContext(core, supplier1)
 
 
 def test_require_exposure_headroom_passes_up_to_the_line(

@@ -382,10 +382,11 @@ class Platform:
         certified = confirmed("supplier3", "core2", 800 * UNIT)
         certificate_id = self.certify(certified, True, "seed-cert", chain.time() + 300 * DAY,
                                       "inspector")  # fmt: skip
+        now = chain.time()
         credits = [
-            self.issue(owed[("supplier1", "core")], 1_000 * UNIT, chain.time() + 30 * DAY, 0, "core"),
-            self.issue(owed[("supplier2", "core2")], 700 * UNIT, chain.time() + 60 * DAY, 0, "core2"),
-            self.issue(certified, 500 * UNIT, chain.time() + 45 * DAY, certificate_id, "core2"),
+            self.issue(owed[("supplier1", "core")], 1_000 * UNIT, now + 30 * DAY, 0, "core"),
+            self.issue(owed[("supplier2", "core2")], 700 * UNIT, now + 60 * DAY, 0, "core2"),
+            self.issue(certified, 500 * UNIT, now + 45 * DAY, certificate_id, "core2"),
         ]  # fmt: skip
         assert None not in credits
         tier2 = self.split(credits[0], "supplier2", 400 * UNIT, owed[("supplier2", "supplier1")],
@@ -457,7 +458,8 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         now = self.prev
         return [
             (t, f) for t, f in sorted(now.live().items())
-            if not f.locked and not now.frozen(f) and now.credits[f.credit_id].maturity > now.timestamp
+            if not f.locked and not now.frozen(f)
+            and now.credits[f.credit_id].maturity > now.timestamp
         ]  # fmt: skip
 
     def _matured_fragments(self) -> list[tuple[int, Fragment]]:
@@ -572,7 +574,8 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         holders = (*BANKS, *CORES, *SUPPLIERS)
         self.send("mintCash", self.c["cash"].mint,
                   self.roles[self.aimed(aim, holders[to % len(holders)], to)], amount * UNIT,
-                  h("deposit"), sender=self.aimed(aim, BANKS[bank % len(BANKS)], actor))  # fmt: skip
+                  h("deposit"),
+                  sender=self.aimed(aim, BANKS[bank % len(BANKS)], actor))  # fmt: skip
 
     # ------------------------------------------------------------------ voucher
 
@@ -657,12 +660,14 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
     @rule(pick=ST_PICK, frozen=ST_FLAG, aim=ST_AIM, actor=ST_ACTOR)
     def freeze_fragment(self, pick: int, frozen: bool, aim: int, actor: int) -> None:
         self.send("freezeFragment", self.c["voucher"].setFragmentFrozen, self._any_token(pick),
-                  frozen, h("court order"), sender=self.aimed(aim, SUPERVISORS[pick % 2], actor))  # fmt: skip
+                  frozen, h("court order"),
+                  sender=self.aimed(aim, SUPERVISORS[pick % 2], actor))  # fmt: skip
 
     @rule(pick=ST_PICK, frozen=ST_FLAG, aim=ST_AIM, actor=ST_ACTOR)
     def freeze_credit(self, pick: int, frozen: bool, aim: int, actor: int) -> None:
         self.send("freezeCredit", self.c["voucher"].setCreditFrozen, self._credit(pick), frozen,
-                  h("investigation"), sender=self.aimed(aim, SUPERVISORS[pick % 2], actor))  # fmt: skip
+                  h("investigation"),
+                  sender=self.aimed(aim, SUPERVISORS[pick % 2], actor))  # fmt: skip
 
     # ------------------------------------------------------------------ financing
 
@@ -921,7 +926,8 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
             assert now.status[owner] != 0, f"token {t} held by a non-member"
             old = before.fragments.get(t)
             if old is None or old.owner != f.owner or f.value > old.value:
-                # Statuses change only in steps that move no value: the model's is the one at the move.
+                # Statuses change only in steps that move no value: the model's is the one at
+                # the move.
                 assert self.model.status[owner] == ACTIVE, f"token {t} went to inactive {owner}"
         for t, old in before.live().items():
             matured = before.timestamp >= before.credits[old.credit_id].maturity

@@ -72,11 +72,11 @@ def test_register_records_the_invoice(invoices, supplier1, core, due):
     ]
     assert tuple(invoices.invoice(1)) == (
         supplier1,
-        0,
-        core,
-        AMOUNT,
-        due,
         REGISTERED,
+        due,
+        core,
+        0,
+        AMOUNT,
         hex32(NUMBER),
         hex32(DOCUMENT),
     )

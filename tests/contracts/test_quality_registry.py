@@ -65,9 +65,9 @@ def test_issue_records_a_passing_certificate(quality, inspector, invoice_id, exp
     assert tuple(quality.certificate(1)) == (
         inspector,
         invoice_id,
-        expiry,
         PASS,
         False,
+        expiry,
         hex32(BATCH),
         hex32(STANDARD),
         hex32(DOCUMENT),

@@ -17,10 +17,11 @@ from backend.chain.client import Chain
 from backend.chain.deploy import PLATFORM_KYC_HASH, deploy_platform
 from backend.chain.ids import role_id
 from backend.chain.manifest import Manifest, read_manifest
-from backend.chain.node import LocalNode, start_node
+from backend.chain.node import LocalNode, dev_accounts, start_node
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEPLOY_SCRIPT = PROJECT_ROOT / "scripts" / "deploy.py"
+BROWNIE = PROJECT_ROOT / ".venv-contracts" / "bin" / "brownie"
 EIP170_LIMIT = 24_576
 ACTIVE = 1
 
@@ -116,6 +117,35 @@ def test_deploy_script_with_a_key_on_ganache(ganache: LocalNode, tmp_path: Path)
     assert (manifest.chain_id, manifest.deployer) == (1337, ganache.accounts[3].address)
     assert_wired(
         Chain(ganache.url, manifest, expected_chain_id=1337), manifest, ganache.accounts[3].address
+    )
+
+
+def test_brownie_run_deploys_on_its_anvil(tmp_path: Path) -> None:
+    # `brownie run scripts/deploy.py --network anvil`, from the contracts' environment, as a
+    # developer types it (the Makefile puts node_modules/.bin, so `anvil`, on PATH).
+    manifest_path = tmp_path / "brownie.json"
+    env = {**os.environ, "TIERCREDIT_DEPLOYMENT_MANIFEST": str(manifest_path)}
+
+    result = subprocess.run(
+        [str(BROWNIE), "run", "scripts/deploy.py", "--network", "anvil"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = read_manifest(manifest_path)
+    # Brownie's Anvil runs the default development mnemonic and chain id; its first account deploys.
+    assert (manifest.chain_id, manifest.deployer) == (31337, dev_accounts()[0].address)
+    assert sorted(manifest.contracts) == sorted(PLATFORM_CONTRACTS)
+    artifacts = load_artifacts()
+    assert manifest.abi_hashes == {name: artifacts[name].abi_hash for name in PLATFORM_CONTRACTS}
+    assert manifest.compiler_version == compiler_version()
+    assert f"TierCredit deployed on chain 31337 at block {manifest.deployment_block}" in (
+        result.stdout
     )
 
 

@@ -234,21 +234,17 @@ def test_unreachable_node_is_chain_unavailable(tmp_path: Path) -> None:
     assert (caught.value.http_status, caught.value.retry_after_seconds) == (503, 5)
 
 
-def test_signing_uses_coincurve_and_is_fast() -> None:
-    # DESIGN measures ~150 tx/s with the pure-Python backend and ~1,200 with coincurve. Both are
-    # timed here side by side, so a busy machine slows both alike.
-    account = Account.create()
+def test_signing_uses_coincurve() -> None:
+    # DESIGN measures ~150 signatures/s with the pure-Python key backend and ~1,200 with
+    # coincurve; that speed is the benchmarks' figure (make bench). Here: coincurve is in use,
+    # and it signs exactly as the pure-Python backend does (RFC 6979 signatures are deterministic).
     message_hash = keccak(b"tiercredit")
-    private_key = PrivateKey(account.key)
-
-    def rate(backend: KeyAPI, rounds: int) -> float:
-        started = time.perf_counter()
-        for _ in range(rounds):
-            backend.ecdsa_sign(message_hash, private_key)
-        return rounds / (time.perf_counter() - started)
+    private_key = PrivateKey(Account.create().key)
 
     assert isinstance(get_backend(), CoinCurveECCBackend)
-    assert rate(KeyAPI(), 400) > 3 * rate(KeyAPI(NativeECCBackend()), 40)
+    assert KeyAPI().ecdsa_sign(message_hash, private_key) == KeyAPI(NativeECCBackend()).ecdsa_sign(
+        message_hash, private_key
+    )
 
 
 def test_nonces_reserved_but_never_sent_are_filled(

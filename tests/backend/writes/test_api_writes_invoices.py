@@ -62,7 +62,8 @@ def test_register_anchors_number_and_document_and_stores_them(
     assert invoice["number_hash"] == to_hex(text_hash(str(body["invoice_number"])))
     assert invoice["document_hash"] == to_hex(document_hash(document))
     on_chain = private_chain.client.read("InvoiceRegistry", "invoice", invoice["invoice_id"])
-    assert on_chain[0] == seller.address and on_chain[3] == 1_000 * UNIT
+    # Invoice: seller, status, dueDate, buyer, remaining, amount, numberHash, documentHash
+    assert on_chain[0] == seller.address and on_chain[5] == 1_000 * UNIT
     assert to_hex(on_chain[7]) == invoice["document_hash"]
     receipt = private_chain.client.w3.eth.get_transaction_receipt(answer["tx_hash"])
     assert receipt["blockNumber"] == answer["block_number"]
