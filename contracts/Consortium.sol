@@ -223,8 +223,7 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     /// @inheritdoc IConsortium
     function tradeContext(address from, address to) external view returns (TradeContext memory) {
         _requireNotPaused();
-        Member memory sender = _members[from];
-        if (sender.status != MemberStatus.Active) revert ConsortiumMemberNotActive(from, sender.status);
+        Member memory sender = _activeMember(from);
         return TradeContext({
             fromRoleBits: sender.roleBits,
             toRoleBits: _requireActive(to),
@@ -301,9 +300,12 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     }
 
     function _requireActive(address account) private view returns (uint8) {
-        Member memory member = _members[account];
+        return _activeMember(account).roleBits;
+    }
+
+    function _activeMember(address account) private view returns (Member memory member) {
+        member = _members[account];
         if (member.status != MemberStatus.Active) revert ConsortiumMemberNotActive(account, member.status);
-        return member.roleBits;
     }
 
     function _requireActiveRole(address account, bytes32 role) private view {
