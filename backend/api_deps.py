@@ -18,12 +18,14 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 
 
-def get_app_settings(request: Request) -> Settings:
+# Dependencies that only read app.state are `async def`: FastAPI runs a plain `def` dependency in
+# its thread pool, a hand-off (and back) per dependency per request for no I/O at all.
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session_factory(request: Request) -> sessionmaker[Session]:
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
 
@@ -36,7 +38,7 @@ def get_session(
         yield session
 
 
-def get_keystore(request: Request) -> Keystore:
+async def get_keystore(request: Request) -> Keystore:
     keystore: Keystore = request.app.state.keystore
     return keystore
 

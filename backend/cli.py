@@ -266,12 +266,15 @@ def serve(
     """Serves the HTTP API (uvicorn); settings come from TIERCREDIT_* variables."""
     import uvicorn
 
+    from backend.core.serving import NoDelayHTTPProtocol
+
     uvicorn.run(
         "backend.api:create_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
+        http=NoDelayHTTPProtocol,
         log_level="warning",
         # The app writes structured JSON logs of its own; uvicorn's access log would repeat them.
         access_log=False,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import statistics
-import sys
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from backend.chain.sender import Call, NonceAllocator, TxOutcome, TxSender
 from backend.core.database import make_engine
 from backend.core.migrate import run_migrations
 from backend.core.settings import Settings
-from backend.demo.stack import Child, spawn, wait_for_http
+from backend.demo.stack import Child, cli_command, spawn, wait_for_http
 
 DAY = 86_400
 UNIT = 10**6
@@ -217,7 +216,8 @@ def fresh_database(workdir: Path, name: str) -> str:
 
 
 class ApiServer:
-    """The app under uvicorn in a child process (``workers`` processes), as production runs it."""
+    """The app under uvicorn in a child process (``workers`` processes), started as production
+    starts it: `tiercredit serve` (uvicorn's own command line lacks the serve's TCP settings)."""
 
     def __init__(self, settings: Settings, workers: int, log_path: Path) -> None:
         self.port = free_port()
@@ -225,22 +225,9 @@ class ApiServer:
         env = {**os.environ, **_settings_env(settings)}
         self.child: Child = spawn(
             "api",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backend.api:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(workers),
-                "--log-level",
-                "warning",
-                "--no-access-log",
-            ],
+            cli_command(
+                "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(workers)
+            ),
             env,
             log_path,
         )

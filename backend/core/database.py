@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 
@@ -12,10 +12,20 @@ class Base(DeclarativeBase):
     """Declarative base of every table."""
 
 
+# As many connections as QueuePool's defaults allowed at once (5 + 10 overflow), all kept open:
+# with only 5 kept, every burst of concurrent requests opened (and set up) fresh connections and
+# closed them again, which cost more than the reads themselves.
+SQLITE_POOL_SIZE = 15
+
+
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
+        # An in-memory database has a single-connection pool of its own, which takes no sizes.
+        in_memory = make_url(database_url).database in (None, "", ":memory:")
         engine = create_engine(
-            database_url, connect_args={"check_same_thread": False, "timeout": 30}
+            database_url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **({} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}),
         )
 
         @event.listens_for(engine, "connect")

@@ -189,12 +189,18 @@ class FragmentRecord(Base, StateRow):
 
 class FinancingRequestRecord(Base, StateRow):
     __tablename__ = "financing_requests"
-    __table_args__ = (Index("ix_financing_requests_status_expires", "status", "expires_at"),)
+    __table_args__ = (
+        Index("ix_financing_requests_status_expires", "status", "expires_at"),
+        # A lineage asks for its fragments' accepted requests (token_id IN ... AND status = ...).
+        # With token_id alone indexed, SQLite (no planner statistics unless ANALYZE runs) took
+        # the status index instead and read every accepted request of the platform.
+        Index("ix_financing_requests_token_status", "token_id", "status"),
+    )
 
     request_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     holder: Mapped[str] = mapped_column(Address(), index=True)
     # The fragment split off and locked for this request.
-    token_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    token_id: Mapped[int] = mapped_column(BigInteger)
     value: Mapped[int] = mapped_column(Uint256())
     expires_at: Mapped[int] = mapped_column(BigInteger)
     # open | accepted | cancelled | expired

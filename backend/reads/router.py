@@ -8,12 +8,15 @@ they quote on), and any credit, its lineage and any document's audit trail.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from eth_utils import is_address, to_checksum_address
 from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
-from backend.api_deps import CurrentMember, SessionDep
+from backend.api_deps import CurrentMember, SessionFactoryDep
 from backend.core.errors import Forbidden, Unprocessable
 from backend.members.models import Member
 from backend.reads import service
@@ -32,6 +35,7 @@ from backend.reads.schemas import (
 )
 
 router = APIRouter(tags=["reads"])
+T = TypeVar("T")
 
 SUPERVISOR_ROLES = frozenset({"AUDITOR", "OPERATOR"})
 Offset = Annotated[int, Query(ge=0)]
@@ -49,6 +53,21 @@ def _optional_address(value: str | None, name: str) -> str | None:
     return None if value is None else _address(value, name)
 
 
+async def _read(factory: sessionmaker[Session], query: Callable[[Session], T]) -> T:
+    """Runs ``query`` in a session of its own, in one trip to the thread pool.
+
+    Every read endpoint is `async def` and goes through here: a SessionDep and a plain `def`
+    endpoint cost three more trips per request (opening the session, the endpoint, closing it)
+    plus one to validate the answer.
+    """
+
+    def run() -> T:
+        with factory() as session:
+            return query(session)
+
+    return await run_in_threadpool(run)
+
+
 def _is_supervisor(member: Member) -> bool:
     return bool(SUPERVISOR_ROLES.intersection(member.roles))
 
@@ -63,61 +82,73 @@ def _require_self_or_supervisor(member: Member, address: str) -> None:
 
 
 @router.get("/credits/overdue", response_model=Page[OverdueCredit])
-def overdue(
-    session: SessionDep, _member: CurrentMember, offset: Offset = 0, limit: Limit = 100
+async def overdue(
+    factory: SessionFactoryDep, _member: CurrentMember, offset: Offset = 0, limit: Limit = 100
 ) -> Page[OverdueCredit]:
-    return service.overdue_credits(session, int(time.time()), offset=offset, limit=limit)
+    now = int(time.time())
+    return await _read(
+        factory,
+        lambda session: service.overdue_credits(session, now, offset=offset, limit=limit),
+    )
 
 
 @router.get("/credits", response_model=Page[CreditRead])
-def credits(
-    session: SessionDep,
+async def credits(
+    factory: SessionFactoryDep,
     _member: CurrentMember,
     obligor: str | None = None,
     status: Annotated[str | None, Query(pattern="^(active|repaid|overdue|redeemed)$")] = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[CreditRead]:
-    return service.list_credits(
-        session,
-        obligor=_optional_address(obligor, "obligor"),
-        status=status,
-        offset=offset,
-        limit=limit,
+    wanted = _optional_address(obligor, "obligor")
+    return await _read(
+        factory,
+        lambda session: service.list_credits(
+            session, obligor=wanted, status=status, offset=offset, limit=limit
+        ),
     )
 
 
 @router.get("/credits/{credit_id}", response_model=CreditRead)
-def credit(credit_id: int, session: SessionDep, _member: CurrentMember) -> CreditRead:
-    return service.get_credit(session, credit_id)
+async def credit(credit_id: int, factory: SessionFactoryDep, _member: CurrentMember) -> CreditRead:
+    return await _read(factory, lambda session: service.get_credit(session, credit_id))
 
 
 @router.get("/credits/{credit_id}/lineage", response_model=CreditLineage)
-def lineage(credit_id: int, session: SessionDep, _member: CurrentMember) -> CreditLineage:
-    return service.credit_lineage(session, credit_id)
+async def lineage(
+    credit_id: int, factory: SessionFactoryDep, _member: CurrentMember
+) -> CreditLineage:
+    return await _read(factory, lambda session: service.credit_lineage(session, credit_id))
 
 
 @router.get("/portfolios/{address}", response_model=Portfolio)
-def member_portfolio(
-    address: str, session: SessionDep, member: CurrentMember, offset: Offset = 0, limit: Limit = 100
+async def member_portfolio(
+    address: str,
+    factory: SessionFactoryDep,
+    member: CurrentMember,
+    offset: Offset = 0,
+    limit: Limit = 100,
 ) -> Portfolio:
     account = _address(address, "address")
     _require_self_or_supervisor(member, account)
-    return service.portfolio(session, account, offset=offset, limit=limit)
+    return await _read(
+        factory, lambda session: service.portfolio(session, account, offset=offset, limit=limit)
+    )
 
 
 @router.get("/financiers/{address}/exposures", response_model=list[ExposureRead])
-def financier_exposures(
-    address: str, session: SessionDep, member: CurrentMember
+async def financier_exposures(
+    address: str, factory: SessionFactoryDep, member: CurrentMember
 ) -> list[ExposureRead]:
     account = _address(address, "address")
     _require_self_or_supervisor(member, account)
-    return service.exposures(session, account)
+    return await _read(factory, lambda session: service.exposures(session, account))
 
 
 @router.get("/audit-trail/{document_hash}", response_model=AuditTrail)
-def document_audit_trail(
-    document_hash: str, session: SessionDep, _member: CurrentMember
+async def document_audit_trail(
+    document_hash: str, factory: SessionFactoryDep, _member: CurrentMember
 ) -> AuditTrail:
     if len(document_hash) != HASH_HEX_LENGTH or not document_hash.startswith("0x"):
         raise Unprocessable(
@@ -125,12 +156,12 @@ def document_audit_trail(
             "expected a 0x-prefixed 32-byte hex hash",
             {"document_hash": document_hash},
         )
-    return service.audit_trail(session, document_hash)
+    return await _read(factory, lambda session: service.audit_trail(session, document_hash))
 
 
 @router.get("/invoices", response_model=Page[InvoiceRead])
-def invoices(
-    session: SessionDep,
+async def invoices(
+    factory: SessionFactoryDep,
     member: CurrentMember,
     seller: str | None = None,
     buyer: str | None = None,
@@ -140,20 +171,26 @@ def invoices(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[InvoiceRead]:
-    return service.list_invoices(
-        session,
-        seller=_optional_address(seller, "seller"),
-        buyer=_optional_address(buyer, "buyer"),
-        status=status,
-        offset=offset,
-        limit=limit,
-        party=None if _is_supervisor(member) else to_checksum_address(member.address),
+    wanted_seller = _optional_address(seller, "seller")
+    wanted_buyer = _optional_address(buyer, "buyer")
+    party = None if _is_supervisor(member) else to_checksum_address(member.address)
+    return await _read(
+        factory,
+        lambda session: service.list_invoices(
+            session,
+            seller=wanted_seller,
+            buyer=wanted_buyer,
+            status=status,
+            offset=offset,
+            limit=limit,
+            party=party,
+        ),
     )
 
 
 @router.get("/financing-requests", response_model=Page[FinancingRequestRead])
-def financing_requests(
-    session: SessionDep,
+async def financing_requests(
+    factory: SessionFactoryDep,
     member: CurrentMember,
     status: Annotated[str | None, Query(pattern="^(open|accepted|cancelled|expired)$")] = None,
     holder: str | None = None,
@@ -163,14 +200,17 @@ def financing_requests(
     wanted = _optional_address(holder, "holder")
     if not _is_supervisor(member) and "FINANCIER" not in member.roles:
         wanted = to_checksum_address(member.address)
-    return service.list_financing_requests(
-        session, status=status, holder=wanted, offset=offset, limit=limit
+    return await _read(
+        factory,
+        lambda session: service.list_financing_requests(
+            session, status=status, holder=wanted, offset=offset, limit=limit
+        ),
     )
 
 
 @router.get("/fragments", response_model=Page[FragmentRead])
-def fragments(
-    session: SessionDep,
+async def fragments(
+    factory: SessionFactoryDep,
     member: CurrentMember,
     owner: str | None = None,
     credit_id: int | None = None,
@@ -181,11 +221,14 @@ def fragments(
     wanted = _optional_address(owner, "owner")
     if not _is_supervisor(member):
         wanted = to_checksum_address(member.address)
-    return service.list_fragments(
-        session, owner=wanted, credit_id=credit_id, live=live, offset=offset, limit=limit
+    return await _read(
+        factory,
+        lambda session: service.list_fragments(
+            session, owner=wanted, credit_id=credit_id, live=live, offset=offset, limit=limit
+        ),
     )
 
 
 @router.get("/indexer/status", response_model=IndexerStatus)
-def status(session: SessionDep) -> IndexerStatus:
-    return service.indexer_status(session)
+async def status(factory: SessionFactoryDep) -> IndexerStatus:
+    return await _read(factory, service.indexer_status)

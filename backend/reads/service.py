@@ -1,7 +1,9 @@
 """Queries behind the read endpoints, served only from the read models the indexer keeps.
 
 Each function runs a handful of indexed queries and assembles the answer in Python; amounts are
-added up here, not in SQL, because SQLite keeps uint256 values as text.
+added up here, not in SQL, because SQLite keeps uint256 values as text. The hot reads (lineage,
+portfolio, fragment lists) select plain column rows rather than ORM entities: building and
+tracking an entity per fragment cost more than the queries themselves.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound
@@ -51,6 +53,20 @@ DAY = 86_400
 DEFAULT_GRACE_DAYS = 30
 MAX_PAGE = 500
 CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
+# What a FragmentRead needs of a fragment (not tx_hash, updated_block).
+FRAGMENT_COLUMNS = (
+    FragmentRecord.token_id,
+    FragmentRecord.credit_id,
+    FragmentRecord.parent_id,
+    FragmentRecord.invoice_id,
+    FragmentRecord.depth,
+    FragmentRecord.owner,
+    FragmentRecord.value,
+    FragmentRecord.frozen,
+    FragmentRecord.locked,
+    FragmentRecord.redeemed,
+    FragmentRecord.block_number,
+)
 
 
 # ---------------------------------------------------------------------- frozen state
@@ -85,7 +101,7 @@ def _quality_frozen(session: Session, credits: Sequence[Any]) -> set[int]:
     return frozen
 
 
-def _credit_status(credit: CreditRecord) -> str:
+def _credit_status(credit: Any) -> str:
     if credit.redeemed_value >= credit.face_value:
         return "redeemed"
     if credit.overdue:
@@ -95,7 +111,7 @@ def _credit_status(credit: CreditRecord) -> str:
     return "active"
 
 
-def _credit_read(credit: CreditRecord, quality_frozen: bool) -> CreditRead:
+def _credit_read(credit: Any, quality_frozen: bool) -> CreditRead:
     return CreditRead(
         credit_id=credit.credit_id,
         obligor=credit.obligor,
@@ -116,7 +132,8 @@ def _credit_read(credit: CreditRecord, quality_frozen: bool) -> CreditRead:
     )
 
 
-def _fragment_fields(fragment: FragmentRecord, credit_frozen: bool) -> dict[str, Any]:
+def _fragment_fields(fragment: Row[Any], credit_frozen: bool) -> dict[str, Any]:
+    """``fragment`` is a row of FRAGMENT_COLUMNS."""
     return {
         "token_id": fragment.token_id,
         "credit_id": fragment.credit_id,
@@ -152,27 +169,30 @@ def _credits_by_id(session: Session, credit_ids: Iterable[int]) -> dict[int, Any
 # ---------------------------------------------------------------------- credits
 
 
-def get_credit(session: Session, credit_id: int) -> CreditRead:
-    credit = session.get(CreditRecord, credit_id)
+def _credit_row(session: Session, credit_id: int) -> Row[Any]:
+    credit = session.execute(
+        select(CreditRecord.__table__).where(CreditRecord.credit_id == credit_id)
+    ).one_or_none()
     if credit is None:
         raise NotFound(
             "CreditNotFound", "no such credit in the read models", {"credit_id": credit_id}
         )
+    return credit
+
+
+def get_credit(session: Session, credit_id: int) -> CreditRead:
+    credit = _credit_row(session, credit_id)
     return _credit_read(credit, credit.credit_id in _quality_frozen(session, [credit]))
 
 
 def credit_lineage(session: Session, credit_id: int) -> CreditLineage:
     """The credit and its fragment tree from the root: who holds what, and how it got there."""
-    credit = session.get(CreditRecord, credit_id)
-    if credit is None:
-        raise NotFound(
-            "CreditNotFound", "no such credit in the read models", {"credit_id": credit_id}
-        )
+    credit = _credit_row(session, credit_id)
     quality = credit.credit_id in _quality_frozen(session, [credit])
     credit_frozen = credit.frozen or quality
-    fragments = list(
-        session.scalars(select(FragmentRecord).where(FragmentRecord.credit_id == credit_id))
-    )
+    fragments = session.execute(
+        select(*FRAGMENT_COLUMNS).where(FragmentRecord.credit_id == credit_id)
+    ).all()
     token_ids = [f.token_id for f in fragments]
     discounts = _discounts(session, token_ids)
     redeemed = _redeemed_values(session, credit_id)
@@ -325,9 +345,9 @@ def portfolio(session: Session, member: str, *, offset: int, limit: int) -> Port
         )
         for credit_id, values in sorted(by_credit.items())
     ]
-    page_rows = _page(
+    page_rows = _page_rows(
         session,
-        select(FragmentRecord)
+        select(*FRAGMENT_COLUMNS)
         .where(FragmentRecord.owner == member, FragmentRecord.redeemed.is_(False))
         .order_by(FragmentRecord.token_id),
         offset,
@@ -342,10 +362,10 @@ def portfolio(session: Session, member: str, *, offset: int, limit: int) -> Port
         )
         for f in page_rows
     ]
-    cash = session.get(CashBalance, member)
+    cash = session.scalar(select(CashBalance.balance).where(CashBalance.account == member))
     return Portfolio(
         member=member,
-        cash_units=cash.balance if cash else 0,
+        cash_units=cash or 0,
         total_value_units=sum(h.value_units for h in holdings),
         credits=holdings,
         fragments=_paged(fragments, offset, limit),
@@ -518,14 +538,14 @@ def list_fragments(
     offset: int,
     limit: int,
 ) -> Page[FragmentRead]:
-    query = select(FragmentRecord).order_by(FragmentRecord.token_id)
+    query = select(*FRAGMENT_COLUMNS).order_by(FragmentRecord.token_id)
     if owner:
         query = query.where(FragmentRecord.owner == owner)
     if credit_id is not None:
         query = query.where(FragmentRecord.credit_id == credit_id)
     if live is not None:
         query = query.where(FragmentRecord.redeemed.is_(not live))
-    rows = _page(session, query, offset, limit)
+    rows = _page_rows(session, query, offset, limit)
     credits = _credits_by_id(session, {f.credit_id for f in rows})
     quality = _quality_frozen(session, list(credits.values()))
     frozen = {cid for cid, c in credits.items() if c.frozen} | quality
@@ -548,6 +568,11 @@ def indexer_status(session: Session) -> IndexerStatus:
 def _page(session: Session, query: Select[Any], offset: int, limit: int) -> list[Any]:
     """One row more than the page, so the caller knows whether another page follows."""
     return list(session.scalars(query.offset(offset).limit(limit + 1)))
+
+
+def _page_rows(session: Session, query: Select[Any], offset: int, limit: int) -> list[Row[Any]]:
+    """As `_page`, for a query of columns: whole rows, not their first column."""
+    return list(session.execute(query.offset(offset).limit(limit + 1)).all())
 
 
 def _paged(items: list[Any], offset: int, limit: int) -> Page[Any]:
