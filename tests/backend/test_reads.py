@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import gc
-import os
 import random
-import statistics
-import time
 from collections.abc import Callable, Iterator
-from functools import partial
 from typing import Any
 
 import pytest
@@ -20,6 +15,7 @@ from backend.core.settings import Settings
 from backend.indexer.follower import Follower
 from backend.readmodels.models import CreditRecord, FragmentRecord
 from backend.reads import service
+from backend.reads.schemas import LineageNode
 from tests.backend.indexer_flow import UNIT, Platform, h
 
 
@@ -269,7 +265,7 @@ CREDITS = 1_000
 OWNERS = 400
 
 
-def fill_synthetic(url: str) -> list[str]:
+def fill_synthetic(url: str) -> tuple[list[str], list[dict[str, Any]]]:
     """100k fragments: 1,000 credits of 100 (random trees), 400 owners, inserted directly."""
     owners = [f"0x{index:040x}" for index in range(1, OWNERS + 1)]
     rng = random.Random(7)
@@ -326,62 +322,37 @@ def fill_synthetic(url: str) -> list[str]:
     with engine_for(url).connect() as connection:
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
-    return owners
+    return owners, fragments
 
 
-def p99_ms(samples: list[float]) -> float:
-    return statistics.quantiles(samples, n=100)[98] * 1000
+def test_portfolio_and_lineage_are_exact_among_100k_fragments(database_url: str) -> None:
+    """At the benchmarks' scale, a portfolio and a lineage tree hold exactly the rows they should.
 
-
-def timed(call: Callable[[], Any], wall: list[float], cpu: list[float]) -> Any:
-    started, started_cpu = time.perf_counter(), time.process_time()
-    result = call()
-    wall.append(time.perf_counter() - started)
-    cpu.append(time.process_time() - started_cpu)
-    return result
-
-
-def test_portfolio_and_lineage_p99_under_50ms_on_100k_fragments(database_url: str) -> None:
-    """A portfolio and a lineage among 100k fragments within 50 ms.
-
-    Asserted on this process's CPU time: wall time on a shared 2-core machine measures the
-    neighbours' load as much as the query (both are printed, with the load average).
+    How fast they answer is make bench's figure (BENCHMARKS.md, section 4), not this test's.
     """
     run_migrations(database_url)
-    owners = fill_synthetic(database_url)
+    owners, fragments = fill_synthetic(database_url)
     factory = session_factory(database_url)
     rng = random.Random(11)
-    wall: dict[str, list[float]] = {"portfolio": [], "lineage": []}
-    cpu: dict[str, list[float]] = {"portfolio": [], "lineage": []}
-    for owner in owners[:10]:
-        # Warm: pooled connections, compiled statements, as a serving worker has them.
+    for owner in rng.sample(owners, 5):
+        live = sorted(f["token_id"] for f in fragments if f["owner"] == owner and not f["redeemed"])
         with factory() as session:
-            service.portfolio(session, owner, offset=0, limit=100)
-            service.credit_lineage(session, 1)
-    # The synthetic fill leaves a large heap behind that a serving worker would not carry.
-    gc.collect()
-    for _ in range(200):
-        # A session per call, as each request has its own.
-        with factory() as session:
-            call = partial(service.portfolio, session, rng.choice(owners), offset=0, limit=100)
-            timed(call, wall["portfolio"], cpu["portfolio"])
-        with factory() as session:
-            credit_id = rng.randrange(CREDITS) * (FRAGMENTS // CREDITS) + 1
-            lineage = timed(
-                partial(service.credit_lineage, session, credit_id), wall["lineage"], cpu["lineage"]
-            )
-            assert lineage.fragment_count == FRAGMENTS // CREDITS
-    report = ", ".join(
-        f"{name} p99 {p99_ms(wall[name]):.1f} ms wall / {p99_ms(cpu[name]):.1f} ms cpu"
-        for name in wall
-    )
-    print(
-        f"\n{database_url.split(':')[0]} over {FRAGMENTS} fragments: {report}; "
-        f"load {os.getloadavg()[0]:.1f}"
-    )
-    # The p99 target is checked on a quiet machine (TIERCREDIT_STRICT_LATENCY=1); under a shared
-    # machine's load only the median is held to it, the p99 is printed above.
-    strict = os.environ.get("TIERCREDIT_STRICT_LATENCY") == "1"
-    for name in ("portfolio", "lineage"):
-        observed = p99_ms(cpu[name]) if strict else statistics.median(cpu[name]) * 1000
-        assert observed < 50, f"{name}: {observed:.1f} ms"
+            portfolio = service.portfolio(session, owner, offset=0, limit=100)
+        assert [f.token_id for f in portfolio.fragments.items] == live[:100]
+        assert portfolio.total_value_units == len(live) * UNIT
+        assert sum(holding.fragments for holding in portfolio.credits) == len(live)
+    credit_id = rng.randrange(CREDITS) * (FRAGMENTS // CREDITS) + 1
+    with factory() as session:
+        lineage = service.credit_lineage(session, credit_id)
+    parents: dict[int, int | None] = {}
+
+    def walk(node: LineageNode, parent: int | None) -> None:
+        parents[node.token_id] = parent
+        for child in node.children:
+            walk(child, node.token_id)
+
+    walk(lineage.root, None)
+    assert lineage.fragment_count == FRAGMENTS // CREDITS
+    assert parents == {
+        f["token_id"]: f["parent_id"] for f in fragments if f["credit_id"] == credit_id
+    }
