@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_abi import decode as abi_decode
+from eth_abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
+from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.types import RPCEndpoint
 
-from backend.chain.artifacts import DEFAULT_BUILD_DIR, PLATFORM_CONTRACTS, load_artifacts
-from backend.chain.errors import ChainUnavailable, ErrorDecoder, revert_data
+from backend.chain.artifacts import (
+    DEFAULT_BUILD_DIR,
+    PLATFORM_CONTRACTS,
+    canonical_type,
+    load_artifacts,
+)
+from backend.chain.errors import ChainUnavailable, ErrorDecoder, normalize, revert_data
 from backend.chain.events import EventDecoder
 from backend.chain.manifest import Manifest, ManifestError, read_manifest
 from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors
 from backend.core.settings import Settings
 
 GWEI = 10**9
+
+
+@dataclass(frozen=True)
+class View:
+    """One view call for ``Chain.read_many``: ``contract.function(*args)``."""
+
+    contract: str
+    function: str
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class _ViewCodec:
+    selector: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
 
 
 class Chain:
@@ -51,7 +78,16 @@ class Chain:
             )
         self.rpc_url = rpc_url
         self.manifest = manifest
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+        # web3's validation middleware asks for the chain id before every call, estimate and
+        # send; a node's chain id never changes, so it is asked once (per thread).
+        self.w3 = Web3(
+            Web3.HTTPProvider(
+                rpc_url,
+                request_kwargs={"timeout": request_timeout},
+                cache_allowed_requests=True,
+                cacheable_requests={RPCEndpoint("eth_chainId")},
+            )
+        )
         self.abis = {name: artifacts[name].abi for name in PLATFORM_CONTRACTS}
         self.errors = ErrorDecoder(self.abis)
         self.events = EventDecoder(self.abis, manifest.contracts)
@@ -59,6 +95,7 @@ class Chain:
             name: self.w3.eth.contract(address=manifest.address(name), abi=abi)
             for name, abi in self.abis.items()
         }
+        self._view_codecs: dict[tuple[str, str], _ViewCodec] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Chain:
@@ -117,6 +154,66 @@ class Chain:
             if raw is None:
                 raise
             raise self.errors.decode(raw, contract=contract) from exc
+
+    def read_many(self, views: Sequence[View], *, block: int | str = "latest") -> list[Any]:
+        """Several view calls in one JSON-RPC batch (one round trip), results in order; the
+        first that reverts raises ContractRevert with the contract's named error.
+
+        Encoded and decoded with eth_abi straight from the ABI: web3's contract functions cost
+        a few milliseconds of Python each, more than the node takes to answer.
+        """
+        block_id = block if isinstance(block, str) else hex(block)
+        codecs = [self._view_codec(view.contract, view.function) for view in views]
+        requests = [
+            (
+                RPCEndpoint("eth_call"),
+                [
+                    {
+                        "to": self.contract(view.contract).address,
+                        "data": "0x" + (codec.selector + abi_encode(codec.inputs, view.args)).hex(),
+                    },
+                    block_id,
+                ],
+            )
+            for view, codec in zip(views, codecs, strict=True)
+        ]
+        with node_errors():
+            responses = self.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
+        if not isinstance(responses, list):
+            # A node that refuses the whole batch answers with one error object.
+            raise Web3RPCError(str(responses.get("error")), rpc_response=responses)
+        results = []
+        for view, codec, response in zip(views, codecs, responses, strict=True):
+            if "error" in response:
+                error = Web3RPCError(str(response["error"]), rpc_response=response)
+                raw = revert_data(error)
+                if raw is None:
+                    raise error
+                raise self.errors.decode(raw, contract=view.contract)
+            values = abi_decode(codec.outputs, bytes.fromhex(response["result"][2:]))
+            decoded = [normalize(t, v) for t, v in zip(codec.outputs, values, strict=True)]
+            results.append(decoded[0] if len(decoded) == 1 else decoded)
+        return results
+
+    def _view_codec(self, contract: str, function: str) -> _ViewCodec:
+        codec = self._view_codecs.get((contract, function))
+        if codec is None:
+            self.contract(contract)
+            items = [
+                item
+                for item in self.abis[contract]
+                if item.get("type") == "function" and item.get("name") == function
+            ]
+            if len(items) != 1:
+                raise ManifestError(f"{contract}.{function} is not exactly one function")
+            inputs = tuple(canonical_type(p) for p in items[0]["inputs"])
+            codec = _ViewCodec(
+                function_signature_to_4byte_selector(f"{function}({','.join(inputs)})"),
+                inputs,
+                tuple(canonical_type(p) for p in items[0]["outputs"]),
+            )
+            self._view_codecs[(contract, function)] = codec
+        return codec
 
     def sender(self, signer: LocalAccount, nonces: NonceAllocator, settings: Settings) -> TxSender:
         """A TxSender for ``signer`` with the confirmations, timeout and fee cap of ``settings``."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from web3 import Web3
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
@@ -30,11 +30,15 @@ from backend.chain.errors import (
 from backend.chain.events import DecodedEvent, EventDecoder
 from backend.chain.fees import fee_fields
 from backend.chain.models import SignerNonce
+from backend.core.database import writer_turn
 
 GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
 TRANSFER_GAS = 21_000
 DEFAULT_WINDOW = 64
 FEE_TTL_SECONDS = 2.0
+# An automining node mines a transaction a millisecond or two after it is sent: the receipt poll
+# starts this soon and backs off to the sender's poll interval.
+FIRST_POLL_SECONDS = 0.002
 # A transaction still unmined after this long is checked for unsent nonces below it.
 GAP_CHECK_SECONDS = 3.0
 # Node answers to a nonce someone else already used; the allocator's resync then skips it.
@@ -53,6 +57,18 @@ def node_errors() -> Iterator[None]:
         yield
     except OSError as exc:
         raise ChainUnavailable(f"the chain node did not answer: {exc}") from exc
+
+
+def receipt_block_timestamp(receipt: Any) -> int | None:
+    """The block time some nodes add to a receipt or to its logs (``blockTimestamp``)."""
+    stamps = [receipt.get("blockTimestamp")]
+    stamps.extend(log.get("blockTimestamp") for log in receipt["logs"])
+    for stamp in stamps:
+        if isinstance(stamp, int):
+            return stamp
+        if isinstance(stamp, str):
+            return int(stamp, 16)
+    return None
 
 
 @dataclass(frozen=True)
@@ -77,6 +93,8 @@ class TxOutcome:
     status: int
     gas_used: int
     events: list[DecodedEvent]
+    # The block's unix time when the node puts it in the receipt (Anvil, geth 1.16+), else None.
+    block_timestamp: int | None = None
 
     def events_named(self, name: str) -> list[DecodedEvent]:
         return [event for event in self.events if event.name == name]
@@ -122,24 +140,36 @@ class NonceAllocator:
 
         The node's pending count wins when it is ahead (transactions sent from elsewhere with
         this key); the table wins when it is ahead (our own sends not yet in the node's pool).
+
+        The node is asked before the row is locked, so no lock is held across a round trip: a
+        count read early can only miss sends from outside the table (ours are in the table
+        before they are sent), and those surface as "nonce too low" on sending, which
+        allocates again. The row is then created or moved on in one atomic upsert.
         """
         address = to_checksum_address(address)
-        with self._engine.begin() as conn:
-            stored = self._lock_row(conn, address)
-            with node_errors():
-                on_chain = self._w3.eth.get_transaction_count(address, "pending")
-            first = max(stored, on_chain)
-            conn.execute(
-                update(SignerNonce)
-                .where(SignerNonce.address == address)
-                .values(next_nonce=first + count)
+        with node_errors():
+            on_chain = self._w3.eth.get_transaction_count(address, "pending")
+        postgres = self._engine.dialect.name == "postgresql"
+        dialect = postgresql if postgres else sqlite
+        larger = func.greatest if postgres else func.max
+        table = SignerNonce.__table__
+        statement = (
+            dialect.insert(table)
+            .values(address=address, next_nonce=on_chain + count)
+            .on_conflict_do_update(
+                index_elements=["address"],
+                set_={"next_nonce": larger(table.c.next_nonce, on_chain) + count},
             )
-        return first
+            .returning(table.c.next_nonce)
+        )
+        with writer_turn(self._engine), self._engine.begin() as conn:
+            next_nonce = int(conn.execute(statement).scalar_one())
+        return next_nonce - count
 
     def release(self, address: str, nonce: int) -> bool:
         """Takes back an unsent ``nonce`` if nothing was allocated after it; False means a gap."""
         address = to_checksum_address(address)
-        with self._engine.begin() as conn:
+        with writer_turn(self._engine), self._engine.begin() as conn:
             if self._lock_row(conn, address) != nonce + 1:
                 return False
             conn.execute(
@@ -254,6 +284,7 @@ class TxSender:
                     status=1,
                     gas_used=int(receipt["gasUsed"]),
                     events=self.events.decode_all(receipt["logs"]),
+                    block_timestamp=receipt_block_timestamp(receipt),
                 )
             )
         if failure is not None:
@@ -341,6 +372,7 @@ class TxSender:
         deadline = time.monotonic() + self.receipt_timeout
         gap_check = time.monotonic() + GAP_CHECK_SECONDS
         receipts: dict[str, Any] = {}
+        delay = FIRST_POLL_SECONDS
         while True:
             with node_errors():
                 for tx_hash, _ in sent:
@@ -357,7 +389,8 @@ class TxSender:
             if waiting and now > gap_check:
                 self._fill_gap_below(min(waiting))
                 gap_check = now + GAP_CHECK_SECONDS
-            time.sleep(self.poll_interval)
+            time.sleep(delay)
+            delay = min(2 * delay, self.poll_interval)
 
     def _confirmed(self, receipts: dict[str, Any]) -> bool:
         if self.confirmations == 0:
