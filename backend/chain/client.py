@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eth_abi import decode as abi_decode
-from eth_abi import encode as abi_encode
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
@@ -24,8 +23,9 @@ from backend.chain.artifacts import (
 )
 from backend.chain.errors import ChainUnavailable, ErrorDecoder, normalize, revert_data
 from backend.chain.events import EventDecoder
+from backend.chain.fees import FeeCache
 from backend.chain.manifest import Manifest, ManifestError, read_manifest
-from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors
+from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors, rpc_error
 from backend.core.settings import Settings
 
 GWEI = 10**9
@@ -41,7 +41,7 @@ class View:
 
 
 @dataclass(frozen=True)
-class _ViewCodec:
+class _FunctionCodec:
     selector: bytes
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
@@ -95,7 +95,8 @@ class Chain:
             name: self.w3.eth.contract(address=manifest.address(name), abi=abi)
             for name, abi in self.abis.items()
         }
-        self._view_codecs: dict[tuple[str, str], _ViewCodec] = {}
+        self._codecs: dict[tuple[str, str], _FunctionCodec | None] = {}
+        self._fee_caches: dict[int | None, FeeCache] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Chain:
@@ -140,8 +141,15 @@ class Chain:
     def prepare(self, contract: str, function: str, *args: Any, value: int = 0) -> Call:
         """The call of ``contract.function(*args)`` as a TxSender sends it."""
         target = self.contract(contract)
-        data = target.encode_abi(function, args=list(args))
-        return Call(to=target.address, data=bytes.fromhex(data[2:]), contract=contract, value=value)
+        codec = self._codec(contract, function)
+        try:
+            if codec is None:
+                raise EncodingError(f"{function} is overloaded")
+            data = codec.selector + self.w3.codec.encode(codec.inputs, args)
+        except EncodingError:
+            # web3 picks among overloads and normalizes arguments (hex text for bytes, …).
+            data = bytes.fromhex(target.encode_abi(function, args=list(args))[2:])
+        return Call(to=target.address, data=data, contract=contract, value=value)
 
     def read(self, contract: str, function: str, *args: Any, block: int | str = "latest") -> Any:
         """A view call; a revert raises ContractRevert with the contract's named error."""
@@ -159,18 +167,23 @@ class Chain:
         """Several view calls in one JSON-RPC batch (one round trip), results in order; the
         first that reverts raises ContractRevert with the contract's named error.
 
-        Encoded and decoded with eth_abi straight from the ABI: web3's contract functions cost
-        a few milliseconds of Python each, more than the node takes to answer.
+        Encoded and decoded straight from the ABI with web3's codec (see ``_codec``).
         """
         block_id = block if isinstance(block, str) else hex(block)
-        codecs = [self._view_codec(view.contract, view.function) for view in views]
+        codecs = []
+        for view in views:
+            codec = self._codec(view.contract, view.function)
+            if codec is None:
+                raise ManifestError(f"{view.contract}.{view.function} is overloaded")
+            codecs.append(codec)
         requests = [
             (
                 RPCEndpoint("eth_call"),
                 [
                     {
                         "to": self.contract(view.contract).address,
-                        "data": "0x" + (codec.selector + abi_encode(codec.inputs, view.args)).hex(),
+                        "data": "0x"
+                        + (codec.selector + self.w3.codec.encode(codec.inputs, view.args)).hex(),
                     },
                     block_id,
                 ],
@@ -181,43 +194,53 @@ class Chain:
             responses = self.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
         if not isinstance(responses, list):
             # A node that refuses the whole batch answers with one error object.
-            raise Web3RPCError(str(responses.get("error")), rpc_response=responses)
+            raise rpc_error(responses)
         results = []
         for view, codec, response in zip(views, codecs, responses, strict=True):
             if "error" in response:
-                error = Web3RPCError(str(response["error"]), rpc_response=response)
+                error = rpc_error(response)
                 raw = revert_data(error)
                 if raw is None:
                     raise error
-                raise self.errors.decode(raw, contract=view.contract)
-            values = abi_decode(codec.outputs, bytes.fromhex(response["result"][2:]))
+                raise self.errors.decode(raw, contract=view.contract) from error
+            values = self.w3.codec.decode(codec.outputs, bytes.fromhex(response["result"][2:]))
             decoded = [normalize(t, v) for t, v in zip(codec.outputs, values, strict=True)]
             results.append(decoded[0] if len(decoded) == 1 else decoded)
         return results
 
-    def _view_codec(self, contract: str, function: str) -> _ViewCodec:
-        codec = self._view_codecs.get((contract, function))
-        if codec is None:
-            self.contract(contract)
+    def _codec(self, contract: str, function: str) -> _FunctionCodec | None:
+        """Selector and ABI types of ``contract.function``; None when the name is overloaded.
+
+        web3's contract functions look the ABI up and validate every argument in Python on each
+        call, which cost more than the node takes to answer; this is worked out once.
+        """
+        self.contract(contract)
+        key = (contract, function)
+        if key not in self._codecs:
             items = [
                 item
                 for item in self.abis[contract]
                 if item.get("type") == "function" and item.get("name") == function
             ]
-            if len(items) != 1:
-                raise ManifestError(f"{contract}.{function} is not exactly one function")
-            inputs = tuple(canonical_type(p) for p in items[0]["inputs"])
-            codec = _ViewCodec(
-                function_signature_to_4byte_selector(f"{function}({','.join(inputs)})"),
-                inputs,
-                tuple(canonical_type(p) for p in items[0]["outputs"]),
-            )
-            self._view_codecs[(contract, function)] = codec
-        return codec
+            if not items:
+                raise ManifestError(f"{contract} has no function {function}")
+            codec = None
+            if len(items) == 1:
+                inputs = tuple(canonical_type(p) for p in items[0]["inputs"])
+                codec = _FunctionCodec(
+                    function_signature_to_4byte_selector(f"{function}({','.join(inputs)})"),
+                    inputs,
+                    tuple(canonical_type(p) for p in items[0]["outputs"]),
+                )
+            self._codecs[key] = codec
+        return self._codecs[key]
 
     def sender(self, signer: LocalAccount, nonces: NonceAllocator, settings: Settings) -> TxSender:
         """A TxSender for ``signer`` with the confirmations, timeout and fee cap of ``settings``."""
-        cap = settings.max_fee_per_gas_gwei
+        gwei = settings.max_fee_per_gas_gwei
+        cap = None if gwei is None else int(gwei * GWEI)
+        # One fee cache for every signer: the fields do not depend on who sends.
+        fees = self._fee_caches.setdefault(cap, FeeCache(self.w3, cap))
         return TxSender(
             self.w3,
             signer,
@@ -226,5 +249,5 @@ class Chain:
             errors=self.errors,
             confirmations=settings.confirmations,
             receipt_timeout=settings.receipt_timeout_seconds,
-            max_fee_per_gas=None if cap is None else int(cap * GWEI),
+            fees=fees,
         )

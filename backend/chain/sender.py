@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,24 +18,25 @@ from eth_utils import to_checksum_address
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.types import RPCEndpoint
 
 from backend.chain.errors import (
     ChainUnavailable,
     ErrorDecoder,
     ReceiptTimeout,
     TransactionFailed,
+    checksummed,
     revert_data,
 )
 from backend.chain.events import DecodedEvent, EventDecoder
-from backend.chain.fees import fee_fields
+from backend.chain.fees import FeeCache
 from backend.chain.models import SignerNonce
 from backend.core.database import writer_turn
 
 GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
 TRANSFER_GAS = 21_000
 DEFAULT_WINDOW = 64
-FEE_TTL_SECONDS = 2.0
 # An automining node mines a transaction a millisecond or two after it is sent: the receipt poll
 # starts this soon and backs off to the sender's poll interval.
 FIRST_POLL_SECONDS = 0.002
@@ -69,6 +70,23 @@ def receipt_block_timestamp(receipt: Any) -> int | None:
         if isinstance(stamp, str):
             return int(stamp, 16)
     return None
+
+
+def _normalized_receipt(raw: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-RPC receipt with the fields the sender reads as ints and bytes, as web3 has them;
+    the logs stay hex, which the event decoder reads."""
+    return {
+        **raw,
+        "status": int(raw["status"], 16),
+        "blockNumber": int(raw["blockNumber"], 16),
+        "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+        "gasUsed": int(raw["gasUsed"], 16),
+    }
+
+
+def rpc_error(response: Any) -> Web3RPCError:
+    """The exception of a JSON-RPC error answer; ``revert_data`` finds revert data in it."""
+    return Web3RPCError(str(response.get("error")), rpc_response=response)
 
 
 @dataclass(frozen=True)
@@ -135,20 +153,23 @@ class NonceAllocator:
         )
         return int(conn.execute(query).scalar_one())
 
-    def allocate(self, address: str, count: int = 1) -> int:
+    def allocate(self, address: str, count: int = 1, *, node_pending: int | None = None) -> int:
         """Reserves ``count`` consecutive nonces for ``address``; returns the first.
 
         The node's pending count wins when it is ahead (transactions sent from elsewhere with
         this key); the table wins when it is ahead (our own sends not yet in the node's pool).
 
-        The node is asked before the row is locked, so no lock is held across a round trip: a
-        count read early can only miss sends from outside the table (ours are in the table
-        before they are sent), and those surface as "nonce too low" on sending, which
-        allocates again. The row is then created or moved on in one atomic upsert.
+        The count is read before the row is locked (``node_pending`` when the caller read it
+        already), so no lock is held across a round trip: a count read early can only miss
+        sends from outside the table (ours are in the table before they are sent), and those
+        surface as "nonce too low" on sending, which allocates again. The row is then created
+        or moved on in one atomic upsert.
         """
-        address = to_checksum_address(address)
-        with node_errors():
-            on_chain = self._w3.eth.get_transaction_count(address, "pending")
+        address = checksummed(address)
+        on_chain = node_pending
+        if on_chain is None:
+            with node_errors():
+                on_chain = self._w3.eth.get_transaction_count(address, "pending")
         postgres = self._engine.dialect.name == "postgresql"
         dialect = postgresql if postgres else sqlite
         larger = func.greatest if postgres else func.max
@@ -193,7 +214,10 @@ class TxSender:
         receipt_timeout: float = 120.0,
         max_fee_per_gas: int | None = None,
         poll_interval: float = 0.05,
+        fees: FeeCache | None = None,
     ) -> None:
+        """``fees`` may be shared by senders of one node; without it the sender keeps its own,
+        capped at ``max_fee_per_gas``."""
         self.w3 = w3
         self.signer = signer
         self.address = to_checksum_address(signer.address)
@@ -202,10 +226,9 @@ class TxSender:
         self.errors = errors
         self.confirmations = confirmations
         self.receipt_timeout = receipt_timeout
-        self.max_fee_per_gas = max_fee_per_gas
         self.poll_interval = poll_interval
+        self.fees = fees if fees is not None else FeeCache(w3, max_fee_per_gas)
         self._chain_id: int | None = None
-        self._fee_cache: tuple[float, dict[str, int]] | None = None
 
     @property
     def chain_id(self) -> int:
@@ -233,31 +256,60 @@ class TxSender:
             outcomes.extend(self._send_window(calls[start : start + window]))
         return outcomes
 
-    def _prepare(self, call: Call) -> dict[str, Any]:
-        tx: dict[str, Any] = {
-            "from": self.address,
-            "to": to_checksum_address(call.to),
-            "data": call.data,
-            "value": call.value,
-        }
-        if call.gas is not None:
-            tx["gas"] = call.gas
-            return tx
-        try:
-            with node_errors():
-                estimate = self.w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
-        except (ContractLogicError, Web3RPCError) as exc:
-            raw = revert_data(exc)
-            if raw is None:
-                raise
-            raise self.errors.decode(raw, contract=call.contract) from exc
-        tx["gas"] = estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
-        return tx
+    def _prepare(self, calls: Sequence[Call]) -> tuple[list[dict[str, Any]], int]:
+        """The transactions of ``calls`` with their gas, and the node's pending count for this
+        signer, asked in one JSON-RPC batch (one round trip instead of one per question). A call
+        that would revert raises its named error here, before anything is sent."""
+        txs: list[dict[str, Any]] = [
+            {
+                "from": self.address,
+                "to": checksummed(call.to),
+                "data": call.data,
+                "value": call.value,
+            }
+            for call in calls
+        ]
+        estimated = [index for index, call in enumerate(calls) if call.gas is None]
+        batch = [
+            (
+                RPCEndpoint("eth_estimateGas"),
+                [
+                    {
+                        **txs[index],
+                        "data": "0x" + txs[index]["data"].hex(),
+                        "value": hex(txs[index]["value"]),
+                    }
+                ],
+            )
+            for index in estimated
+        ]
+        batch.append((RPCEndpoint("eth_getTransactionCount"), [self.address, "pending"]))
+        with node_errors():
+            responses = self.w3.provider.make_batch_request(batch)  # type: ignore[attr-defined]
+        if not isinstance(responses, list):
+            # A node that refuses the whole batch answers with one error object.
+            raise rpc_error(responses)
+        for index, response in zip(estimated, responses, strict=False):
+            if "error" in response:
+                error = rpc_error(response)
+                raw = revert_data(error)
+                if raw is None:
+                    raise error
+                raise self.errors.decode(raw, contract=calls[index].contract) from error
+            estimate = int(response["result"], 16)
+            txs[index]["gas"] = estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
+        for tx, call in zip(txs, calls, strict=True):
+            if call.gas is not None:
+                tx["gas"] = call.gas
+        pending = responses[-1]
+        if "error" in pending:
+            raise rpc_error(pending)
+        return txs, int(pending["result"], 16)
 
     def _send_window(self, calls: Sequence[Call]) -> list[TxOutcome]:
-        txs = [self._prepare(call) for call in calls]
+        txs, node_pending = self._prepare(calls)
         fees = self._fees()
-        first = self.nonces.allocate(self.address, len(txs))
+        first = self.nonces.allocate(self.address, len(txs), node_pending=node_pending)
         sent: list[tuple[Call, dict[str, Any], str]] = []
         failure: Exception | None = None
         for offset, tx in enumerate(txs):
@@ -292,21 +344,15 @@ class TxSender:
         return outcomes
 
     def _fees(self) -> dict[str, int]:
-        """Fee fields, reused for FEE_TTL_SECONDS: they allow for base-fee growth, and asking
-        the node for them costs two round trips per transaction."""
-        now = time.monotonic()
-        if self._fee_cache is None or now - self._fee_cache[0] > FEE_TTL_SECONDS:
-            with node_errors():
-                self._fee_cache = (now, fee_fields(self.w3, self.max_fee_per_gas))
-        return self._fee_cache[1]
+        with node_errors():
+            return self.fees.fields()
 
     def _send_signed(self, tx: dict[str, Any]) -> str:
         """Signs and sends; if the node says the nonce is taken, retries with a fresh one."""
         for _ in range(_MAX_NONCE_RETRIES):
             signed = self.signer.sign_transaction(tx)
             try:
-                with node_errors():
-                    self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                self._rpc("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
                 return "0x" + bytes(signed.hash).hex()
             except Web3RPCError as exc:
                 message = str(exc).lower()
@@ -377,8 +423,9 @@ class TxSender:
             with node_errors():
                 for tx_hash, _ in sent:
                     if tx_hash not in receipts:
-                        with suppress(TransactionNotFound):
-                            receipts[tx_hash] = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+                        receipt = self._rpc("eth_getTransactionReceipt", [tx_hash])
+                        if receipt is not None:
+                            receipts[tx_hash] = _normalized_receipt(receipt)
                 if len(receipts) == len(sent) and self._confirmed(receipts):
                     return [receipts[tx_hash] for tx_hash, _ in sent]
             waiting = [nonce for tx_hash, nonce in sent if tx_hash not in receipts]
@@ -391,6 +438,15 @@ class TxSender:
                 gap_check = now + GAP_CHECK_SECONDS
             time.sleep(delay)
             delay = min(2 * delay, self.poll_interval)
+
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        """One JSON-RPC call straight to the provider: the hot path's calls need none of web3's
+        middleware and result formatting, which cost more Python than the round trip."""
+        with node_errors():
+            response = self.w3.provider.make_request(RPCEndpoint(method), params)
+        if "error" in response:
+            raise rpc_error(response)
+        return response["result"]
 
     def _confirmed(self, receipts: dict[str, Any]) -> bool:
         if self.confirmations == 0:

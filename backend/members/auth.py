@@ -11,7 +11,7 @@ from eth_account import Account
 from eth_account.messages import encode_defunct
 from eth_utils import is_checksum_address
 from sqlalchemy import delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from backend.core.errors import Unauthenticated
 from backend.core.sqltypes import utc_now
@@ -51,8 +51,11 @@ def issue_api_key(
 
 def authenticate_api_key(session: Session, api_key: str, pepper: str) -> Member:
     now = utc_now()
+    # The member comes in the same query: every authenticated request needs it.
     record = session.execute(
-        select(ApiKey).where(ApiKey.key_hash == hash_api_key(api_key, pepper))
+        select(ApiKey)
+        .options(joinedload(ApiKey.member))
+        .where(ApiKey.key_hash == hash_api_key(api_key, pepper))
     ).scalar_one_or_none()
     if (
         record is None
