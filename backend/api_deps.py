@@ -1,4 +1,9 @@
-"""FastAPI dependencies as `Annotated` aliases: settings, sessions, member, roles, idempotency."""
+"""FastAPI dependencies as `Annotated` aliases: settings, sessions, member, roles, idempotency.
+
+Dependencies that only read app state are `async def`: FastAPI runs a plain `def` dependency in
+its thread pool, a hand-off per dependency per request; only those that block (SQL, the chain)
+are plain functions.
+"""
 
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -18,12 +23,12 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_session_factory(request: Request) -> sessionmaker[Session]:
+async def get_session_factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
 
@@ -36,7 +41,7 @@ def get_session(
         yield session
 
 
-def get_keystore(request: Request) -> Keystore:
+async def get_keystore(request: Request) -> Keystore:
     keystore: Keystore = request.app.state.keystore
     return keystore
 

@@ -227,7 +227,7 @@ class ChainWriter:
             return sender
 
 
-def get_writer(request: Request) -> ChainWriter:
+async def get_writer(request: Request) -> ChainWriter:
     state = request.app.state
     writer: ChainWriter | None = getattr(state, "chain_writer", None)
     if writer is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,11 +143,11 @@ class Chain:
         """The call of ``contract.function(*args)`` as a TxSender sends it."""
         target = self.contract(contract)
         codec = self._codec(contract, function)
-        try:
-            if codec is None:
-                raise EncodingError(f"{function} is overloaded")
-            data = codec.selector + self.w3.codec.encode(codec.inputs, args)
-        except EncodingError:
+        data: bytes | None = None
+        if codec is not None:
+            with suppress(EncodingError):
+                data = codec.selector + self.w3.codec.encode(codec.inputs, args)
+        if data is None:
             # web3 picks among overloads and normalizes arguments (hex text for bytes, …).
             data = bytes.fromhex(target.encode_abi(function, args=list(args))[2:])
         return Call(to=target.address, data=data, contract=contract, value=value)
@@ -174,7 +175,7 @@ class Chain:
         for view in views:
             codec = self._codec(view.contract, view.function)
             if codec is None:
-                raise ManifestError(f"{view.contract}.{view.function} is overloaded")
+                raise ManifestError(f"{view.contract}.{view.function} is not exactly one function")
             codecs.append(codec)
         requests = [
             (
@@ -209,7 +210,8 @@ class Chain:
         return results
 
     def _codec(self, contract: str, function: str) -> _FunctionCodec | None:
-        """Selector and ABI types of ``contract.function``; None when the name is overloaded.
+        """Selector and ABI types of ``contract.function``; None unless ``function`` names
+        exactly one function (an overloaded name, or a signature such as ``f(uint256)``).
 
         web3's contract functions look the ABI up and validate every argument in Python on each
         call, which cost more than the node takes to answer; this is worked out once.
@@ -222,8 +224,6 @@ class Chain:
                 for item in self.abis[contract]
                 if item.get("type") == "function" and item.get("name") == function
             ]
-            if not items:
-                raise ManifestError(f"{contract} has no function {function}")
             codec = None
             if len(items) == 1:
                 inputs = tuple(canonical_type(p) for p in items[0]["inputs"])
