@@ -164,13 +164,11 @@ class Chain:
                 raise
             raise self.errors.decode(raw, contract=contract) from exc
 
-    def read_many(self, views: Sequence[View], *, block: int | str = "latest") -> list[Any]:
-        """Several view calls in one JSON-RPC batch (one round trip), results in order; the
-        first that reverts raises ContractRevert with the contract's named error.
-
-        Encoded and decoded straight from the ABI with web3's codec (see ``_codec``).
+    def read_many(self, views: Sequence[View]) -> list[Any]:
+        """Several view calls on the latest block in one JSON-RPC batch (one round trip),
+        results in order; the first that reverts raises ContractRevert with the contract's
+        named error. Encoded and decoded straight from the ABI with web3's codec (``_codec``).
         """
-        block_id = block if isinstance(block, str) else hex(block)
         codecs = []
         for view in views:
             codec = self._codec(view.contract, view.function)
@@ -186,7 +184,7 @@ class Chain:
                         "data": "0x"
                         + (codec.selector + self.w3.codec.encode(codec.inputs, view.args)).hex(),
                     },
-                    block_id,
+                    "latest",
                 ],
             )
             for view, codec in zip(views, codecs, strict=True)
