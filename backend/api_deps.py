@@ -1,7 +1,12 @@
-"""FastAPI dependencies as `Annotated` aliases: settings, sessions, member, roles, idempotency."""
+"""FastAPI dependencies as `Annotated` aliases: settings, sessions, member, roles, idempotency.
 
-import json
+Dependencies that only read app state are `async def`: FastAPI runs a plain `def` dependency in
+its thread pool, a hand-off per dependency per request; only those that block (SQL, the chain)
+are plain functions.
+"""
+
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -18,8 +23,6 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 
 
-# Dependencies that only read app.state are `async def`: FastAPI runs a plain `def` dependency in
-# its thread pool, a hand-off (and back) per dependency per request for no I/O at all.
 async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
@@ -112,6 +115,32 @@ class Reply:
     body: Any
 
 
+@dataclass
+class _RunningClaim:
+    """The claimed `Idempotency-Key` of the request running in this context."""
+
+    member_id: int
+    key: str
+    status_code: int
+    # (status, JSON body) once the action stored its answer in its own transaction.
+    answer: tuple[int, Any] | None = None
+
+
+_running_claim: ContextVar[_RunningClaim | None] = ContextVar("running_claim", default=None)
+
+
+def store_answer(session: Session, answer: Any) -> None:
+    """Stores `answer` as the response of the running idempotent request, in `session`'s
+    transaction: a write's answer then commits with its read models, in one transaction instead
+    of two, and never one without the other. Does nothing for a request without a key."""
+    claim = _running_claim.get()
+    if claim is None:
+        return
+    status_code, body = _encoded(answer, claim.status_code)
+    idempotency.store(session, claim.member_id, claim.key, status_code, body)
+    claim.answer = (status_code, body)
+
+
 class IdempotentRequest:
     """Runs a write at most once per `Idempotency-Key` (see backend.core.idempotency)."""
 
@@ -132,8 +161,10 @@ class IdempotentRequest:
             return JSONResponse(
                 stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
             )
+        claim = _RunningClaim(self._member_id, self._key, status_code)
+        token = _running_claim.set(claim)
         try:
-            response = _json(action(), status_code)
+            result = action()
         except BaseException as exc:
             status, error_body, _ = error_response(exc) if is_renderable(exc) else (500, None, {})
             # A 4xx is final; so is any failure after a transaction went out (it carries the hash):
@@ -144,20 +175,24 @@ class IdempotentRequest:
             else:
                 idempotency.release(self._factory, self._member_id, self._key)
             raise
-        idempotency.complete(
-            self._factory,
-            self._member_id,
-            self._key,
-            response.status_code,
-            json.loads(response.body),
-        )
-        return response
+        finally:
+            _running_claim.reset(token)
+        if claim.answer is None:
+            claim.answer = _encoded(result, status_code)
+            idempotency.complete(self._factory, self._member_id, self._key, *claim.answer)
+        answer_status, body = claim.answer
+        return JSONResponse(body, status_code=answer_status)
+
+
+def _encoded(result: Any, default_status: int) -> tuple[int, Any]:
+    if isinstance(result, Reply):
+        return result.status_code, jsonable_encoder(result.body)
+    return default_status, jsonable_encoder(result)
 
 
 def _json(result: Any, default_status: int) -> JSONResponse:
-    if isinstance(result, Reply):
-        return JSONResponse(jsonable_encoder(result.body), status_code=result.status_code)
-    return JSONResponse(jsonable_encoder(result), status_code=default_status)
+    status_code, body = _encoded(result, default_status)
+    return JSONResponse(body, status_code=status_code)
 
 
 async def get_idempotent_request(

@@ -2,22 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
+from eth_utils import function_signature_to_4byte_selector
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.types import RPCEndpoint
 
-from backend.chain.artifacts import DEFAULT_BUILD_DIR, PLATFORM_CONTRACTS, load_artifacts
-from backend.chain.errors import ChainUnavailable, ErrorDecoder, revert_data
+from backend.chain.artifacts import (
+    DEFAULT_BUILD_DIR,
+    PLATFORM_CONTRACTS,
+    canonical_type,
+    load_artifacts,
+)
+from backend.chain.errors import ChainUnavailable, ErrorDecoder, normalize, revert_data
 from backend.chain.events import EventDecoder
+from backend.chain.fees import FeeCache
 from backend.chain.manifest import Manifest, ManifestError, read_manifest
-from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors
+from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors, rpc_error
 from backend.core.settings import Settings
 
 GWEI = 10**9
+
+
+@dataclass(frozen=True)
+class View:
+    """One view call for ``Chain.read_many``: ``contract.function(*args)``."""
+
+    contract: str
+    function: str
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class _FunctionCodec:
+    selector: bytes
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
 
 
 class Chain:
@@ -51,7 +79,16 @@ class Chain:
             )
         self.rpc_url = rpc_url
         self.manifest = manifest
-        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": request_timeout}))
+        # web3's validation middleware asks for the chain id before every call, estimate and
+        # send; a node's chain id never changes, so it is asked once (per thread).
+        self.w3 = Web3(
+            Web3.HTTPProvider(
+                rpc_url,
+                request_kwargs={"timeout": request_timeout},
+                cache_allowed_requests=True,
+                cacheable_requests={RPCEndpoint("eth_chainId")},
+            )
+        )
         self.abis = {name: artifacts[name].abi for name in PLATFORM_CONTRACTS}
         self.errors = ErrorDecoder(self.abis)
         self.events = EventDecoder(self.abis, manifest.contracts)
@@ -59,6 +96,8 @@ class Chain:
             name: self.w3.eth.contract(address=manifest.address(name), abi=abi)
             for name, abi in self.abis.items()
         }
+        self._codecs: dict[tuple[str, str], _FunctionCodec | None] = {}
+        self._fee_caches: dict[int | None, FeeCache] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Chain:
@@ -103,8 +142,15 @@ class Chain:
     def prepare(self, contract: str, function: str, *args: Any, value: int = 0) -> Call:
         """The call of ``contract.function(*args)`` as a TxSender sends it."""
         target = self.contract(contract)
-        data = target.encode_abi(function, args=list(args))
-        return Call(to=target.address, data=bytes.fromhex(data[2:]), contract=contract, value=value)
+        codec = self._codec(contract, function)
+        data: bytes | None = None
+        if codec is not None:
+            with suppress(EncodingError):
+                data = codec.selector + self.w3.codec.encode(codec.inputs, args)
+        if data is None:
+            # web3 picks among overloads and normalizes arguments (hex text for bytes, …).
+            data = bytes.fromhex(target.encode_abi(function, args=list(args))[2:])
+        return Call(to=target.address, data=data, contract=contract, value=value)
 
     def read(self, contract: str, function: str, *args: Any, block: int | str = "latest") -> Any:
         """A view call; a revert raises ContractRevert with the contract's named error."""
@@ -118,9 +164,81 @@ class Chain:
                 raise
             raise self.errors.decode(raw, contract=contract) from exc
 
+    def read_many(self, views: Sequence[View]) -> list[Any]:
+        """Several view calls on the latest block in one JSON-RPC batch (one round trip),
+        results in order; the first that reverts raises ContractRevert with the contract's
+        named error. Encoded and decoded straight from the ABI with web3's codec (``_codec``).
+        """
+        codecs = []
+        for view in views:
+            codec = self._codec(view.contract, view.function)
+            if codec is None:
+                raise ManifestError(f"{view.contract}.{view.function} is not exactly one function")
+            codecs.append(codec)
+        requests = [
+            (
+                RPCEndpoint("eth_call"),
+                [
+                    {
+                        "to": self.contract(view.contract).address,
+                        "data": "0x"
+                        + (codec.selector + self.w3.codec.encode(codec.inputs, view.args)).hex(),
+                    },
+                    "latest",
+                ],
+            )
+            for view, codec in zip(views, codecs, strict=True)
+        ]
+        with node_errors():
+            responses = self.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
+        if not isinstance(responses, list):
+            # A node that refuses the whole batch answers with one error object.
+            raise rpc_error(responses)
+        results = []
+        for view, codec, response in zip(views, codecs, responses, strict=True):
+            if "error" in response:
+                error = rpc_error(response)
+                raw = revert_data(error)
+                if raw is None:
+                    raise error
+                raise self.errors.decode(raw, contract=view.contract) from error
+            values = self.w3.codec.decode(codec.outputs, bytes.fromhex(response["result"][2:]))
+            decoded = [normalize(t, v) for t, v in zip(codec.outputs, values, strict=True)]
+            results.append(decoded[0] if len(decoded) == 1 else decoded)
+        return results
+
+    def _codec(self, contract: str, function: str) -> _FunctionCodec | None:
+        """Selector and ABI types of ``contract.function``; None unless ``function`` names
+        exactly one function (an overloaded name, or a signature such as ``f(uint256)``).
+
+        web3's contract functions look the ABI up and validate every argument in Python on each
+        call, which cost more than the node takes to answer; this is worked out once.
+        """
+        self.contract(contract)
+        key = (contract, function)
+        if key not in self._codecs:
+            items = [
+                item
+                for item in self.abis[contract]
+                if item.get("type") == "function" and item.get("name") == function
+            ]
+            codec = None
+            if len(items) == 1:
+                inputs = tuple(canonical_type(p) for p in items[0]["inputs"])
+                codec = _FunctionCodec(
+                    function_signature_to_4byte_selector(f"{function}({','.join(inputs)})"),
+                    inputs,
+                    tuple(canonical_type(p) for p in items[0]["outputs"]),
+                )
+            self._codecs[key] = codec
+        return self._codecs[key]
+
     def sender(self, signer: LocalAccount, nonces: NonceAllocator, settings: Settings) -> TxSender:
         """A TxSender for ``signer`` with the confirmations, timeout and fee cap of ``settings``."""
-        cap = settings.max_fee_per_gas_gwei
+        gwei = settings.max_fee_per_gas_gwei
+        cap = None if gwei is None else int(gwei * GWEI)
+        # One fee cache for every signer: the fields do not depend on who sends.
+        fees = self._fee_caches.setdefault(cap, FeeCache(self.w3, cap))
         return TxSender(
             self.w3,
             signer,
@@ -129,5 +247,5 @@ class Chain:
             errors=self.errors,
             confirmations=settings.confirmations,
             receipt_timeout=settings.receipt_timeout_seconds,
-            max_fee_per_gas=None if cap is None else int(cap * GWEI),
+            fees=fees,
         )

@@ -306,9 +306,10 @@ def revert_data(exc: BaseException) -> bytes | None:
     """The raw revert data carried by a web3 exception, whatever shape the node gave it.
 
     Anvil and web3's ContractLogicError put a 0x-hex string in ``data``; Ganache nests it in a
-    dict (``{"result": "0x…"}`` or ``{"data": "0x…"}``); a revert without data gives ``0x``.
+    dict (``{"result": "0x…"}`` or ``{"data": "0x…"}``); a revert without data gives ``0x``. A
+    Web3RPCError also carries the JSON-RPC response whose ``error`` holds the same shapes.
     """
-    candidates: list[Any] = [getattr(exc, "data", None)]
+    candidates: list[Any] = [getattr(exc, "data", None), getattr(exc, "rpc_response", None)]
     candidates.extend(arg for arg in exc.args if isinstance(arg, dict | str))
     while candidates:
         item = candidates.pop(0)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from web3 import Web3
 from web3.exceptions import Web3RPCError
 
 GWEI = 10**9
 # Used when a node has a base fee but not eth_maxPriorityFeePerGas.
 FALLBACK_PRIORITY_FEE = GWEI
+FEE_TTL_SECONDS = 2.0
 
 
 def fee_fields(w3: Web3, max_fee_per_gas: int | None = None) -> dict[str, int]:
@@ -32,3 +35,25 @@ def fee_fields(w3: Web3, max_fee_per_gas: int | None = None) -> dict[str, int]:
         max_fee = min(max_fee, max_fee_per_gas)
         tip = min(tip, max_fee)
     return {"maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip}
+
+
+class FeeCache:
+    """Fee fields reused for ``ttl`` seconds: they allow for base-fee growth, and asking the node
+    for them costs two round trips per transaction."""
+
+    def __init__(
+        self, w3: Web3, max_fee_per_gas: int | None = None, ttl: float = FEE_TTL_SECONDS
+    ) -> None:
+        self._w3 = w3
+        self._max_fee_per_gas = max_fee_per_gas
+        self._ttl = ttl
+        self._cached: tuple[float, dict[str, int]] | None = None
+
+    def fields(self) -> dict[str, int]:
+        now = time.monotonic()
+        cached = self._cached
+        if cached is None or now - cached[0] > self._ttl:
+            # Two threads may both refresh at expiry; either answer is current.
+            cached = (now, fee_fields(self._w3, self._max_fee_per_gas))
+            self._cached = cached
+        return cached[1]

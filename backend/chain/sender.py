@@ -9,32 +9,37 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from web3 import Web3
-from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
+from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.types import RPCEndpoint
 
 from backend.chain.errors import (
     ChainUnavailable,
     ErrorDecoder,
     ReceiptTimeout,
     TransactionFailed,
+    checksummed,
     revert_data,
 )
 from backend.chain.events import DecodedEvent, EventDecoder
-from backend.chain.fees import fee_fields
+from backend.chain.fees import FeeCache
 from backend.chain.models import SignerNonce
+from backend.core.database import writer_turn
 
 GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
 TRANSFER_GAS = 21_000
 DEFAULT_WINDOW = 64
-FEE_TTL_SECONDS = 2.0
+# An automining node mines a transaction a millisecond or two after it is sent: the receipt poll
+# starts this soon and backs off to the sender's poll interval.
+FIRST_POLL_SECONDS = 0.002
 # A transaction still unmined after this long is checked for unsent nonces below it.
 GAP_CHECK_SECONDS = 3.0
 # Node answers to a nonce someone else already used; the allocator's resync then skips it.
@@ -53,6 +58,35 @@ def node_errors() -> Iterator[None]:
         yield
     except OSError as exc:
         raise ChainUnavailable(f"the chain node did not answer: {exc}") from exc
+
+
+def receipt_block_timestamp(receipt: Any) -> int | None:
+    """The block time some nodes add to a receipt or to its logs (``blockTimestamp``)."""
+    stamps = [receipt.get("blockTimestamp")]
+    stamps.extend(log.get("blockTimestamp") for log in receipt["logs"])
+    for stamp in stamps:
+        if isinstance(stamp, int):
+            return stamp
+        if isinstance(stamp, str):
+            return int(stamp, 16)
+    return None
+
+
+def _normalized_receipt(raw: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-RPC receipt with the fields the sender reads as ints and bytes, as web3 has them;
+    the logs stay hex, which the event decoder reads."""
+    return {
+        **raw,
+        "status": int(raw["status"], 16),
+        "blockNumber": int(raw["blockNumber"], 16),
+        "blockHash": bytes.fromhex(raw["blockHash"][2:]),
+        "gasUsed": int(raw["gasUsed"], 16),
+    }
+
+
+def rpc_error(response: Any) -> Web3RPCError:
+    """The exception of a JSON-RPC error answer; ``revert_data`` finds revert data in it."""
+    return Web3RPCError(str(response.get("error")), rpc_response=response)
 
 
 @dataclass(frozen=True)
@@ -77,6 +111,8 @@ class TxOutcome:
     status: int
     gas_used: int
     events: list[DecodedEvent]
+    # The block's unix time when the node puts it in the receipt (Anvil, geth 1.16+), else None.
+    block_timestamp: int | None = None
 
     def events_named(self, name: str) -> list[DecodedEvent]:
         return [event for event in self.events if event.name == name]
@@ -117,29 +153,44 @@ class NonceAllocator:
         )
         return int(conn.execute(query).scalar_one())
 
-    def allocate(self, address: str, count: int = 1) -> int:
+    def allocate(self, address: str, count: int = 1, *, node_pending: int | None = None) -> int:
         """Reserves ``count`` consecutive nonces for ``address``; returns the first.
 
         The node's pending count wins when it is ahead (transactions sent from elsewhere with
         this key); the table wins when it is ahead (our own sends not yet in the node's pool).
+
+        The count is read before the row is locked (``node_pending`` when the caller read it
+        already), so no lock is held across a round trip: a count read early can only miss
+        sends from outside the table (ours are in the table before they are sent), and those
+        surface as "nonce too low" on sending, which allocates again. The row is then created
+        or moved on in one atomic upsert.
         """
-        address = to_checksum_address(address)
-        with self._engine.begin() as conn:
-            stored = self._lock_row(conn, address)
+        address = checksummed(address)
+        on_chain = node_pending
+        if on_chain is None:
             with node_errors():
                 on_chain = self._w3.eth.get_transaction_count(address, "pending")
-            first = max(stored, on_chain)
-            conn.execute(
-                update(SignerNonce)
-                .where(SignerNonce.address == address)
-                .values(next_nonce=first + count)
+        postgres = self._engine.dialect.name == "postgresql"
+        dialect = postgresql if postgres else sqlite
+        larger = func.greatest if postgres else func.max
+        table = SignerNonce.__table__
+        statement = (
+            dialect.insert(table)
+            .values(address=address, next_nonce=on_chain + count)
+            .on_conflict_do_update(
+                index_elements=["address"],
+                set_={"next_nonce": larger(table.c.next_nonce, on_chain) + count},
             )
-        return first
+            .returning(table.c.next_nonce)
+        )
+        with writer_turn(self._engine), self._engine.begin() as conn:
+            next_nonce = int(conn.execute(statement).scalar_one())
+        return next_nonce - count
 
     def release(self, address: str, nonce: int) -> bool:
         """Takes back an unsent ``nonce`` if nothing was allocated after it; False means a gap."""
         address = to_checksum_address(address)
-        with self._engine.begin() as conn:
+        with writer_turn(self._engine), self._engine.begin() as conn:
             if self._lock_row(conn, address) != nonce + 1:
                 return False
             conn.execute(
@@ -163,7 +214,10 @@ class TxSender:
         receipt_timeout: float = 120.0,
         max_fee_per_gas: int | None = None,
         poll_interval: float = 0.05,
+        fees: FeeCache | None = None,
     ) -> None:
+        """``fees`` may be shared by senders of one node; without it the sender keeps its own,
+        capped at ``max_fee_per_gas``."""
         self.w3 = w3
         self.signer = signer
         self.address = to_checksum_address(signer.address)
@@ -172,10 +226,9 @@ class TxSender:
         self.errors = errors
         self.confirmations = confirmations
         self.receipt_timeout = receipt_timeout
-        self.max_fee_per_gas = max_fee_per_gas
         self.poll_interval = poll_interval
+        self.fees = fees if fees is not None else FeeCache(w3, max_fee_per_gas)
         self._chain_id: int | None = None
-        self._fee_cache: tuple[float, dict[str, int]] | None = None
 
     @property
     def chain_id(self) -> int:
@@ -203,31 +256,60 @@ class TxSender:
             outcomes.extend(self._send_window(calls[start : start + window]))
         return outcomes
 
-    def _prepare(self, call: Call) -> dict[str, Any]:
-        tx: dict[str, Any] = {
-            "from": self.address,
-            "to": to_checksum_address(call.to),
-            "data": call.data,
-            "value": call.value,
-        }
-        if call.gas is not None:
-            tx["gas"] = call.gas
-            return tx
-        try:
-            with node_errors():
-                estimate = self.w3.eth.estimate_gas(tx)  # type: ignore[arg-type]
-        except (ContractLogicError, Web3RPCError) as exc:
-            raw = revert_data(exc)
-            if raw is None:
-                raise
-            raise self.errors.decode(raw, contract=call.contract) from exc
-        tx["gas"] = estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
-        return tx
+    def _prepare(self, calls: Sequence[Call]) -> tuple[list[dict[str, Any]], int]:
+        """The transactions of ``calls`` with their gas, and the node's pending count for this
+        signer, asked in one JSON-RPC batch (one round trip instead of one per question). A call
+        that would revert raises its named error here, before anything is sent."""
+        txs: list[dict[str, Any]] = [
+            {
+                "from": self.address,
+                "to": checksummed(call.to),
+                "data": call.data,
+                "value": call.value,
+            }
+            for call in calls
+        ]
+        estimated = [index for index, call in enumerate(calls) if call.gas is None]
+        batch = [
+            (
+                RPCEndpoint("eth_estimateGas"),
+                [
+                    {
+                        **txs[index],
+                        "data": "0x" + txs[index]["data"].hex(),
+                        "value": hex(txs[index]["value"]),
+                    }
+                ],
+            )
+            for index in estimated
+        ]
+        batch.append((RPCEndpoint("eth_getTransactionCount"), [self.address, "pending"]))
+        with node_errors():
+            responses = self.w3.provider.make_batch_request(batch)  # type: ignore[attr-defined]
+        if not isinstance(responses, list):
+            # A node that refuses the whole batch answers with one error object.
+            raise rpc_error(responses)
+        for index, response in zip(estimated, responses, strict=False):
+            if "error" in response:
+                error = rpc_error(response)
+                raw = revert_data(error)
+                if raw is None:
+                    raise error
+                raise self.errors.decode(raw, contract=calls[index].contract) from error
+            estimate = int(response["result"], 16)
+            txs[index]["gas"] = estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
+        for tx, call in zip(txs, calls, strict=True):
+            if call.gas is not None:
+                tx["gas"] = call.gas
+        pending = responses[-1]
+        if "error" in pending:
+            raise rpc_error(pending)
+        return txs, int(pending["result"], 16)
 
     def _send_window(self, calls: Sequence[Call]) -> list[TxOutcome]:
-        txs = [self._prepare(call) for call in calls]
+        txs, node_pending = self._prepare(calls)
         fees = self._fees()
-        first = self.nonces.allocate(self.address, len(txs))
+        first = self.nonces.allocate(self.address, len(txs), node_pending=node_pending)
         sent: list[tuple[Call, dict[str, Any], str]] = []
         failure: Exception | None = None
         for offset, tx in enumerate(txs):
@@ -254,6 +336,7 @@ class TxSender:
                     status=1,
                     gas_used=int(receipt["gasUsed"]),
                     events=self.events.decode_all(receipt["logs"]),
+                    block_timestamp=receipt_block_timestamp(receipt),
                 )
             )
         if failure is not None:
@@ -261,21 +344,15 @@ class TxSender:
         return outcomes
 
     def _fees(self) -> dict[str, int]:
-        """Fee fields, reused for FEE_TTL_SECONDS: they allow for base-fee growth, and asking
-        the node for them costs two round trips per transaction."""
-        now = time.monotonic()
-        if self._fee_cache is None or now - self._fee_cache[0] > FEE_TTL_SECONDS:
-            with node_errors():
-                self._fee_cache = (now, fee_fields(self.w3, self.max_fee_per_gas))
-        return self._fee_cache[1]
+        with node_errors():
+            return self.fees.fields()
 
     def _send_signed(self, tx: dict[str, Any]) -> str:
         """Signs and sends; if the node says the nonce is taken, retries with a fresh one."""
         for _ in range(_MAX_NONCE_RETRIES):
             signed = self.signer.sign_transaction(tx)
             try:
-                with node_errors():
-                    self.w3.eth.send_raw_transaction(signed.raw_transaction)
+                self._rpc("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
                 return "0x" + bytes(signed.hash).hex()
             except Web3RPCError as exc:
                 message = str(exc).lower()
@@ -341,12 +418,14 @@ class TxSender:
         deadline = time.monotonic() + self.receipt_timeout
         gap_check = time.monotonic() + GAP_CHECK_SECONDS
         receipts: dict[str, Any] = {}
+        delay = FIRST_POLL_SECONDS
         while True:
             with node_errors():
                 for tx_hash, _ in sent:
                     if tx_hash not in receipts:
-                        with suppress(TransactionNotFound):
-                            receipts[tx_hash] = self.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+                        receipt = self._rpc("eth_getTransactionReceipt", [tx_hash])
+                        if receipt is not None:
+                            receipts[tx_hash] = _normalized_receipt(receipt)
                 if len(receipts) == len(sent) and self._confirmed(receipts):
                     return [receipts[tx_hash] for tx_hash, _ in sent]
             waiting = [nonce for tx_hash, nonce in sent if tx_hash not in receipts]
@@ -357,7 +436,17 @@ class TxSender:
             if waiting and now > gap_check:
                 self._fill_gap_below(min(waiting))
                 gap_check = now + GAP_CHECK_SECONDS
-            time.sleep(self.poll_interval)
+            time.sleep(delay)
+            delay = min(2 * delay, self.poll_interval)
+
+    def _rpc(self, method: str, params: list[Any]) -> Any:
+        """One JSON-RPC call straight to the provider: the hot path's calls need none of web3's
+        middleware and result formatting, which cost more Python than the round trip."""
+        with node_errors():
+            response = self.w3.provider.make_request(RPCEndpoint(method), params)
+        if "error" in response:
+            raise rpc_error(response)
+        return response["result"]
 
     def _confirmed(self, receipts: dict[str, Any]) -> bool:
         if self.confirmations == 0:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, select
+from sqlalchemy import JSON, ForeignKey, Integer, String, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
@@ -104,25 +104,41 @@ def claim(
         return StoredResponse(existing.response_status, existing.response_json)
 
 
+def store(session: Session, member_id: int, key: str, status_code: int, body: Any) -> None:
+    """Stores the response of the claimed request in `session`'s transaction. A response once
+    stored is final: a key that is no longer in progress is left as it is."""
+    session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.member_id == member_id,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.status == IN_PROGRESS,
+        )
+        .values(
+            status=COMPLETED,
+            response_status=status_code,
+            response_json=body,
+            completed_at=utc_now(),
+        )
+    )
+
+
 def complete(
     factory: sessionmaker[Session], member_id: int, key: str, status_code: int, body: Any
 ) -> None:
-    """Stores the response the claimed request produced."""
+    """Stores the response the claimed request produced, in a transaction of its own."""
     with transaction(factory) as session:
-        record = session.execute(
-            select(IdempotencyRecord)
-            .where(IdempotencyRecord.member_id == member_id, IdempotencyRecord.key == key)
-            .with_for_update()
-        ).scalar_one()
-        record.status = COMPLETED
-        record.response_status = status_code
-        record.response_json = body
-        record.completed_at = utc_now()
+        store(session, member_id, key, status_code, body)
 
 
 def release(factory: sessionmaker[Session], member_id: int, key: str) -> None:
-    """Gives the key back after a failure that may be retried (5xx)."""
+    """Gives the key back after a failure that may be retried (5xx), unless a response was
+    stored for it already (then the request acted, and a retry must replay it)."""
     with transaction(factory) as session:
-        record = session.get(IdempotencyRecord, (member_id, key))
-        if record is not None:
-            session.delete(record)
+        session.execute(
+            delete(IdempotencyRecord).where(
+                IdempotencyRecord.member_id == member_id,
+                IdempotencyRecord.key == key,
+                IdempotencyRecord.status == IN_PROGRESS,
+            )
+        )

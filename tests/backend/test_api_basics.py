@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import pytest
 from sqlalchemy import func, select
 
-from backend.api_deps import IdempotentRequest
+from backend.api_deps import IdempotentRequest, Reply, store_answer
 from backend.core import idempotency
-from backend.core.database import session_factory
+from backend.core.database import session_factory, transaction
 from backend.core.errors import Conflict, Unavailable
 from backend.core.settings import Settings
 from backend.documents.models import Document
@@ -312,6 +312,48 @@ def test_a_server_side_failure_releases_the_key_for_a_retry(
     assert outcomes == []
     assert retried.status_code == 201
     assert json.loads(retried.body) == {"tx_hash": "0x01"}
+
+
+def test_a_write_answers_what_it_stored_with_its_records(
+    idempotent: Callable[[str], IdempotentRequest], settings: Settings
+) -> None:
+    factory = session_factory(settings.database_url)
+    runs: list[int] = []
+
+    def write() -> Reply:
+        runs.append(1)
+        answer = Reply(201, {"tx_hash": "0x03"})
+        with transaction(factory) as session:
+            store_answer(session, answer)
+        return answer
+
+    first = idempotent("w").respond(write)
+    replay = idempotent("w").respond(write)
+
+    assert runs == [1]
+    assert (first.status_code, json.loads(first.body)) == (201, {"tx_hash": "0x03"})
+    assert (replay.status_code, replay.body) == (201, first.body)
+    assert replay.headers["idempotent-replayed"] == "true"
+
+
+def test_a_failure_after_the_answer_was_stored_neither_releases_nor_replaces_it(
+    idempotent: Callable[[str], IdempotentRequest], settings: Settings
+) -> None:
+    factory = session_factory(settings.database_url)
+    runs: list[int] = []
+
+    def write_then_fail() -> None:
+        runs.append(1)
+        with transaction(factory) as session:
+            store_answer(session, {"tx_hash": "0x02"})
+        raise Unavailable("ChainUnavailable", "node gone after the commit")
+
+    with pytest.raises(Unavailable):
+        idempotent("s").respond(write_then_fail, status_code=201)
+    replay = idempotent("s").respond(write_then_fail, status_code=201)
+
+    assert runs == [1]
+    assert (replay.status_code, json.loads(replay.body)) == (201, {"tx_hash": "0x02"})
 
 
 def test_openapi_documents_examples_and_error_free_schema(server: LiveServer) -> None:
