@@ -476,7 +476,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
             source.value = uint96(available - value);
         }
         newTokenId = ++_tokenCount;
-        // Field by field, leaving the zero ones unwritten (see issue).
+        // Field by field, leaving the zero ones unwritten (as in `issue`).
         Fragment storage created = _fragments[newTokenId];
         created.owner = to;
         created.value = uint96(value);
