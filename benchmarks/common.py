@@ -164,7 +164,7 @@ class BenchChain:
         self.sender(self.account(0)).send_many(calls)
 
     def settings(self, database_url: str, **overrides: Any) -> Settings:
-        return Settings(
+        values: dict[str, Any] = dict(
             environment="test",
             rpc_url=self.node.url,
             chain_id=self.manifest.chain_id,
@@ -178,9 +178,8 @@ class BenchChain:
             keystore_kdf_iterations=2,
             api_key_pepper="bench-pepper",
             log_level="WARNING",
-            _env_file=None,  # type: ignore[call-arg]
-            **overrides,
         )
+        return Settings(**{**values, **overrides}, _env_file=None)  # type: ignore[call-arg]
 
     def stop(self) -> None:
         self.node.stop()

@@ -4,6 +4,10 @@ The raw ceiling is web3.py alone: one key signs plain value transfers and sends 
 node, pipelined (all sent, then the last receipt awaited) and one at a time (send, wait, next).
 An API write is measured end to end: HTTP request to the answer, which comes after the receipt
 and after the receipt's events are projected into the read models.
+
+The API rounds run twice, the same way: on SQLite, then on PostgreSQL (a throwaway server from
+backend.devtools.postgres, one fresh database) when its server binaries are on the machine. Where
+they are not, only SQLite is measured and the result says why (``postgres_missing``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ from typing import Any
 from eth_account import Account
 
 from backend.chain.fees import fee_fields
-from backend.core.database import session_factory
+from backend.core.database import engine_for, session_factory
+from backend.core.migrate import run_migrations
+from backend.devtools.postgres import POSTGRES_BIN_GLOB, postgres_bin, postgres_server
 from backend.members import service as members_service
 from backend.members.keystore import Keystore
 from benchmarks.common import (
@@ -45,8 +51,13 @@ class RawCeiling:
     sequential: list[float] = field(default_factory=list)
 
 
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+DATABASE_NAMES = {SQLITE: "SQLite", POSTGRESQL: "PostgreSQL"}
+
+
 @dataclass
 class WriteRound:
+    database: str
     clients: int
     same_member: bool
     writes: int
@@ -63,18 +74,32 @@ class WriteResult:
     raw: RawCeiling
     rounds: list[WriteRound]
     workers: int
+    # Why PostgreSQL was not measured (its binaries are absent); None when it was.
+    postgres_missing: str | None = None
 
-    def rates(self, clients: int, *, same_member: bool = False) -> list[float]:
+    @property
+    def databases(self) -> list[str]:
         return [
-            r.rate for r in self.rounds if r.clients == clients and r.same_member == same_member
+            name for name in (SQLITE, POSTGRESQL) if any(r.database == name for r in self.rounds)
         ]
 
-    def latencies(self, clients: int, *, same_member: bool = False) -> list[float]:
+    def _rounds(self, database: str, clients: int, same_member: bool) -> list[WriteRound]:
         return [
-            latency
+            r
             for r in self.rounds
-            if r.clients == clients and r.same_member == same_member
-            for latency in r.latencies
+            if r.database == database and r.clients == clients and r.same_member == same_member
+        ]
+
+    def rates(
+        self, clients: int, *, same_member: bool = False, database: str = SQLITE
+    ) -> list[float]:
+        return [r.rate for r in self._rounds(database, clients, same_member)]
+
+    def latencies(
+        self, clients: int, *, same_member: bool = False, database: str = SQLITE
+    ) -> list[float]:
+        return [
+            latency for r in self._rounds(database, clients, same_member) for latency in r.latencies
         ]
 
 
@@ -139,9 +164,15 @@ class Holder:
 class WriteStack:
     """The API served over uvicorn with a consortium onboarded through it."""
 
-    def __init__(self, chain: BenchChain, holders: int, workers: int) -> None:
+    def __init__(
+        self, chain: BenchChain, database: str, database_url: str, holders: int, workers: int
+    ) -> None:
         self.chain = chain
-        self.settings = chain.settings(fresh_database(chain.workdir, "writes"))
+        self.database = database
+        # Its own keystore, so one database's members never meet the other's keys.
+        self.settings = chain.settings(
+            database_url, keystore_dir=chain.workdir / f"keystore-writes-{database}"
+        )
         keystore = Keystore(
             self.settings.keystore_dir,
             self.settings.keystore_password,
@@ -156,7 +187,9 @@ class WriteStack:
             private_key=chain.account(0).key.hex(),
             kyc_reference="KYC-BENCH-OPERATOR",
         )
-        self.server = ApiServer(self.settings, workers, chain.workdir / "api-writes.log")
+        self.server = ApiServer(
+            self.settings, workers, chain.workdir / f"api-writes-{database}.log"
+        )
         self.members: list[ApiMember] = []
         self.operator = self._member("operator", issued.member.address, issued.api_key)
         self.core = self.onboard("core", "CORE_ENTERPRISE")
@@ -221,7 +254,7 @@ class WriteStack:
                 future.result()
             seconds = time.perf_counter() - started
         flat = [latency for per in latencies for latency in per]
-        return WriteRound(clients, same_member, len(flat), seconds, flat)
+        return WriteRound(self.database, clients, same_member, len(flat), seconds, flat)
 
     def close(self) -> None:
         for member in self.members:
@@ -234,9 +267,11 @@ def writes_per_client(sizes: Sizes, clients: int) -> int:
     return sizes.writes_per_client or max(4, 64 // clients)
 
 
-def run(chain: BenchChain, sizes: Sizes) -> WriteResult:
-    raw = raw_ceiling(chain, sizes)
-    stack = WriteStack(chain, max(sizes.write_clients), sizes.uvicorn_workers)
+def measure(chain: BenchChain, sizes: Sizes, database: str, database_url: str) -> list[WriteRound]:
+    """Every API round on one database (migrated, empty): the same levels and repeats on each."""
+    stack = WriteStack(
+        chain, database, database_url, max(sizes.write_clients), sizes.uvicorn_workers
+    )
     rounds: list[WriteRound] = []
     try:
         # Warm-up: every worker connects to the chain and loads its keys once.
@@ -249,22 +284,38 @@ def run(chain: BenchChain, sizes: Sizes) -> WriteResult:
             rounds.append(stack.round(shared, writes_per_client(sizes, shared), same_member=True))
     finally:
         stack.close()
+        engine_for(database_url).dispose()
+    return rounds
+
+
+def run(chain: BenchChain, sizes: Sizes) -> WriteResult:
+    raw = raw_ceiling(chain, sizes)
+    rounds = measure(chain, sizes, SQLITE, fresh_database(chain.workdir, "writes"))
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        missing = f"PostgreSQL server binaries (initdb, pg_ctl) not found under {POSTGRES_BIN_GLOB}"
+        return WriteResult(raw, rounds, sizes.uvicorn_workers, postgres_missing=missing)
+    with postgres_server(bin_dir) as server:
+        url = server.url(server.create_database("bench_writes"))
+        run_migrations(url)
+        rounds += measure(chain, sizes, POSTGRESQL, url)
     return WriteResult(raw, rounds, sizes.uvicorn_workers)
 
 
-def summary(result: WriteResult) -> dict[str, Any]:
-    """The figures the report prints, by name."""
+def summary(result: WriteResult, database: str = SQLITE) -> dict[str, Any]:
+    """The figures the report prints for one database's rounds, by name."""
     ceiling = median(result.raw.pipelined)
+    mine = [r for r in result.rounds if r.database == database]
     rows = {}
-    for clients in sorted({r.clients for r in result.rounds if not r.same_member}):
-        rates = result.rates(clients)
+    for clients in sorted({r.clients for r in mine if not r.same_member}):
+        rates = result.rates(clients, database=database)
         rows[clients] = {
             "rate": median(rates),
             "noise": noise(rates),
-            "latency_p50_ms": median(result.latencies(clients)) * 1000,
+            "latency_p50_ms": median(result.latencies(clients, database=database)) * 1000,
             "ratio": median(rates) / ceiling,
         }
-    shared = sorted({r.clients for r in result.rounds if r.same_member})
+    shared = sorted({r.clients for r in mine if r.same_member})
     return {
         "ceiling": ceiling,
         "ceiling_noise": noise(result.raw.pipelined),
@@ -273,9 +324,12 @@ def summary(result: WriteResult) -> dict[str, Any]:
         "rows": rows,
         "same_member": {
             clients: {
-                "rate": median(result.rates(clients, same_member=True)),
-                "noise": noise(result.rates(clients, same_member=True)),
-                "latency_p50_ms": median(result.latencies(clients, same_member=True)) * 1000,
+                "rate": median(result.rates(clients, same_member=True, database=database)),
+                "noise": noise(result.rates(clients, same_member=True, database=database)),
+                "latency_p50_ms": median(
+                    result.latencies(clients, same_member=True, database=database)
+                )
+                * 1000,
             }
             for clients in shared
         },

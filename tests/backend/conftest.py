@@ -2,21 +2,16 @@
 
 Every database test runs twice: on SQLite and on PostgreSQL. PostgreSQL is a throwaway server
 (initdb + pg_ctl in a temporary directory, on a free port and a private socket directory) started
-once per session from /usr/lib/postgresql/*/bin; where those binaries are absent the PostgreSQL
-half is skipped with a loud warning, never silently.
+once per session from /usr/lib/postgresql/*/bin by backend.devtools.postgres (which the
+benchmarks use too); where those binaries are absent the PostgreSQL half is skipped with a loud
+warning, never silently.
 """
 
 from __future__ import annotations
 
-import glob
-import os
-import shutil
 import socket
-import subprocess
-import tempfile
 import threading
 import time
-import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 import uvicorn
 from eth_account import Account
@@ -33,11 +27,10 @@ from backend.api import create_app
 from backend.core.database import engine_for, session_factory, transaction
 from backend.core.migrate import run_migrations
 from backend.core.settings import Settings
+from backend.devtools.postgres import POSTGRES_BIN_GLOB, PostgresServer, postgres_bin
+from backend.devtools.postgres import postgres_server as start_postgres
 from backend.members.auth import issue_api_key
 from backend.members.models import Member
-
-# Overridable to point at another installation (or at nothing, to see the skip).
-POSTGRES_BIN_GLOB = os.environ.get("TIERCREDIT_TEST_POSTGRES_BIN", "/usr/lib/postgresql/*/bin")
 
 
 def free_port() -> int:
@@ -46,43 +39,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class PostgresServer:
-    socket_dir: str
-    port: int
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://postgres@/{database}?host={self.socket_dir}&port={self.port}"
-
-    def admin(self, statement: str) -> None:
-        with psycopg.connect(
-            host=self.socket_dir,
-            port=self.port,
-            user="postgres",
-            dbname="postgres",
-            autocommit=True,
-        ) as connection:
-            connection.execute(statement)  # type: ignore[arg-type]
-
-
-def _postgres_bin() -> Path | None:
-    candidates = sorted(glob.glob(POSTGRES_BIN_GLOB))
-    for candidate in reversed(candidates):
-        if (Path(candidate) / "initdb").exists() and (Path(candidate) / "pg_ctl").exists():
-            return Path(candidate)
-    return None
-
-
-def _as_postgres_user(command: list[str]) -> list[str]:
-    # initdb and postgres refuse to run as root.
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--", *command]
-    return command
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    bin_dir = _postgres_bin()
+    """The throwaway server of backend.devtools.postgres, once per session."""
+    bin_dir = postgres_bin()
     if bin_dir is None:
         message = (
             f"PostgreSQL binaries not found under {POSTGRES_BIN_GLOB}: "
@@ -91,59 +51,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         print(f"\n!!! {message} !!!")
         warnings.warn(message, stacklevel=1)
         pytest.skip(message)
-    root = Path(tempfile.mkdtemp(prefix="tiercredit-pg-"))
-    data, sockets = root / "data", root / "sock"
-    sockets.mkdir()
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        shutil.chown(sockets, "postgres")
-    port = free_port()
-    subprocess.run(
-        _as_postgres_user(
-            [
-                str(bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                "postgres",
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    options = f"-p {port} -k {sockets} -c listen_addresses='' -c fsync=off -c max_connections=200"
-    subprocess.run(
-        _as_postgres_user(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(root / "server.log"),
-                "-w",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield PostgresServer(str(sockets), port)
-    finally:
-        subprocess.run(
-            _as_postgres_user(
-                [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
-            ),
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(root, ignore_errors=True)
+    with start_postgres(bin_dir) as server:
+        yield server
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -153,14 +62,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'tiercredit.db'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres_server")
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    server.admin(f"CREATE DATABASE {name}")
+    name = server.create_database("test")
     url = server.url(name)
     try:
         yield url
     finally:
         engine_for(url).dispose()
-        server.admin(f"DROP DATABASE {name} WITH (FORCE)")
+        server.drop_database(name)
 
 
 @pytest.fixture
