@@ -266,7 +266,7 @@ def serve(
     """Serves the HTTP API (uvicorn); settings come from TIERCREDIT_* variables."""
     import uvicorn
 
-    from backend.core.serving import NoDelayHTTPProtocol
+    from backend.core.serving import KEEP_ALIVE_SECONDS, NoDelayHTTPProtocol
 
     uvicorn.run(
         "backend.api:create_app",
@@ -275,6 +275,7 @@ def serve(
         port=port,
         workers=workers,
         http=NoDelayHTTPProtocol,
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         log_level="warning",
         # The app writes structured JSON logs of its own; uvicorn's access log would repeat them.
         access_log=False,

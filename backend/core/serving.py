@@ -1,4 +1,4 @@
-"""uvicorn's HTTP protocol with Nagle's algorithm off on every connection, whatever the workers.
+"""How the API is served: Nagle off on every connection, and a keep-alive that outlasts clients.
 
 uvicorn writes a response's status line and headers, then its body, as two sends. With Nagle on,
 the body waits until the client acknowledges the headers, and clients delay that ACK (40 ms on
@@ -13,6 +13,12 @@ import asyncio
 import socket
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+# How long an idle kept-alive connection stays open. uvicorn's default of 5 s races clients and
+# load balancers that reuse a connection after a pause of about that long: the server closes it
+# as the request goes out, and the request is lost unanswered ("Server disconnected"). It must
+# outlast the idle timeout of whatever pools connections in front (60 s on common balancers).
+KEEP_ALIVE_SECONDS = 75
 
 
 class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc,valid-type]
