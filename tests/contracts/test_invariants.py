@@ -401,8 +401,9 @@ class Platform:
         quote_id = self.submit_quote(discounted, 800, "bank_a")
         assert tier3 and quote_id and self.accept(discounted, quote_id, "supplier2")
         assert self.request_financing(credits[1], 200 * UNIT, chain.time() + 20 * DAY, "supplier2")
-        # Two matured credits, a third repaid: one redeemed (the rest is claimable as repayment
-        # comes), one split and not yet redeemed.
+        # Two matured credits, a third repaid: one redeemed, then repaid a third more (its
+        # holder's claim is payable at once, and more as repayment comes), one split and not yet
+        # redeemed.
         matured = [
             self.issue(owed[("supplier3", "core")], 300 * UNIT, chain.time() + DAY, 0, "core"),
             self.issue(owed[("supplier1", "core2")], 300 * UNIT, chain.time() + DAY, 0, "core2"),
@@ -415,6 +416,8 @@ class Platform:
                           "supplier1")  # fmt: skip
         chain.sleep(DAY + 1)
         assert self.send("redeem", c["settlement"].redeem, matured[0], sender="supplier3")
+        assert self.send("repay", c["settlement"].repay, matured[0], 100 * UNIT, sender="core")
+        self.model.repaid[matured[0]] += 100 * UNIT
         # Invoices waiting for their buyer.
         for n, (seller, buyer) in enumerate(owed):
             due = chain.time() + 90 * DAY
