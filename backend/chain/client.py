@@ -26,7 +26,14 @@ from backend.chain.errors import ChainUnavailable, ErrorDecoder, normalize, reve
 from backend.chain.events import EventDecoder
 from backend.chain.fees import FeeCache
 from backend.chain.manifest import Manifest, ManifestError, read_manifest
-from backend.chain.sender import Call, NonceAllocator, TxSender, node_errors, rpc_error
+from backend.chain.sender import (
+    Call,
+    NonceAllocator,
+    TxSender,
+    batch_responses,
+    batch_result,
+    node_errors,
+)
 from backend.core.settings import Settings
 
 GWEI = 10**9
@@ -189,20 +196,11 @@ class Chain:
             )
             for view, codec in zip(views, codecs, strict=True)
         ]
-        with node_errors():
-            responses = self.w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
-        if not isinstance(responses, list):
-            # A node that refuses the whole batch answers with one error object.
-            raise rpc_error(responses)
         results = []
+        responses = batch_responses(self.w3, requests)
         for view, codec, response in zip(views, codecs, responses, strict=True):
-            if "error" in response:
-                error = rpc_error(response)
-                raw = revert_data(error)
-                if raw is None:
-                    raise error
-                raise self.errors.decode(raw, contract=view.contract) from error
-            values = self.w3.codec.decode(codec.outputs, bytes.fromhex(response["result"][2:]))
+            result = batch_result(response, self.errors, view.contract)
+            values = self.w3.codec.decode(codec.outputs, bytes.fromhex(result[2:]))
             decoded = [normalize(t, v) for t, v in zip(codec.outputs, values, strict=True)]
             results.append(decoded[0] if len(decoded) == 1 else decoded)
         return results

@@ -89,6 +89,27 @@ def rpc_error(response: Any) -> Web3RPCError:
     return Web3RPCError(str(response.get("error")), rpc_response=response)
 
 
+def batch_responses(w3: Web3, requests: Sequence[tuple[RPCEndpoint, Any]]) -> list[Any]:
+    """The answers to one JSON-RPC batch (one round trip), in the order of ``requests``."""
+    with node_errors():
+        responses = w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
+    if not isinstance(responses, list):
+        # A node that refuses the whole batch answers with one error object.
+        raise rpc_error(responses)
+    return responses
+
+
+def batch_result(response: Any, errors: ErrorDecoder, contract: str | None = None) -> Any:
+    """The result of one answer of a batch; a revert raises the contract's named error."""
+    if "error" in response:
+        error = rpc_error(response)
+        raw = revert_data(error)
+        if raw is None:
+            raise error
+        raise errors.decode(raw, contract=contract) from error
+    return response["result"]
+
+
 @dataclass(frozen=True)
 class Call:
     """One contract call to send: ``data`` is the ABI-encoded function call."""
@@ -284,27 +305,14 @@ class TxSender:
             for index in estimated
         ]
         batch.append((RPCEndpoint("eth_getTransactionCount"), [self.address, "pending"]))
-        with node_errors():
-            responses = self.w3.provider.make_batch_request(batch)  # type: ignore[attr-defined]
-        if not isinstance(responses, list):
-            # A node that refuses the whole batch answers with one error object.
-            raise rpc_error(responses)
+        responses = batch_responses(self.w3, batch)
         for index, response in zip(estimated, responses, strict=False):
-            if "error" in response:
-                error = rpc_error(response)
-                raw = revert_data(error)
-                if raw is None:
-                    raise error
-                raise self.errors.decode(raw, contract=calls[index].contract) from error
-            estimate = int(response["result"], 16)
+            estimate = int(batch_result(response, self.errors, calls[index].contract), 16)
             txs[index]["gas"] = estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
         for tx, call in zip(txs, calls, strict=True):
             if call.gas is not None:
                 tx["gas"] = call.gas
-        pending = responses[-1]
-        if "error" in pending:
-            raise rpc_error(pending)
-        return txs, int(pending["result"], 16)
+        return txs, int(batch_result(responses[-1], self.errors), 16)
 
     def _send_window(self, calls: Sequence[Call]) -> list[TxOutcome]:
         txs, node_pending = self._prepare(calls)
