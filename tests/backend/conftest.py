@@ -9,7 +9,6 @@ warning, never silently.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import warnings
@@ -24,6 +23,7 @@ import uvicorn
 from eth_account import Account
 
 from backend.api import create_app
+from backend.chain.node import free_port
 from backend.core.database import engine_for, session_factory, transaction
 from backend.core.migrate import run_migrations
 from backend.core.settings import Settings
@@ -31,12 +31,6 @@ from backend.devtools.postgres import POSTGRES_BIN_GLOB, PostgresServer, postgre
 from backend.devtools.postgres import postgres_server as start_postgres
 from backend.members.auth import issue_api_key
 from backend.members.models import Member
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from backend.chain.models import SignerNonce
+from backend.chain.node import free_port
 from backend.core.database import session_factory
 from backend.core.settings import PROJECT_ROOT, Settings
 from backend.readmodels.models import FragmentRecord, InvoiceRecord
-from tests.backend.conftest import free_port
 from tests.consortium_api import (
     UNIT,
     Consortium,
