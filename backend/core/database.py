@@ -1,6 +1,8 @@
 """SQLAlchemy 2 engine and sessions; SQLite by default, PostgreSQL in production."""
 
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -17,6 +19,8 @@ class Base(DeclarativeBase):
 # with only 5 kept, every burst of concurrent requests opened (and set up) fresh connections and
 # closed them again, which cost more than the reads themselves.
 SQLITE_POOL_SIZE = 15
+# How long a SQLite connection waits for another connection's lock, in seconds.
+SQLITE_BUSY_TIMEOUT = 30
 
 
 def make_engine(database_url: str) -> Engine:
@@ -25,22 +29,40 @@ def make_engine(database_url: str) -> Engine:
         in_memory = make_url(database_url).database in (None, "", ":memory:")
         engine = create_engine(
             database_url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT},
             **({} if in_memory else {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 0}),
         )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
             cursor = dbapi_connection.cursor()
-            # WAL lets readers and the indexer's writer work side by side;
-            # foreign keys are off by default in SQLite.
-            cursor.execute("PRAGMA journal_mode=WAL")
+            # Foreign keys are off by default in SQLite.
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            _enable_wal(cursor)
             cursor.close()
 
         return engine
     return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def _enable_wal(cursor: sqlite3.Cursor) -> None:
+    """Puts the database in WAL mode, so readers and the indexer's writer work side by side.
+
+    Switching a new database to WAL needs it to itself, and SQLite answers "database is locked"
+    at once, without its busy handler, while another connection holds a lock (several workers
+    migrating one fresh database at start did). So this waits here, as long as a busy wait would.
+    """
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT
+    pause = 0.001
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
 
 
 @lru_cache

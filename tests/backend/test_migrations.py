@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime
 
@@ -10,9 +11,9 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
-from backend.core.database import engine_for, session_factory, transaction
+from backend.core.database import engine_for, make_engine, session_factory, transaction
 from backend.core.migrate import alembic_config, load_models, run_migrations
 from backend.readmodels.models import FragmentRecord, IndexerCursor
 
@@ -89,6 +90,28 @@ def test_workers_migrating_at_once_both_succeed(database_url: str) -> None:
 
     assert failures == []
     assert current_revision(database_url) == head_revision(database_url)
+
+
+def test_sqlite_connection_waits_for_a_lock_before_switching_to_wal(tmp_path) -> None:
+    # Switching a fresh database to WAL while another connection holds its write lock is
+    # answered "database is locked" at once, without SQLite's busy handler: three workers
+    # migrating one new database sometimes met it. A new connection now waits for the lock.
+    path = tmp_path / "fresh.db"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE held (x INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    released = threading.Timer(0.3, holder.execute, args=("COMMIT",))
+    released.start()
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        with engine.connect() as connection:
+            mode = connection.execute(text("PRAGMA journal_mode")).scalar_one()
+    finally:
+        released.join()
+        engine.dispose()
+        holder.close()
+
+    assert mode == "wal"
 
 
 def test_downgrade_to_base_drops_every_table(migrated_url: str) -> None:
