@@ -122,9 +122,15 @@ def test_deploy_script_with_a_key_on_ganache(ganache: LocalNode, tmp_path: Path)
 
 def test_brownie_run_deploys_on_its_anvil(tmp_path: Path) -> None:
     # `brownie run scripts/deploy.py --network anvil`, from the contracts' environment, as a
-    # developer types it (the Makefile puts node_modules/.bin, so `anvil`, on PATH).
+    # developer types it after `make`: node_modules/.bin (so `anvil`) on PATH, and py-solc-x
+    # pointed at the project's compiler. Set here too, so the test runs outside make as well.
     manifest_path = tmp_path / "brownie.json"
-    env = {**os.environ, "TIERCREDIT_DEPLOYMENT_MANIFEST": str(manifest_path)}
+    env = {
+        **os.environ,
+        "TIERCREDIT_DEPLOYMENT_MANIFEST": str(manifest_path),
+        "PATH": os.pathsep.join([str(PROJECT_ROOT / "node_modules" / ".bin"), os.environ["PATH"]]),
+        "SOLCX_BINARY_PATH": str(PROJECT_ROOT / ".solcx"),
+    }
 
     result = subprocess.run(
         [str(BROWNIE), "run", "scripts/deploy.py", "--network", "anvil"],
