@@ -14,10 +14,11 @@ from web3 import Web3
 
 from backend.chain.artifacts import PLATFORM_CONTRACTS, compiler_version, load_artifacts
 from backend.chain.client import Chain
+from backend.chain.compiler import pinned_solc_version, solc_binary
 from backend.chain.deploy import PLATFORM_KYC_HASH, deploy_platform
 from backend.chain.ids import role_id
 from backend.chain.manifest import Manifest, read_manifest
-from backend.chain.node import LocalNode, dev_accounts, start_node
+from backend.chain.node import LocalNode, anvil_binary, dev_accounts, start_node
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEPLOY_SCRIPT = PROJECT_ROOT / "scripts" / "deploy.py"
@@ -122,14 +123,15 @@ def test_deploy_script_with_a_key_on_ganache(ganache: LocalNode, tmp_path: Path)
 
 def test_brownie_run_deploys_on_its_anvil(tmp_path: Path) -> None:
     # `brownie run scripts/deploy.py --network anvil`, from the contracts' environment, as a
-    # developer types it after `make`: node_modules/.bin (so `anvil`) on PATH, and py-solc-x
-    # pointed at the project's compiler. Set here too, so the test runs outside make as well.
+    # developer types it after `make`: Brownie starts `anvil` by name from PATH, and py-solc-x
+    # looks for the project's compiler in SOLCX_BINARY_PATH. Both point where the backend finds
+    # them, so the test runs outside make as well.
     manifest_path = tmp_path / "brownie.json"
     env = {
         **os.environ,
         "TIERCREDIT_DEPLOYMENT_MANIFEST": str(manifest_path),
-        "PATH": os.pathsep.join([str(PROJECT_ROOT / "node_modules" / ".bin"), os.environ["PATH"]]),
-        "SOLCX_BINARY_PATH": str(PROJECT_ROOT / ".solcx"),
+        "PATH": os.pathsep.join([str(Path(anvil_binary()[0]).parent), os.environ["PATH"]]),
+        "SOLCX_BINARY_PATH": str(solc_binary(pinned_solc_version()).parent),
     }
 
     result = subprocess.run(
