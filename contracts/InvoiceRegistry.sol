@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {Consortium} from "./Consortium.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title TierCredit consortium: members, roles, platform limits and credit lines
 /// @notice Every other TierCredit contract asks this one who may act and within which limits.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title TierCredit financing: discounting vouchers for cash today
 /// @notice A holder locks value and asks for cash; financiers quote an annual discount rate; the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title TierCredit invoice registry: trade backgrounds anchored by hash
 /// @notice A seller registers what its buyer owes it; the buyer confirms or rejects. A confirmed

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title TierCredit quality registry: inspection certificates for the goods behind invoices
 /// @notice An accredited inspector certifies the goods of an invoice. A voucher issued against a

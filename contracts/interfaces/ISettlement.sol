@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title TierCredit settlement: repayment by the obligor and redemption by holders
 /// @notice The obligor repays a credit in parts at any time. From maturity each holder redeems its

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 /// @title Roles of the TierCredit consortium
 /// @notice The AccessControl role ids and the bit each one sets in a member's role bits.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {ERC3525} from "@solvprotocol/erc-3525/ERC3525.sol";
 
