@@ -2,7 +2,6 @@
 pragma solidity ^0.8.28;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {Roles} from "./libraries/Roles.sol";
 
@@ -10,12 +9,20 @@ import {Roles} from "./libraries/Roles.sol";
 /// @notice Members, roles, platform limits, credit lines, issuance quotas and financier exposure.
 /// @dev Roles are OpenZeppelin AccessControl roles; each is mirrored in a bit of the member record
 /// so the other contracts learn status and roles of both parties of a transfer in one call.
-contract Consortium is IConsortium, AccessControl, Pausable {
+contract Consortium is IConsortium, AccessControl {
     /// @dev One slot: whatever a voucher asks of a party (status, roles, issuance preference) costs one read.
     struct Member {
         MemberStatus status;
         uint8 roleBits;
         bool requiresQualityCertificate;
+    }
+
+    /// @dev One slot: the limits every trade reads and the pause flag every action checks.
+    struct Settings {
+        uint32 maxTenorDays;
+        uint32 gracePeriodDays;
+        uint8 maxTierDepth;
+        bool paused;
     }
 
     /// @dev One slot: issuance reads and writes both at once.
@@ -37,7 +44,8 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     uint8 public constant TIER_DEPTH_CAP = 32;
     uint32 public constant GRACE_CAP_DAYS = 365;
 
-    Limits private _limits;
+    Settings private _settings;
+    uint256 private _activeOperators;
     mapping(address account => Member) private _members;
     mapping(address financier => mapping(address obligor => uint256)) private _creditLines;
     mapping(address obligor => Issuance) private _issuance;
@@ -54,7 +62,7 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     /// @param operator the first operator; it is onboarded as an active member.
     constructor(address operator) {
-        _limits = Limits({maxTenorDays: 180, gracePeriodDays: 30, maxTierDepth: 8});
+        _settings = Settings({maxTenorDays: 180, gracePeriodDays: 30, maxTierDepth: 8, paused: false});
         _setRoleAdmin(OPERATOR_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(CORE_ENTERPRISE_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(SUPPLIER_ROLE, OPERATOR_ROLE);
@@ -72,6 +80,7 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     /// @inheritdoc IConsortium
     function onboard(address account, bytes32 kycHash, bytes32[] calldata roles) external onlyRole(OPERATOR_ROLE) {
+        _requireNotPaused();
         if (_members[account].status != MemberStatus.None) revert ConsortiumMemberExists(account);
         _members[account].status = MemberStatus.Active;
         emit MemberOnboarded(account, kycHash);
@@ -82,38 +91,50 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     /// @inheritdoc IConsortium
     function suspend(address account, bytes32 reasonHash) external onlyRole(OPERATOR_ROLE) {
-        MemberStatus status = _members[account].status;
-        if (status != MemberStatus.Active) revert ConsortiumInvalidStatus(account, status);
+        _requireNotPaused();
+        Member memory member = _members[account];
+        if (member.status != MemberStatus.Active) revert ConsortiumInvalidStatus(account, member.status);
+        if (member.roleBits & Roles.OPERATOR_BIT != 0) _dropActiveOperator(account);
         _members[account].status = MemberStatus.Suspended;
         emit MemberSuspended(account, reasonHash);
     }
 
     /// @inheritdoc IConsortium
     function reinstate(address account) external onlyRole(OPERATOR_ROLE) {
-        MemberStatus status = _members[account].status;
-        if (status != MemberStatus.Suspended) revert ConsortiumInvalidStatus(account, status);
+        _requireNotPaused();
+        Member memory member = _members[account];
+        if (member.status != MemberStatus.Suspended) revert ConsortiumInvalidStatus(account, member.status);
         _members[account].status = MemberStatus.Active;
+        if (member.roleBits & Roles.OPERATOR_BIT != 0) ++_activeOperators;
         emit MemberReinstated(account);
     }
 
     /// @inheritdoc IConsortium
     function setLimits(uint32 maxTenorDays, uint32 gracePeriodDays, uint8 maxTierDepth) external onlyRole(OPERATOR_ROLE) {
+        _requireNotPaused();
         if (
             maxTenorDays == 0 || maxTenorDays > TENOR_CAP_DAYS || gracePeriodDays > GRACE_CAP_DAYS || maxTierDepth == 0
                 || maxTierDepth > TIER_DEPTH_CAP
         ) revert ConsortiumInvalidLimits(maxTenorDays, gracePeriodDays, maxTierDepth);
-        _limits = Limits({maxTenorDays: maxTenorDays, gracePeriodDays: gracePeriodDays, maxTierDepth: maxTierDepth});
+        Settings storage settings = _settings;
+        settings.maxTenorDays = maxTenorDays;
+        settings.gracePeriodDays = gracePeriodDays;
+        settings.maxTierDepth = maxTierDepth;
         emit LimitsChanged(maxTenorDays, gracePeriodDays, maxTierDepth);
     }
 
     /// @inheritdoc IConsortium
     function pause() external onlyRole(OPERATOR_ROLE) {
-        _pause();
+        _requireNotPaused();
+        _settings.paused = true;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc IConsortium
     function unpause() external onlyRole(OPERATOR_ROLE) {
-        _unpause();
+        if (!_settings.paused) revert ExpectedPause();
+        _settings.paused = false;
+        emit Unpaused(msg.sender);
     }
 
     // ----------------------------------------------------------------- members
@@ -128,6 +149,8 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     /// @inheritdoc IConsortium
     function setCreditLine(address obligor, uint256 limit) external {
         _requireActiveRole(msg.sender, Roles.FINANCIER);
+        // A member holding both roles would otherwise make its own issuance quota.
+        if (obligor == msg.sender) revert ConsortiumSelfCreditLine(msg.sender);
         if (_members[obligor].roleBits & Roles.CORE_ENTERPRISE_BIT == 0) {
             revert ConsortiumMissingRole(obligor, CORE_ENTERPRISE_ROLE);
         }
@@ -222,14 +245,20 @@ contract Consortium is IConsortium, AccessControl, Pausable {
 
     /// @inheritdoc IConsortium
     function tradeContext(address from, address to) external view returns (TradeContext memory) {
-        _requireNotPaused();
+        Settings memory settings = _settings;
+        if (settings.paused) revert EnforcedPause();
         Member memory sender = _activeMember(from);
         return TradeContext({
             fromRoleBits: sender.roleBits,
             toRoleBits: _requireActive(to),
             fromRequiresCertificate: sender.requiresQualityCertificate,
-            limits: _limits
+            limits: Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth)
         });
+    }
+
+    /// @inheritdoc IConsortium
+    function paused() external view returns (bool) {
+        return _settings.paused;
     }
 
     /// @inheritdoc IConsortium
@@ -243,8 +272,14 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     }
 
     /// @inheritdoc IConsortium
+    function activeOperatorCount() external view returns (uint256) {
+        return _activeOperators;
+    }
+
+    /// @inheritdoc IConsortium
     function limits() external view returns (Limits memory) {
-        return _limits;
+        Settings memory settings = _settings;
+        return Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth);
     }
 
     /// @inheritdoc IConsortium
@@ -275,10 +310,14 @@ contract Consortium is IConsortium, AccessControl, Pausable {
     // ----------------------------------------------------------------- internal
 
     /// @dev Roles go only to onboarded members, and each grant is mirrored in the member's role bits.
+    /// Role changes are operator actions: they wait while the platform is paused.
     function _grantRole(bytes32 role, address account) internal override returns (bool granted) {
-        if (_members[account].status == MemberStatus.None) revert ConsortiumUnknownMember(account);
+        _requireNotPaused();
+        MemberStatus status = _members[account].status;
+        if (status == MemberStatus.None) revert ConsortiumUnknownMember(account);
         granted = super._grantRole(role, account);
         _members[account].roleBits |= Roles.bitOf(role);
+        if (granted && role == OPERATOR_ROLE && status == MemberStatus.Active) ++_activeOperators;
     }
 
     /// @dev A suspended member keeps its roles but may not use them: operator and platform powers included.
@@ -288,9 +327,24 @@ contract Consortium is IConsortium, AccessControl, Pausable {
         if (status != MemberStatus.Active) revert ConsortiumMemberNotActive(account, status);
     }
 
+    /// @dev Revoking and renouncing alike: never the last active operator's role.
     function _revokeRole(bytes32 role, address account) internal override returns (bool revoked) {
+        _requireNotPaused();
         revoked = super._revokeRole(role, account);
         _members[account].roleBits &= ~Roles.bitOf(role);
+        if (revoked && role == OPERATOR_ROLE && _members[account].status == MemberStatus.Active) {
+            _dropActiveOperator(account);
+        }
+    }
+
+    function _dropActiveOperator(address operator) private {
+        uint256 count = _activeOperators;
+        if (count == 1) revert ConsortiumLastOperator(operator);
+        _activeOperators = count - 1;
+    }
+
+    function _requireNotPaused() private view {
+        if (_settings.paused) revert EnforcedPause();
     }
 
     function _exposureAfter(address financier, address obligor, uint256 amount) private view returns (uint256 updated) {

@@ -3,12 +3,14 @@ pragma solidity ^0.8.28;
 
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
+import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
+import {Base64} from "@openzeppelin/contracts/utils/Base64.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ERC165} from "@openzeppelin/contracts/utils/introspection/ERC165.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
-import {Consortium} from "./Consortium.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {ICreditVoucher} from "./interfaces/ICreditVoucher.sol";
-import {IERC3525, IERC3525Receiver} from "./interfaces/IERC3525.sol";
+import {IERC3525, IERC3525Metadata, IERC3525Receiver} from "./interfaces/IERC3525.sol";
 import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
 import {IQualityRegistry} from "./interfaces/IQualityRegistry.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -20,10 +22,12 @@ import {Roles} from "./libraries/Roles.sol";
 /// @notice ERC-3525 (and ERC-721) credit vouchers of TierCredit. A credit is a slot; its fragments
 /// are tokens that keep their lineage back to the root, so every value traces to a confirmed invoice.
 contract CreditVoucher is ICreditVoucher, ERC165 {
+    using Strings for uint256;
+
     /// @notice Value is in SettlementToken units, which have 6 decimals.
     uint8 public constant VALUE_DECIMALS = 6;
 
-    Consortium private immutable _consortium;
+    IConsortium private immutable _consortium;
     IInvoiceRegistry private immutable _invoices;
     IQualityRegistry private immutable _quality;
     address private _financing;
@@ -43,7 +47,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         _;
     }
 
-    constructor(Consortium consortium, IInvoiceRegistry invoices, IQualityRegistry quality) {
+    constructor(IConsortium consortium, IInvoiceRegistry invoices, IQualityRegistry quality) {
         _consortium = consortium;
         _invoices = invoices;
         _quality = quality;
@@ -61,7 +65,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     {
         if (faceValue == 0 || faceValue > type(uint96).max) revert VoucherInsufficientValue(0, faceValue, type(uint96).max);
         address supplier = _invoices.drawDown(invoiceId, msg.sender, faceValue);
-        _checkIssuance(invoiceId, supplier, maturity, certificateId);
+        uint32 gracePeriodDays = _checkIssuance(invoiceId, supplier, maturity, certificateId);
         _consortium.drawQuota(msg.sender, faceValue);
 
         creditId = ++_tokenCount;
@@ -74,6 +78,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         cr.faceValue = uint96(faceValue);
         cr.sourceInvoiceId = uint48(invoiceId);
         cr.issuedAt = uint40(block.timestamp);
+        if (gracePeriodDays != 0) cr.gracePeriodDays = gracePeriodDays;
         // A root fragment stores only (owner, value): its lineage is its credit's.
         Fragment storage root = _fragments[creditId];
         root.owner = supplier;
@@ -95,11 +100,12 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = source.owner;
         _spend(fromTokenId, holder, value);
         uint8 depth = source.depth + 1;
-        (uint8 holderBits, uint8 receiverBits) = _tradeBits(fromTokenId, depth, holder, to);
-        newTokenId = _split(fromTokenId, source, creditId, to, value, invoiceId, depth, false);
+        uint8 receiverBits = _tradeReceiverBits(fromTokenId, depth, holder, to);
+        bool toFinancier = _isFinancier(receiverBits);
+        newTokenId = _split(fromTokenId, source, creditId, to, value, invoiceId, depth, false, toFinancier);
         emit TradeTransferred(fromTokenId, newTokenId, invoiceId, value, depth);
         _drawInvoice(invoiceId, holder, to, value);
-        _shiftExposure(cr.obligor, holder, holderBits, to, receiverBits, value);
+        _shiftExposure(cr.obligor, holder, source.heldAsFinancier, to, toFinancier, value);
         _checkValueReceiver(fromTokenId, newTokenId, to, value);
     }
 
@@ -123,6 +129,17 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     }
 
     /// @inheritdoc ICreditVoucher
+    function liftQualityFreeze(uint256 creditId, bytes32 reasonHash) external {
+        _requireSupervisor();
+        Credit storage cr = _credits[creditId];
+        if (cr.obligor == address(0)) revert VoucherNonexistentToken(creditId);
+        uint256 certificateId = cr.certificateId;
+        if (!_qualityFrozen(cr)) revert VoucherNotQualityFrozen(creditId, certificateId);
+        cr.qualityFreezeLifted = true;
+        emit QualityFreezeLifted(creditId, msg.sender, reasonHash);
+    }
+
+    /// @inheritdoc ICreditVoucher
     function lock(uint256 tokenId, uint256 value, address holder) external onlyFinancing returns (uint256 lockedTokenId) {
         Fragment storage source = _fragments[tokenId];
         if (source.owner != holder) revert VoucherUnauthorized(holder, tokenId);
@@ -133,7 +150,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
             source.locked = true;
             lockedTokenId = tokenId;
         } else {
-            lockedTokenId = _split(tokenId, source, creditId, holder, value, 0, source.depth, true);
+            lockedTokenId = _split(tokenId, source, creditId, holder, value, 0, source.depth, true, source.heldAsFinancier);
         }
         emit FragmentLocked(lockedTokenId, true);
     }
@@ -155,15 +172,17 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
         address holder = f.owner;
         // A discount sells to a financier: the same counterparty rules as any plain transfer.
-        (uint8 holderBits, uint8 receiverBits) = _counterpartyBits(holder, to);
+        (, uint8 receiverBits) = _counterpartyBits(holder, to);
         f.locked = false;
         emit FragmentLocked(tokenId, false);
-        _changeOwner(tokenId, f, holder, to);
-        _shiftExposure(cr.obligor, holder, holderBits, to, receiverBits, f.value);
+        _changeOwner(tokenId, f, cr.obligor, holder, to, receiverBits);
     }
 
     /// @inheritdoc ICreditVoucher
-    function burnForRedemption(uint256 tokenId) external returns (address holder, uint256 value, uint256 creditId) {
+    function burnForRedemption(uint256 tokenId)
+        external
+        returns (address holder, uint256 value, uint256 creditId, address obligor, bool heldAsFinancier)
+    {
         if (msg.sender != _settlement) revert VoucherNotPlatform(msg.sender);
         Fragment storage f = _existing(tokenId);
         holder = f.owner;
@@ -173,8 +192,11 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (block.timestamp < cr.maturity) revert VoucherNotMatured(creditId, cr.maturity);
         if (_isFrozen(f, cr)) revert VoucherFrozen(tokenId);
         if (f.locked) revert VoucherLocked(tokenId);
-        uint8 holderBits = _consortium.activeRoleBits(holder);
+        _consortium.requireActive(holder);
         value = f.value;
+        obligor = cr.obligor;
+        // The claim takes the exposure over: it falls only by what is paid out on it.
+        heldAsFinancier = f.heldAsFinancier;
         f.value = 0;
         f.owner = address(0);
         delete _tokenApprovals[tokenId];
@@ -182,7 +204,6 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         emit TransferValue(tokenId, 0, value);
         emit SlotChanged(tokenId, creditId, 0);
         emit Transfer(holder, address(0), tokenId);
-        if (holderBits & Roles.FINANCIER_BIT != 0) _consortium.decreaseExposure(holder, cr.obligor, value);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -203,9 +224,10 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = source.owner;
         (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
         _spend(fromTokenId, holder, value);
-        (uint8 fromBits, uint8 toBits) = _counterpartyBits(holder, to);
-        newTokenId = _split(fromTokenId, source, creditId, to, value, 0, source.depth, false);
-        _shiftExposure(cr.obligor, holder, fromBits, to, toBits, value);
+        (, uint8 toBits) = _counterpartyBits(holder, to);
+        bool toFinancier = _isFinancier(toBits);
+        newTokenId = _split(fromTokenId, source, creditId, to, value, 0, source.depth, false, toFinancier);
+        _shiftExposure(cr.obligor, holder, source.heldAsFinancier, to, toFinancier, value);
         _checkValueReceiver(fromTokenId, newTokenId, to, value);
     }
 
@@ -219,25 +241,32 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address receiver = target.owner;
         if (receiver == address(0)) revert VoucherNonexistentToken(toTokenId);
         if (_creditIdOf(toTokenId, target) != creditId) revert VoucherSlotMismatch(fromTokenId, toTokenId);
+        // Only into a fragment split from the source: value never climbs to a shallower tier, and
+        // the target's parent stays the true origin of all its value.
+        if (target.parentId != fromTokenId) revert VoucherLineageMismatch(fromTokenId, toTokenId, target.parentId);
         if (target.frozen) revert VoucherFrozen(toTokenId);
         if (target.locked) revert VoucherLocked(toTokenId);
         if (value == 0 || value > source.value) revert VoucherInsufficientValue(fromTokenId, value, source.value);
-        (uint8 fromBits, uint8 toBits) = _counterpartyBits(holder, receiver);
+        _counterpartyBits(holder, receiver);
         unchecked {
             source.value -= uint96(value);
             // Cannot overflow: the values of one credit sum to at most its uint96 face value.
             target.value += uint96(value);
         }
         emit TransferValue(fromTokenId, toTokenId, value);
-        _shiftExposure(cr.obligor, holder, fromBits, receiver, toBits, value);
+        _shiftExposure(cr.obligor, holder, source.heldAsFinancier, receiver, target.heldAsFinancier, value);
         _checkValueReceiver(fromTokenId, toTokenId, receiver, value);
     }
 
     /// @inheritdoc IERC3525
     function approve(uint256 tokenId, address operator, uint256 value) external {
         address holder = _ownerOf(tokenId);
-        if (operator == holder) revert VoucherInvalidReceiver(operator);
-        _requireOwnerOrOperator(tokenId, holder);
+        if (operator == holder) revert VoucherInvalidOperator(operator);
+        // EIP-3525: the owner, an operator for all its tokens, or the token's approved address.
+        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
+            revert VoucherUnauthorized(msg.sender, tokenId);
+        }
+        _consortium.requireActive(msg.sender);
         _valueAllowances[tokenId][_ownerEpochs[tokenId]][operator] = value;
         emit ApprovalValue(tokenId, operator, value);
     }
@@ -269,7 +298,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
 
     /// @inheritdoc IERC721
     function balanceOf(address owner) external view returns (uint256) {
-        if (owner == address(0)) revert VoucherInvalidReceiver(owner);
+        if (owner == address(0)) revert VoucherInvalidOwner(owner);
         return _balances[owner];
     }
 
@@ -284,12 +313,14 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = f.owner;
         (, Credit storage cr) = _movable(tokenId, f);
         if (from != holder) revert VoucherUnauthorized(from, tokenId);
-        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
-            revert VoucherUnauthorized(msg.sender, tokenId);
+        if (msg.sender != holder) {
+            if (!_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
+                revert VoucherUnauthorized(msg.sender, tokenId);
+            }
+            _consortium.requireActive(msg.sender);
         }
-        (uint8 fromBits, uint8 toBits) = _counterpartyBits(holder, to);
-        _changeOwner(tokenId, f, holder, to);
-        _shiftExposure(cr.obligor, holder, fromBits, to, toBits, f.value);
+        (, uint8 toBits) = _counterpartyBits(holder, to);
+        _changeOwner(tokenId, f, cr.obligor, holder, to, toBits);
     }
 
     /// @inheritdoc IERC721
@@ -312,14 +343,16 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     /// @inheritdoc IERC721
     function approve(address to, uint256 tokenId) external {
         address holder = _ownerOf(tokenId);
-        _requireOwnerOrOperator(tokenId, holder);
+        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender]) revert VoucherUnauthorized(msg.sender, tokenId);
+        _consortium.requireActive(msg.sender);
         _tokenApprovals[tokenId] = to;
         emit Approval(holder, to, tokenId);
     }
 
     /// @inheritdoc IERC721
     function setApprovalForAll(address operator, bool approved) external {
-        if (operator == msg.sender || operator == address(0)) revert VoucherInvalidReceiver(operator);
+        if (operator == msg.sender || operator == address(0)) revert VoucherInvalidOperator(operator);
+        _consortium.requireActive(msg.sender);
         _operatorApprovals[msg.sender][operator] = approved;
         emit ApprovalForAll(msg.sender, operator, approved);
     }
@@ -333,6 +366,76 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     /// @inheritdoc IERC721
     function isApprovedForAll(address owner, address operator) external view returns (bool) {
         return _operatorApprovals[owner][operator];
+    }
+
+    // ----------------------------------------------------------------- metadata
+
+    /// @inheritdoc IERC721Metadata
+    function name() external pure returns (string memory) {
+        return "TierCredit Credit Voucher";
+    }
+
+    /// @inheritdoc IERC721Metadata
+    function symbol() external pure returns (string memory) {
+        return "TCV";
+    }
+
+    /// @inheritdoc IERC721Metadata
+    /// @dev On-chain JSON: the fragment, its place in the lineage and its credit's terms.
+    function tokenURI(uint256 tokenId) external view returns (string memory) {
+        Fragment storage f = _fragments[tokenId];
+        if (f.owner == address(0)) revert VoucherNonexistentToken(tokenId);
+        uint256 creditId = _creditIdOf(tokenId, f);
+        Credit storage cr = _credits[creditId];
+        string memory status = _isFrozen(f, cr)
+            ? "frozen"
+            : f.locked ? "locked in financing" : block.timestamp >= cr.maturity ? "matured" : "live";
+        return _jsonURI(
+            string.concat(
+                '{"name":"TierCredit voucher #',
+                tokenId.toString(),
+                '","description":"Fragment of credit #',
+                creditId.toString(),
+                ', a receivable on its obligor, payable to the holder at maturity.","slot":',
+                creditId.toString(),
+                ',"balance":"',
+                uint256(f.value).toString(),
+                '","properties":{',
+                _creditProperties(cr),
+                ',"depth":',
+                uint256(f.depth).toString(),
+                ',"parent":',
+                uint256(f.parentId).toString(),
+                ',"status":"',
+                status,
+                '"}}'
+            )
+        );
+    }
+
+    /// @inheritdoc IERC3525Metadata
+    function contractURI() external pure returns (string memory) {
+        return _jsonURI(
+            '{"name":"TierCredit Credit Voucher","description":"Supply-chain credit vouchers: each slot is a credit owed by a core enterprise, each token a fragment passed on tier after tier.","valueDecimals":6}'
+        );
+    }
+
+    /// @inheritdoc IERC3525Metadata
+    function slotURI(uint256 slot) external view returns (string memory) {
+        Credit storage cr = _credits[slot];
+        if (cr.obligor == address(0)) revert VoucherNonexistentToken(slot);
+        string memory status = cr.frozen || _qualityFrozen(cr) ? "frozen" : block.timestamp >= cr.maturity ? "matured" : "live";
+        return _jsonURI(
+            string.concat(
+                '{"name":"TierCredit credit #',
+                slot.toString(),
+                '","description":"A credit owed by its obligor, split into fragments.","properties":{',
+                _creditProperties(cr),
+                ',"status":"',
+                status,
+                '"}}'
+            )
+        );
     }
 
     // ----------------------------------------------------------------- views
@@ -362,6 +465,12 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     }
 
     /// @inheritdoc ICreditVoucher
+    function isFrozen(uint256 tokenId) external view returns (bool) {
+        Fragment storage f = _existing(tokenId);
+        return _isFrozen(f, _credits[_creditIdOf(tokenId, f)]);
+    }
+
+    /// @inheritdoc ICreditVoucher
     function tokenCount() external view returns (uint256) {
         return _tokenCount;
     }
@@ -369,6 +478,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     /// @inheritdoc ERC165
     function supportsInterface(bytes4 interfaceId) public view override(ERC165, IERC165) returns (bool) {
         return interfaceId == type(IERC3525).interfaceId || interfaceId == type(IERC721).interfaceId
+            || interfaceId == type(IERC721Metadata).interfaceId || interfaceId == type(IERC3525Metadata).interfaceId
             || super.supportsInterface(interfaceId);
     }
 
@@ -386,23 +496,30 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
 
     /// @dev Frozen by an auditor (fragment or credit), or by a quality certificate gone bad.
     function _isFrozen(Fragment storage f, Credit storage cr) private view returns (bool) {
-        if (f.frozen || cr.frozen) return true;
+        return f.frozen || cr.frozen || _qualityFrozen(cr);
+    }
+
+    /// @dev A certificate revoked or contradicted by a failing inspection, unless a supervisor lifted that freeze.
+    function _qualityFrozen(Credit storage cr) private view returns (bool) {
         uint256 certificateId = cr.certificateId;
-        return certificateId != 0 && !_quality.inGoodStanding(certificateId);
+        return certificateId != 0 && !_quality.inGoodStanding(certificateId) && !cr.qualityFreezeLifted;
     }
 
     /// @dev The caller must be the owner, an approved operator, or hold enough value allowance, which it spends.
+    /// A spender other than the owner must itself be an active member.
     function _spend(uint256 tokenId, address holder, uint256 value) private {
-        if (msg.sender == holder || _operatorApprovals[holder][msg.sender] || _tokenApprovals[tokenId] == msg.sender) {
-            return;
-        }
+        if (msg.sender == holder) return;
+        _consortium.requireActive(msg.sender);
+        if (_operatorApprovals[holder][msg.sender] || _tokenApprovals[tokenId] == msg.sender) return;
         uint256 epoch = _ownerEpochs[tokenId];
         uint256 allowed = _valueAllowances[tokenId][epoch][msg.sender];
         if (allowed < value) revert VoucherInsufficientAllowance(msg.sender, tokenId, allowed, value);
         if (allowed != type(uint256).max) {
             unchecked {
-                _valueAllowances[tokenId][epoch][msg.sender] = allowed - value;
+                allowed -= value;
             }
+            _valueAllowances[tokenId][epoch][msg.sender] = allowed;
+            emit ApprovalValue(tokenId, msg.sender, allowed);
         }
     }
 
@@ -417,7 +534,12 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
 
     /// @dev The caller a core enterprise, the invoice's seller a supplier, both active; maturity
     /// within the tenor cap; goods certified where the certificate is given or the obligor requires one.
-    function _checkIssuance(uint256 invoiceId, address supplier, uint256 maturity, uint256 certificateId) private view {
+    /// Returns the grace period in force, which the credit keeps.
+    function _checkIssuance(uint256 invoiceId, address supplier, uint256 maturity, uint256 certificateId)
+        private
+        view
+        returns (uint32 gracePeriodDays)
+    {
         IConsortium.TradeContext memory parties = _consortium.tradeContext(msg.sender, supplier);
         if (parties.fromRoleBits & Roles.CORE_ENTERPRISE_BIT == 0) revert VoucherNotObligor(msg.sender, invoiceId);
         if (parties.toRoleBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(supplier, Roles.SUPPLIER);
@@ -428,18 +550,19 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         } else if (parties.fromRequiresCertificate) {
             revert VoucherCertificateRequired(msg.sender, invoiceId);
         }
+        return parties.limits.gracePeriodDays;
     }
 
-    /// @dev A hop to a supplier: within the tier cap and between active members.
-    function _tradeBits(uint256 fromTokenId, uint8 depth, address holder, address to)
+    /// @dev A hop to a supplier: within the tier cap and between active members; the receiver's role bits.
+    function _tradeReceiverBits(uint256 fromTokenId, uint8 depth, address holder, address to)
         private
         view
-        returns (uint8 holderBits, uint8 receiverBits)
+        returns (uint8 receiverBits)
     {
         IConsortium.TradeContext memory parties = _consortium.tradeContext(holder, to);
         uint8 maxDepth = parties.limits.maxTierDepth;
         if (depth > maxDepth) revert VoucherTierDepthExceeded(fromTokenId, depth, maxDepth);
-        return (parties.fromRoleBits, parties.toRoleBits);
+        return parties.toRoleBits;
     }
 
     /// @dev The invoice registry is the platform's own: it reverts the whole hop unless the
@@ -449,13 +572,18 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (seller != to) revert VoucherInvoiceSellerMismatch(invoiceId, seller, to);
     }
 
-    /// @dev Keeps each financier's exposure to the obligor equal to the value it holds.
-    function _shiftExposure(address obligor, address from, uint8 fromBits, address to, uint8 toBits, uint256 value)
+    /// @dev Value leaves `from`'s exposure if it counted there and joins `to`'s if it counts there,
+    /// by the fragments' flags, not by today's roles: a role change never strands exposure.
+    function _shiftExposure(address obligor, address from, bool fromCounted, address to, bool toCounted, uint256 value)
         private
     {
-        if (from == to) return;
-        if (fromBits & Roles.FINANCIER_BIT != 0) _consortium.decreaseExposure(from, obligor, value);
-        if (toBits & Roles.FINANCIER_BIT != 0) _consortium.increaseExposure(to, obligor, value);
+        if (from == to && fromCounted == toCounted) return;
+        if (fromCounted) _consortium.decreaseExposure(from, obligor, value);
+        if (toCounted) _consortium.increaseExposure(to, obligor, value);
+    }
+
+    function _isFinancier(uint8 roleBits) private pure returns (bool) {
+        return roleBits & Roles.FINANCIER_BIT != 0;
     }
 
     /// @dev Moves `value` out of `source` into a new fragment owned by `to`.
@@ -467,7 +595,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         uint256 value,
         uint256 invoiceId,
         uint8 depth,
-        bool locked
+        bool locked,
+        bool heldAsFinancier
     ) private returns (uint256 newTokenId) {
         if (to == address(0)) revert VoucherInvalidReceiver(to);
         uint256 available = source.value;
@@ -485,19 +614,27 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (invoiceId != 0) created.invoiceId = uint48(invoiceId);
         created.depth = depth;
         if (locked) created.locked = true;
+        if (heldAsFinancier) created.heldAsFinancier = true;
         ++_balances[to];
         emit Transfer(address(0), to, newTokenId);
         emit SlotChanged(newTokenId, 0, creditId);
         emit TransferValue(fromTokenId, newTokenId, value);
     }
 
-    function _changeOwner(uint256 tokenId, Fragment storage f, address from, address to) private {
+    /// @dev The whole fragment changes hands; its value counts as exposure by the new owner's role now.
+    function _changeOwner(uint256 tokenId, Fragment storage f, address obligor, address from, address to, uint8 toBits)
+        private
+    {
         delete _tokenApprovals[tokenId];
         ++_ownerEpochs[tokenId];
         --_balances[from];
         ++_balances[to];
         f.owner = to;
+        bool fromCounted = f.heldAsFinancier;
+        bool toCounted = _isFinancier(toBits);
+        if (fromCounted != toCounted) f.heldAsFinancier = toCounted;
         emit Transfer(from, to, tokenId);
+        _shiftExposure(obligor, from, fromCounted, to, toCounted, f.value);
     }
 
     function _checkValueReceiver(uint256 fromTokenId, uint256 toTokenId, address to, uint256 value) private {
@@ -512,16 +649,31 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (retval != IERC3525Receiver.onERC3525Received.selector) revert VoucherInvalidReceiver(to);
     }
 
-    function _requireOwnerOrOperator(uint256 tokenId, address holder) private view {
-        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender]) revert VoucherUnauthorized(msg.sender, tokenId);
-    }
-
     function _requireSupervisor() private view {
         uint8 bits = _consortium.roleBitsOf(msg.sender);
         if (
             bits & (Roles.AUDITOR_BIT | Roles.OPERATOR_BIT) == 0
                 || _consortium.statusOf(msg.sender) != IConsortium.MemberStatus.Active
         ) revert VoucherNotSupervisor(msg.sender);
+    }
+
+    function _creditProperties(Credit storage cr) private view returns (string memory) {
+        return string.concat(
+            '"obligor":"',
+            Strings.toHexString(cr.obligor),
+            '","faceValue":"',
+            uint256(cr.faceValue).toString(),
+            '","maturity":',
+            uint256(cr.maturity).toString(),
+            ',"invoice":',
+            uint256(cr.sourceInvoiceId).toString(),
+            ',"certificate":',
+            uint256(cr.certificateId).toString()
+        );
+    }
+
+    function _jsonURI(string memory json) private pure returns (string memory) {
+        return string.concat("data:application/json;base64,", Base64.encode(bytes(json)));
     }
 
     function _existing(uint256 tokenId) private view returns (Fragment storage) {

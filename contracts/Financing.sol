@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {Consortium} from "./Consortium.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
 import {ICreditVoucher} from "./interfaces/ICreditVoucher.sol";
 import {IFinancing} from "./interfaces/IFinancing.sol";
 import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
@@ -22,7 +22,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     uint256 public constant MAX_RATE_BPS = 10_000;
     uint256 private constant _BPS_DAYS_PER_YEAR = 10_000 * 365;
 
-    Consortium private immutable _consortium;
+    IConsortium private immutable _consortium;
     ICreditVoucher private immutable _voucher;
     ISettlementToken private immutable _cash;
     uint256 private _requestCount;
@@ -30,7 +30,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 quoteId => Quote) private _quotes;
 
-    constructor(Consortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
+    constructor(IConsortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
         _consortium = consortium;
         _voucher = voucher;
         _cash = cash;
@@ -88,6 +88,7 @@ contract Financing is IFinancing, ReentrancyGuard {
         if (q.financier == address(0)) revert FinancingQuoteNotFound(0, quoteId);
         if (q.financier != msg.sender) revert FinancingUnauthorized(msg.sender);
         if (q.withdrawn) revert FinancingQuoteWithdrawn(quoteId);
+        _consortium.requireActive(msg.sender);
         _openRequest(q.requestId);
         q.withdrawn = true;
         emit QuoteWithdrawn(quoteId);
@@ -115,6 +116,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     function cancel(uint256 requestId) external nonReentrant {
         Request storage req = _openRequest(requestId);
         if (req.holder != msg.sender) revert FinancingUnauthorized(msg.sender);
+        _consortium.requireActive(msg.sender);
         req.status = RequestStatus.Cancelled;
         emit FinancingCancelled(requestId);
         _voucher.unlock(req.tokenId);
@@ -124,6 +126,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     function expire(uint256 requestId) external nonReentrant {
         Request storage req = _openRequest(requestId);
         if (block.timestamp < req.expiresAt) revert FinancingRequestNotExpired(requestId, req.expiresAt);
+        _consortium.requireActive(msg.sender);
         req.status = RequestStatus.Expired;
         emit FinancingExpired(requestId);
         _voucher.unlock(req.tokenId);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Consortium} from "./Consortium.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -13,14 +12,14 @@ import {Roles} from "./libraries/Roles.sol";
 /// @notice Invoices anchored by hash. The same (seller, invoice number) or the same document can
 /// never be registered twice, and a confirmed invoice backs at most its amount.
 contract InvoiceRegistry is IInvoiceRegistry {
-    Consortium private immutable _consortium;
+    IConsortium private immutable _consortium;
     address private _voucher;
     uint256 private _invoiceCount;
     mapping(uint256 invoiceId => Invoice) private _invoices;
     mapping(bytes32 sellerNumberKey => uint256 invoiceId) private _idByNumber;
     mapping(bytes32 documentHash => uint256 invoiceId) private _idByDocument;
 
-    constructor(Consortium consortium) {
+    constructor(IConsortium consortium) {
         _consortium = consortium;
     }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Consortium} from "./Consortium.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
 import {IQualityRegistry} from "./interfaces/IQualityRegistry.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -18,14 +18,15 @@ contract QualityRegistry is IQualityRegistry {
     uint8 private constant _REASON_INVOICE_FAILED = 4;
     uint8 private constant _REASON_OTHER_INVOICE = 5;
 
-    Consortium private immutable _consortium;
+    IConsortium private immutable _consortium;
     IInvoiceRegistry private immutable _invoices;
     uint256 private _certificateCount;
     mapping(uint256 certificateId => Certificate) private _certificates;
     mapping(bytes32 documentHash => uint256 certificateId) private _idByDocument;
-    mapping(uint256 invoiceId => bool) private _invoiceFailed;
+    // Failing certificates of an invoice's goods not revoked: while any stands, its passing ones do not.
+    mapping(uint256 invoiceId => uint256) private _failingCertificates;
 
-    constructor(Consortium consortium, IInvoiceRegistry invoices) {
+    constructor(IConsortium consortium, IInvoiceRegistry invoices) {
         _consortium = consortium;
         _invoices = invoices;
     }
@@ -66,7 +67,7 @@ contract QualityRegistry is IQualityRegistry {
         });
         _idByDocument[documentHash] = certificateId;
         // A failed inspection taints every certificate of the same goods, so their vouchers freeze.
-        if (result == CertificateResult.Fail) _invoiceFailed[invoiceId] = true;
+        if (result == CertificateResult.Fail) ++_failingCertificates[invoiceId];
         emit CertificateIssued(
             certificateId, invoiceId, msg.sender, result, batchCodeHash, standardCode, documentHash, expiresAt
         );
@@ -79,6 +80,8 @@ contract QualityRegistry is IQualityRegistry {
         _consortium.requireActive(msg.sender);
         if (cert.revoked) revert QualityCertificateAlreadyRevoked(certificateId);
         cert.revoked = true;
+        // Revoking a failing inspection lifts the freeze it put on the goods' vouchers.
+        if (cert.result == CertificateResult.Fail) --_failingCertificates[cert.invoiceId];
         emit CertificateRevoked(certificateId, reasonHash);
     }
 
@@ -89,7 +92,7 @@ contract QualityRegistry is IQualityRegistry {
         if (cert.invoiceId != invoiceId) reason = _REASON_OTHER_INVOICE;
         else if (cert.result != CertificateResult.Pass) reason = _REASON_FAILED;
         else if (cert.revoked) reason = _REASON_REVOKED;
-        else if (_invoiceFailed[invoiceId]) reason = _REASON_INVOICE_FAILED;
+        else if (_failingCertificates[invoiceId] != 0) reason = _REASON_INVOICE_FAILED;
         else if (cert.expiresAt <= block.timestamp) reason = _REASON_EXPIRED;
         if (reason != 0) revert QualityCertificateNotUsable(certificateId, invoiceId, reason);
     }
@@ -97,12 +100,12 @@ contract QualityRegistry is IQualityRegistry {
     /// @inheritdoc IQualityRegistry
     function inGoodStanding(uint256 certificateId) external view returns (bool) {
         Certificate storage cert = _certificates[certificateId];
-        return cert.result == CertificateResult.Pass && !cert.revoked && !_invoiceFailed[cert.invoiceId];
+        return cert.result == CertificateResult.Pass && !cert.revoked && _failingCertificates[cert.invoiceId] == 0;
     }
 
     /// @inheritdoc IQualityRegistry
     function invoiceFailedInspection(uint256 invoiceId) external view returns (bool) {
-        return _invoiceFailed[invoiceId];
+        return _failingCertificates[invoiceId] != 0;
     }
 
     /// @inheritdoc IQualityRegistry

@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {Consortium} from "./Consortium.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
 import {ICreditVoucher} from "./interfaces/ICreditVoucher.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
@@ -21,13 +21,13 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     uint256 public constant MAX_BATCH = 50;
 
-    Consortium private immutable _consortium;
+    IConsortium private immutable _consortium;
     ICreditVoucher private immutable _voucher;
     ISettlementToken private immutable _cash;
     mapping(uint256 creditId => CreditAccount) private _accounts;
     mapping(uint256 tokenId => Claim) private _claims;
 
-    constructor(Consortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
+    constructor(IConsortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
         _consortium = consortium;
         _voucher = voucher;
         _cash = cash;
@@ -57,27 +57,57 @@ contract Settlement is ISettlement, ReentrancyGuard {
     }
 
     /// @inheritdoc ISettlement
+    /// @dev The voucher is this platform's own contract and batches are bounded by MAX_BATCH; a
+    /// fragment the voucher refuses to burn (redeemed already, frozen, locked, not matured, holder
+    /// suspended) is skipped with the voucher's own error as the reason, and the rest is paid.
+    // slither-disable-next-line calls-loop,reentrancy-benign,reentrancy-events
     function redeemBatch(uint256[] calldata tokenIds) external nonReentrant returns (uint256 paid) {
         uint256 size = tokenIds.length;
         if (size == 0 || size > MAX_BATCH) revert SettlementInvalidBatch(size, MAX_BATCH);
+        // Checked first: paused, every entry would be skipped instead of the batch refused.
+        _consortium.requireActive(msg.sender);
         for (uint256 i = 0; i < size; ++i) {
-            paid += _redeem(tokenIds[i]);
+            uint256 tokenId = tokenIds[i];
+            try _voucher.burnForRedemption(tokenId) returns (
+                address holder, uint256 value, uint256 creditId, address obligor, bool heldAsFinancier
+            ) {
+                paid += _recordClaim(tokenId, holder, value, creditId, obligor, heldAsFinancier);
+            } catch (bytes memory reason) {
+                emit RedemptionSkipped(tokenId, reason);
+            }
         }
     }
 
     /// @inheritdoc ISettlement
     function claim(uint256 tokenId) external nonReentrant returns (uint256 paid) {
+        _consortium.requireActive(msg.sender);
         Claim storage c = _claims[tokenId];
         if (c.claimant == address(0)) revert SettlementNoClaim(tokenId);
+        // A claim is the rest of a redemption: a freeze stops it as it stops `redeem`.
+        if (_voucher.isFrozen(tokenId)) revert ICreditVoucher.VoucherFrozen(tokenId);
         paid = _pay(tokenId, c);
         if (paid == 0) revert SettlementNothingOwed(tokenId);
     }
 
     /// @inheritdoc ISettlement
+    function writeOff(uint256 tokenId, bytes32 reasonHash) external returns (uint256 amount) {
+        _consortium.requireActive(msg.sender);
+        Claim storage c = _claims[tokenId];
+        if (c.claimant == address(0)) revert SettlementNoClaim(tokenId);
+        if (c.claimant != msg.sender) revert SettlementNotClaimant(tokenId, msg.sender);
+        amount = uint256(c.value) - c.paid;
+        if (!c.heldAsFinancier || c.writtenOff || amount == 0) revert SettlementNothingToWriteOff(tokenId);
+        c.writtenOff = true;
+        emit ClaimWrittenOff(tokenId, msg.sender, amount, reasonHash);
+        _consortium.decreaseExposure(msg.sender, _voucher.credit(c.creditId).obligor, amount);
+    }
+
+    /// @inheritdoc ISettlement
     function markOverdue(uint256 creditId) external {
+        _consortium.requireActive(msg.sender);
         ICreditVoucher.Credit memory cr = _voucher.credit(creditId);
         CreditAccount storage acct = _accounts[creditId];
-        uint256 overdueAt = uint256(cr.maturity) + uint256(_consortium.limits().gracePeriodDays) * 1 days;
+        uint256 overdueAt = uint256(cr.maturity) + uint256(cr.gracePeriodDays) * 1 days;
         if (block.timestamp <= overdueAt || acct.repaid >= cr.faceValue || acct.overdue) {
             revert SettlementNotOverdue(creditId, overdueAt, acct.repaid, cr.faceValue);
         }
@@ -116,6 +146,10 @@ contract Settlement is ISettlement, ReentrancyGuard {
         uint256 total = acct.repaid + amount;
         acct.repaid = uint96(total);
         emit CreditRepaid(creditId, msg.sender, amount, total);
+        if (acct.overdue && total == cr.faceValue) {
+            acct.overdue = false;
+            emit CreditOverdueCleared(creditId, total);
+        }
         _consortium.restoreQuota(msg.sender, amount);
         _cash.safeTransferFrom(msg.sender, address(this), amount);
     }
@@ -125,26 +159,48 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// by MAX_BATCH, so its calls neither re-enter nor run out of gas in `redeemBatch`.
     // slither-disable-next-line reentrancy-benign,calls-loop
     function _redeem(uint256 tokenId) private returns (uint256 paid) {
-        (address holder, uint256 value, uint256 creditId) = _voucher.burnForRedemption(tokenId);
+        (address holder, uint256 value, uint256 creditId, address obligor, bool heldAsFinancier) =
+            _voucher.burnForRedemption(tokenId);
+        return _recordClaim(tokenId, holder, value, creditId, obligor, heldAsFinancier);
+    }
+
+    /// @dev Records the holder's claim to a burned fragment's value and pays what is funded.
+    function _recordClaim(
+        uint256 tokenId,
+        address holder,
+        uint256 value,
+        uint256 creditId,
+        address obligor,
+        bool heldAsFinancier
+    ) private returns (uint256 paid) {
         Claim storage c = _claims[tokenId];
         c.claimant = holder;
         c.value = uint96(value);
         c.creditId = uint64(creditId);
+        if (heldAsFinancier) c.heldAsFinancier = true;
         emit FragmentRedeemed(tokenId, creditId, holder, value);
-        return _pay(tokenId, c);
+        return _payTo(tokenId, c, obligor, _voucher.credit(creditId).faceValue);
+    }
+
+    function _pay(uint256 tokenId, Claim storage c) private returns (uint256) {
+        ICreditVoucher.Credit memory cr = _voucher.credit(c.creditId);
+        return _payTo(tokenId, c, cr.obligor, cr.faceValue);
     }
 
     /// @dev Pays the claim up to `value * repaid / faceValue`: never more than the obligor paid in.
-    function _pay(uint256 tokenId, Claim storage c) private returns (uint256 amount) {
-        uint256 entitled = _entitlement(c);
-        uint256 alreadyPaid = c.paid;
-        amount = entitled - alreadyPaid;
+    /// What is paid to a financier on value that counted as its exposure leaves that exposure.
+    // slither-disable-next-line calls-loop
+    function _payTo(uint256 tokenId, Claim storage c, address obligor, uint256 faceValue) private returns (uint256 amount) {
+        CreditAccount storage acct = _accounts[c.creditId];
+        uint256 entitled = (uint256(c.value) * acct.repaid) / faceValue;
+        amount = entitled - c.paid;
         if (amount == 0) return 0;
         c.paid = uint96(entitled);
-        CreditAccount storage acct = _accounts[c.creditId];
         acct.paidOut += uint96(amount);
-        emit ClaimPaid(tokenId, c.claimant, amount, entitled);
-        _cash.safeTransfer(c.claimant, amount);
+        address claimant = c.claimant;
+        emit ClaimPaid(tokenId, claimant, amount, entitled);
+        if (c.heldAsFinancier && !c.writtenOff) _consortium.decreaseExposure(claimant, obligor, amount);
+        _cash.safeTransfer(claimant, amount);
     }
 
     // slither-disable-next-line calls-loop

@@ -2,9 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
-import {Consortium} from "./Consortium.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
 import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
 import {Roles} from "./libraries/Roles.sol";
 
@@ -12,9 +13,9 @@ import {Roles} from "./libraries/Roles.sol";
 /// @notice On-chain cash of TierCredit: a deposit token with EIP-2612 permit, minted by financiers
 /// against deposits and burned on withdrawal, held only by active members.
 contract SettlementToken is ISettlementToken, ERC20Permit {
-    Consortium private immutable _consortium;
+    IConsortium private immutable _consortium;
 
-    constructor(Consortium consortium) ERC20("TierCredit Settlement Token", "TCST") ERC20Permit("TierCredit Settlement Token") {
+    constructor(IConsortium consortium) ERC20("TierCredit Settlement Token", "TCST") ERC20Permit("TierCredit Settlement Token") {
         _consortium = consortium;
     }
 
@@ -41,15 +42,35 @@ contract SettlementToken is ISettlementToken, ERC20Permit {
         return super.nonces(owner);
     }
 
+    /// @notice Moves cash on behalf of `from`; the spender must itself be an active member.
+    function transferFrom(address from, address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
+        _consortium.requireActive(msg.sender);
+        return super.transferFrom(from, to, value);
+    }
+
     /// @dev Every holder, sender and receiver must be an active member while the platform is live.
+    /// A platform contract takes cash only by pulling it itself (a repayment): cash pushed or
+    /// minted to it would have no claimant and be stranded there.
     function _update(address from, address to, uint256 value) internal override {
         if (from == address(0)) {
-            _consortium.requireActive(to);
+            _requireReceiver(to, _consortium.activeRoleBits(to));
         } else if (to == address(0)) {
             _consortium.requireActive(from);
         } else {
-            _consortium.requireActivePair(from, to);
+            (, uint8 toBits) = _consortium.activeRoleBitsPair(from, to);
+            _requireReceiver(to, toBits);
         }
         super._update(from, to, value);
+    }
+
+    /// @dev An approval (and a permit) is a member action: the owner must be active and the platform
+    /// live. Allowance spent inside a transfer (`emitEvent` false) is checked by the transfer.
+    function _approve(address owner, address spender, uint256 value, bool emitEvent) internal override {
+        if (emitEvent) _consortium.requireActive(owner);
+        super._approve(owner, spender, value, emitEvent);
+    }
+
+    function _requireReceiver(address to, uint8 toBits) private view {
+        if (toBits & Roles.PLATFORM_BIT != 0 && msg.sender != to) revert ERC20InvalidReceiver(to);
     }
 }
