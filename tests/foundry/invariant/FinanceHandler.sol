@@ -17,13 +17,18 @@ contract FinanceHandler is HandlerBase {
 
     constructor(World world) HandlerBase(world) {}
 
-    function requestFinancing(uint256 tokenSeed, uint256 callerSeed, uint256 valueSeed, uint256 expirySeed) external onClock {
+    function requestFinancing(uint256 tokenSeed, uint256 callerSeed, uint256 valueSeed, uint256 expirySeed)
+        external
+        onClock
+    {
         uint256 tokenId = w.pickMovableToken(tokenSeed);
         if (tokenId == 0) return _discard();
         ICreditVoucher.Fragment memory f = voucher.fragment(tokenId);
         uint256 maturity = voucher.credit(f.creditId).maturity;
         uint256 value = _part(f.value, valueSeed);
-        uint256 expiresAt = maturity > block.timestamp ? block.timestamp + 1 + expirySeed % (maturity - block.timestamp) : block.timestamp + 1;
+        uint256 expiresAt = maturity > block.timestamp
+            ? block.timestamp + 1 + expirySeed % (maturity - block.timestamp)
+            : block.timestamp + 1;
         if (expirySeed % 16 == 0) expiresAt = maturity + 1;
         address caller = w.mostly(callerSeed, f.owner);
         uint8 maxDepth = consortium.limits().maxTierDepth;
@@ -71,11 +76,16 @@ contract FinanceHandler is HandlerBase {
 
     /// @notice A financier quotes an annual rate (1..10,000 bps; now and then out of range),
     /// a quarter of the time approving its payment with a permit in the same call.
-    function submitQuote(uint256 requestSeed, uint256 callerSeed, uint256 rateSeed, uint256 permitSeed) external onClock {
+    function submitQuote(uint256 requestSeed, uint256 callerSeed, uint256 rateSeed, uint256 permitSeed)
+        external
+        onClock
+    {
         uint256 n = w.requestCount();
         if (n == 0) return _discard();
-        uint256 requestId = 1 + requestSeed % n;
-        uint256 index = callerSeed % 8 == 7 ? (callerSeed >> 3) % w.ACTOR_COUNT() : (callerSeed % 3 == 2 ? w.LATE_BANK() : w.BANK_A() + callerSeed % 2);
+        uint256 requestId = _openRequest(requestSeed, n, false);
+        uint256 index = callerSeed % 8 == 7
+            ? (callerSeed >> 3) % w.ACTOR_COUNT()
+            : (callerSeed % 3 == 2 ? w.LATE_BANK() : w.BANK_A() + callerSeed % 2);
         address caller = w.actor(index);
         uint256 rate = rateSeed % 16 == 0 ? rateSeed % 20_000 : 1 + rateSeed % 3_000;
         Before memory b = _before(caller, 0);
@@ -89,19 +99,21 @@ contract FinanceHandler is HandlerBase {
             try financing.submitQuoteWithPermit(requestId, rate, type(uint256).max, deadline, v, r, s) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         } else {
             vm.prank(caller);
             try financing.submitQuote(requestId, rate) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         }
         _member(permitSeed % 4 == 0 ? bytes32("submitQuoteWithPermit") : bytes32("submitQuote"), ok, b, err);
         w.recordQuote();
-        if (consortium.roleBitsOf(caller) & Roles.FINANCIER_BIT == 0) w.violate("submitQuote: quote by a non-financier");
+        if (consortium.roleBitsOf(caller) & Roles.FINANCIER_BIT == 0) {
+            w.violate("submitQuote: quote by a non-financier");
+        }
     }
 
     function withdrawQuote(uint256 quoteSeed, uint256 callerSeed) external onClock {
@@ -153,9 +165,12 @@ contract FinanceHandler is HandlerBase {
         _checkDelivery(req, financier, price, cashBefore);
     }
 
-    function _checkDelivery(IFinancing.Request memory req, address financier, uint256 price, uint256[2] memory cashBefore)
-        private
-    {
+    function _checkDelivery(
+        IFinancing.Request memory req,
+        address financier,
+        uint256 price,
+        uint256[2] memory cashBefore
+    ) private {
         if (voucher.ownerOf(req.tokenId) != financier || voucher.fragment(req.tokenId).locked) {
             w.violate("accept: fragment not delivered unlocked to the financier");
         }
@@ -165,7 +180,8 @@ contract FinanceHandler is HandlerBase {
         if (price > req.value) w.violate("accept: price above the value");
         if (
             financier != req.holder
-                && (cash.balanceOf(req.holder) != cashBefore[0] + price || cash.balanceOf(financier) + price != cashBefore[1])
+                && (cash.balanceOf(req.holder) != cashBefore[0] + price
+                    || cash.balanceOf(financier) + price != cashBefore[1])
         ) w.violate("accept: payment leg does not match the price");
         bool counted = w.modelCounted(req.tokenId);
         bool nowCounted = _modelCountsFor(req.holder, counted, financier);
@@ -188,7 +204,9 @@ contract FinanceHandler is HandlerBase {
             err = e;
         }
         _member("cancelRequest", ok, b, err);
-        if (ok && voucher.fragment(financing.request(requestId).tokenId).locked) w.violate("cancelRequest: fragment still locked");
+        if (ok && voucher.fragment(financing.request(requestId).tokenId).locked) {
+            w.violate("cancelRequest: fragment still locked");
+        }
     }
 
     function expireRequest(uint256 requestSeed, uint256 callerSeed) external onClock {
@@ -249,7 +267,11 @@ contract FinanceHandler is HandlerBase {
         return start + 1;
     }
 
-    function _permitDigest(address owner, uint256 value, uint256 nonce, uint256 deadline) private view returns (bytes32) {
+    function _permitDigest(address owner, uint256 value, uint256 nonce, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
         bytes32 structHash = keccak256(abi.encode(_PERMIT_TYPEHASH, owner, address(financing), value, nonce, deadline));
         return keccak256(abi.encodePacked("\x19\x01", cash.DOMAIN_SEPARATOR(), structHash));
     }

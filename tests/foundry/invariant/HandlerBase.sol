@@ -115,7 +115,9 @@ abstract contract HandlerBase {
         bytes32 numberHash = keccak256(abi.encode("INV", nonce));
         bytes32 documentHash = keccak256(abi.encode("DOC", nonce));
         vm.prank(seller);
-        try invoices.register(buyer, amount, block.timestamp + 90 days, numberHash, documentHash) returns (uint256 newId) {
+        try invoices.register(buyer, amount, block.timestamp + 90 days, numberHash, documentHash) returns (
+            uint256 newId
+        ) {
             id = newId;
         } catch {
             return 0;
@@ -123,7 +125,8 @@ abstract contract HandlerBase {
         w.recordNumber(keccak256(abi.encode(seller, numberHash)));
         w.recordInvoiceDocument(documentHash);
         vm.prank(buyer);
-        try invoices.confirm(id) {} catch {
+        try invoices.confirm(id) {}
+        catch {
             return 0;
         }
     }

@@ -20,7 +20,8 @@ contract OperatorHandler is HandlerBase {
     /// @notice The operator onboards a latecomer (another actor: `ConsortiumMemberExists`). The
     /// stranger is never onboarded.
     function onboard(uint256 callerSeed, uint256 memberSeed) external onClock {
-        address member = memberSeed % 4 == 0 ? w.anyActor(memberSeed >> 2)
+        address member = memberSeed % 4 == 0
+            ? w.anyActor(memberSeed >> 2)
             : w.actor(memberSeed % 2 == 0 ? w.LATE_SUPPLIER() : w.LATE_BANK());
         if (member == w.actor(w.STRANGER())) return _discard();
         bytes32[] memory roles = new bytes32[](1);
@@ -48,7 +49,10 @@ contract OperatorHandler is HandlerBase {
         address member;
         bytes32 role;
         if (roleSeed % 5 < 3) {
-            member = w.pick(memberSeed, w.SUPPLIER_1(), w.BANK_B());
+            // Two times in three a financier, else a supplier (who then holds both roles).
+            member = memberSeed % 3 == 0
+                ? w.pick(memberSeed >> 2, w.SUPPLIER_1(), w.SUPPLIER_4())
+                : w.pick(memberSeed >> 2, w.BANK_A(), w.BANK_B());
             role = Roles.FINANCIER;
         } else {
             member = w.anyActor(memberSeed);
@@ -64,14 +68,14 @@ contract OperatorHandler is HandlerBase {
             try consortium.revokeRole(role, member) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         } else {
             try consortium.grantRole(role, member) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         }
         _member(had ? bytes32("revokeRole") : bytes32("grantRole"), ok, b, err);
         _checkRoleMirror(member);
@@ -79,6 +83,10 @@ contract OperatorHandler is HandlerBase {
             w.violate("grantRole: role granted to a never-onboarded account");
         }
         if (had && roleSeed % 2 == 0) _restoreRole(role, member);
+        // A supplier keeps a financier role it was just given only half of the time.
+        if (!had && role == Roles.FINANCIER && consortium.hasRole(Roles.SUPPLIER, member) && callerSeed % 2 == 0) {
+            _dropRole(role, member);
+        }
     }
 
     /// @notice A member gives up one of its roles (AccessControl's renounceRole); three times in
@@ -264,14 +272,14 @@ contract OperatorHandler is HandlerBase {
             try cash.transferFrom(from, to, amount) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         } else {
             try cash.transfer(to, amount) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         }
         _member(viaAllowance ? bytes32("transferCashFrom") : bytes32("transferCash"), ok, b, err);
         if (ok && !fromActive) w.violate("transferCash: cash left an inactive member");
@@ -281,7 +289,8 @@ contract OperatorHandler is HandlerBase {
     /// @notice Sets allowances; mostly restores the standing ones (cores to Settlement, financiers to Financing).
     function approveCash(uint256 callerSeed, uint256 spenderSeed, uint256 amountSeed) external onClock {
         address owner = w.anyActor(callerSeed);
-        address spender = spenderSeed % 4 == 0 ? w.anyActor(spenderSeed >> 2)
+        address spender = spenderSeed % 4 == 0
+            ? w.anyActor(spenderSeed >> 2)
             : (w.isFinancier(owner) ? address(financing) : address(settlement));
         uint256 amount = amountSeed % 4 == 0 ? amountSeed : type(uint256).max;
         Before memory b = _before(owner, 0);
@@ -360,6 +369,12 @@ contract OperatorHandler is HandlerBase {
     function _restoreRole(bytes32 role, address member) private {
         vm.prank(w.activeOperator(uint256(role)));
         try consortium.grantRole(role, member) {} catch {}
+    }
+
+    /// @dev The operator takes `role` away again, if it can (swallowed: the step's own call was made).
+    function _dropRole(bytes32 role, address member) private {
+        vm.prank(w.activeOperator(uint256(role)));
+        try consortium.revokeRole(role, member) {} catch {}
     }
 
     /// @dev The member record's role bits mirror AccessControl's roles.

@@ -22,7 +22,7 @@ contract SettlementHandler is HandlerBase {
     /// @notice The obligor repays part of what is left (now and then more than is left), a
     /// quarter of the time approving with a permit in the same call.
     function repay(uint256 creditSeed, uint256 callerSeed, uint256 amountSeed, uint256 permitSeed) external onClock {
-        uint256 creditId = w.pickCredit(creditSeed);
+        uint256 creditId = w.pickUnpaidCredit(creditSeed);
         if (creditId == 0) return _discard();
         ICreditVoucher.Credit memory cr = voucher.credit(creditId);
         uint256 left = uint256(cr.faceValue) - settlement.account(creditId).repaid;
@@ -98,7 +98,9 @@ contract SettlementHandler is HandlerBase {
             err = e;
         }
         // A valid batch never fails whole: that failure is itself the finding, so it is kept, not re-raised.
-        if (!ok && size > 0 && b.callerActive && !b.paused) return w.violate("redeemBatch: a valid batch failed whole");
+        if (!ok && size > 0 && b.callerActive && !b.paused) {
+            return w.violate("redeemBatch: a valid batch failed whole");
+        }
         _member("redeemBatch", ok, b, err);
         for (uint256 i = 0; i < size; ++i) {
             if (!expected[i]) continue;
@@ -233,7 +235,7 @@ contract SettlementHandler is HandlerBase {
     }
 
     function liftQualityFreeze(uint256 creditSeed, uint256 callerSeed) external onClock {
-        uint256 creditId = w.pickCredit(creditSeed);
+        uint256 creditId = w.pickQualityFrozenCredit(creditSeed);
         if (creditId == 0) return _discard();
         address caller = _supervisor(callerSeed);
         bool allowed = _isSupervisor(caller);
@@ -246,13 +248,18 @@ contract SettlementHandler is HandlerBase {
             err = e;
         }
         _supervision("liftQualityFreeze", ok, allowed, err);
-        if (ok && voucher.credit(creditId).certificateId == 0) w.violate("liftQualityFreeze: lifted a credit with no certificate");
+        if (ok && voucher.credit(creditId).certificateId == 0) {
+            w.violate("liftQualityFreeze: lifted a credit with no certificate");
+        }
     }
 
     // ---------------------------------------------------------------- internal
 
     /// @dev The obligor signs an EIP-2612 permit for exactly `amount` and repays with it.
-    function _repayWithPermit(uint256 creditId, uint256 amount, uint256 index) private returns (bool ok, bytes memory err) {
+    function _repayWithPermit(uint256 creditId, uint256 amount, uint256 index)
+        private
+        returns (bool ok, bytes memory err)
+    {
         address caller = w.actor(index);
         uint256 deadline = block.timestamp + 1 hours;
         bytes32 digest = _permitDigest(caller, amount, cash.nonces(caller), deadline);
@@ -287,7 +294,10 @@ contract SettlementHandler is HandlerBase {
     /// counted and takes off what was paid on it.
     function _afterRedeem(uint256 tokenId) private {
         ISettlement.Claim memory c = settlement.claimOf(tokenId);
-        if (c.heldAsFinancier != w.modelCounted(tokenId)) w.violate("redeem: claim counts exposure unlike its fragment");
+        // The burned fragment keeps its lineage fields, the flag included.
+        if (c.heldAsFinancier != voucher.fragment(tokenId).heldAsFinancier) {
+            w.violate("redeem: claim counts exposure unlike its fragment");
+        }
         w.recordRedeemed(tokenId);
         ISettlement.Claim memory unpaid = c;
         unpaid.paid = 0;
@@ -311,7 +321,11 @@ contract SettlementHandler is HandlerBase {
         return w.isActive(account) && consortium.roleBitsOf(account) & (Roles.AUDITOR_BIT | Roles.OPERATOR_BIT) != 0;
     }
 
-    function _permitDigest(address owner, uint256 value, uint256 nonce, uint256 deadline) private view returns (bytes32) {
+    function _permitDigest(address owner, uint256 value, uint256 nonce, uint256 deadline)
+        private
+        view
+        returns (bytes32)
+    {
         bytes32 structHash = keccak256(abi.encode(_PERMIT_TYPEHASH, owner, address(settlement), value, nonce, deadline));
         return keccak256(abi.encodePacked("\x19\x01", cash.DOMAIN_SEPARATOR(), structHash));
     }

@@ -17,10 +17,13 @@ contract TradeHandler is HandlerBase {
     /// @notice A supplier registers an invoice to a core enterprise or another supplier; now and
     /// then with a number or document already registered. Half of the time the buyer confirms it
     /// in the same step, so trades have backgrounds to cite.
-    function registerInvoice(uint256 sellerSeed, uint256 buyerSeed, uint256 amountSeed, uint256 dupSeed, uint256 confirmSeed)
-        external
-        onClock
-    {
+    function registerInvoice(
+        uint256 sellerSeed,
+        uint256 buyerSeed,
+        uint256 amountSeed,
+        uint256 dupSeed,
+        uint256 confirmSeed
+    ) external onClock {
         address seller = w.pick(sellerSeed, w.SUPPLIER_1(), w.SUPPLIER_4());
         address buyer = buyerSeed % 2 == 0
             ? w.pick(buyerSeed >> 1, w.CORE_A(), w.CORE_B())
@@ -92,7 +95,7 @@ contract TradeHandler is HandlerBase {
         _member("cancelInvoice", ok, b, err);
     }
 
-    /// @notice The inspector certifies an invoice's goods: mostly a pass, one in four a fail.
+    /// @notice The inspector certifies an invoice's goods: mostly a pass, one in eight a fail.
     function issueCertificate(uint256 invoiceSeed, uint256 callerSeed, uint256 resultSeed, uint256 dupSeed)
         external
         onClock
@@ -102,7 +105,7 @@ contract TradeHandler is HandlerBase {
         address caller = w.mostly(callerSeed, w.actor(w.INSPECTOR()));
         IQualityRegistry.CertificateResult result = resultSeed % 16 == 0
             ? IQualityRegistry.CertificateResult.None
-            : (resultSeed % 4 == 1 ? IQualityRegistry.CertificateResult.Fail : IQualityRegistry.CertificateResult.Pass);
+            : (resultSeed % 8 == 1 ? IQualityRegistry.CertificateResult.Fail : IQualityRegistry.CertificateResult.Pass);
         uint256 count = w.certificateCount();
         uint256 nonce = dupSeed % 8 == 0 ? (dupSeed >> 3) % (count + 1) : count + 1;
         bytes32 documentHash = keccak256(abi.encode("CERT", nonce));
@@ -122,10 +125,10 @@ contract TradeHandler is HandlerBase {
         w.recordCertificate(documentHash, invoiceId, result == IQualityRegistry.CertificateResult.Fail);
     }
 
+    /// @notice The inspector revokes a certificate: mostly a failing one (lifting the freeze it caused).
     function revokeCertificate(uint256 certificateSeed, uint256 callerSeed) external onClock {
-        uint256 count = w.certificateCount();
-        if (count == 0) return _discard();
-        uint256 id = 1 + certificateSeed % count;
+        uint256 id = w.pickCertificateToRevoke(certificateSeed);
+        if (id == 0) return _discard();
         IQualityRegistry.Certificate memory cert = quality.certificate(id);
         address caller = w.mostly(callerSeed, cert.inspector);
         Before memory b = _before(caller, 0);
@@ -143,10 +146,13 @@ contract TradeHandler is HandlerBase {
 
     /// @notice A core enterprise issues against a confirmed invoice it owes, within the tenor
     /// mostly, citing a certificate of the goods half of the time.
-    function issueCredit(uint256 obligorSeed, uint256 invoiceSeed, uint256 faceSeed, uint256 tenorSeed, uint256 certSeed)
-        external
-        onClock
-    {
+    function issueCredit(
+        uint256 obligorSeed,
+        uint256 invoiceSeed,
+        uint256 faceSeed,
+        uint256 tenorSeed,
+        uint256 certSeed
+    ) external onClock {
         address obligor = w.pick(obligorSeed, w.CORE_A(), w.CORE_B());
         uint256 invoiceId = w.pickOpenInvoiceOwedBy(obligor, invoiceSeed);
         if (invoiceId == 0 && invoiceSeed % 4 != 0) {
@@ -159,7 +165,8 @@ contract TradeHandler is HandlerBase {
         uint256 face = _part(inv.remaining, faceSeed);
         if (face == 0) face = 1 + faceSeed % (1_000 * w.UNIT());
         IConsortium.Limits memory limits = consortium.limits();
-        uint256 tenorDays = tenorSeed % 8 == 0 ? limits.maxTenorDays + tenorSeed % 3 : 1 + tenorSeed % limits.maxTenorDays;
+        uint256 tenorDays =
+            tenorSeed % 8 == 0 ? limits.maxTenorDays + tenorSeed % 3 : 1 + tenorSeed % limits.maxTenorDays;
         uint256 maturity = block.timestamp + tenorDays * 1 days - (tenorSeed >> 8) % 1 days;
         uint256 certificateId = _certificateFor(obligor, invoiceId, certSeed);
         Before memory b = _before(obligor, 0);
@@ -201,7 +208,9 @@ contract TradeHandler is HandlerBase {
             IQualityRegistry.CertificateResult.Pass,
             documentHash,
             block.timestamp + 365 days
-        ) returns (uint256 newId) {
+        ) returns (
+            uint256 newId
+        ) {
             w.recordCertificate(documentHash, invoiceId, false);
             return newId;
         } catch {}

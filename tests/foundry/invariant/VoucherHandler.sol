@@ -15,7 +15,10 @@ contract VoucherHandler is HandlerBase {
     constructor(World world) HandlerBase(world) {}
 
     /// @notice The holder pays its supplier with part of a fragment, citing an invoice it owes.
-    function splitTransfer(uint256 tokenSeed, uint256 callerSeed, uint256 invoiceSeed, uint256 valueSeed) external onClock {
+    function splitTransfer(uint256 tokenSeed, uint256 callerSeed, uint256 invoiceSeed, uint256 valueSeed)
+        external
+        onClock
+    {
         uint256 tokenId = w.pickMovableToken(tokenSeed);
         if (tokenId == 0) return _discard();
         ICreditVoucher.Fragment memory f = voucher.fragment(tokenId);
@@ -96,7 +99,8 @@ contract VoucherHandler is HandlerBase {
     {
         uint256 tokenId = w.pickMovableToken(tokenSeed);
         if (tokenId == 0) return _discard();
-        uint256 targetId = targetSeed % 8 == 0 ? w.pickLiveToken(targetSeed >> 3) : w.pickChild(tokenId, targetSeed >> 3);
+        uint256 targetId =
+            targetSeed % 8 == 0 ? w.pickLiveToken(targetSeed >> 3) : w.pickChild(tokenId, targetSeed >> 3);
         if (targetId == 0) return _discard();
         ICreditVoucher.Fragment memory f = voucher.fragment(tokenId);
         ICreditVoucher.Fragment memory target = voucher.fragment(targetId);
@@ -138,14 +142,14 @@ contract VoucherHandler is HandlerBase {
             try voucher.safeTransferFrom(from, to, tokenId) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         } else {
             try voucher.transferFrom(from, to, tokenId) {
                 ok = true;
             } catch (bytes memory e) {
-            err = e;
-        }
+                err = e;
+            }
         }
         _settle(safe ? bytes32("safeTransferToken") : bytes32("transferToken"), ok, err);
         _checkMove("transferToken", b, to);
@@ -157,7 +161,10 @@ contract VoucherHandler is HandlerBase {
     }
 
     /// @notice ERC-3525 value allowance, set by the holder (or its operator) for another actor.
-    function approveValue(uint256 tokenSeed, uint256 callerSeed, uint256 operatorSeed, uint256 valueSeed) external onClock {
+    function approveValue(uint256 tokenSeed, uint256 callerSeed, uint256 operatorSeed, uint256 valueSeed)
+        external
+        onClock
+    {
         uint256 tokenId = w.pickLiveToken(tokenSeed);
         if (tokenId == 0) return _discard();
         address holder = voucher.ownerOf(tokenId);

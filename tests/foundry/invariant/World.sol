@@ -11,6 +11,7 @@ import {SettlementToken} from "../../../contracts/SettlementToken.sol";
 import {IConsortium} from "../../../contracts/interfaces/IConsortium.sol";
 import {ICreditVoucher} from "../../../contracts/interfaces/ICreditVoucher.sol";
 import {IInvoiceRegistry} from "../../../contracts/interfaces/IInvoiceRegistry.sol";
+import {IQualityRegistry} from "../../../contracts/interfaces/IQualityRegistry.sol";
 import {ISettlement} from "../../../contracts/interfaces/ISettlement.sol";
 import {Roles} from "../../../contracts/libraries/Roles.sol";
 import {vm} from "../Vm.sol";
@@ -210,6 +211,52 @@ contract World {
         return n == 0 ? 0 : _credits[seed % n];
     }
 
+    /// @notice Seven times in eight a credit not yet repaid in full (if any), else any; 0 if none.
+    function pickUnpaidCredit(uint256 seed) external view returns (uint256) {
+        uint256 n = _credits.length;
+        if (n == 0) return 0;
+        uint256 start = (seed >> 3) % n;
+        if (seed % 8 != 7) {
+            for (uint256 k = 0; k < n; ++k) {
+                uint256 id = _credits[(start + k) % n];
+                if (settlement.account(id).repaid < voucher.credit(id).faceValue) return id;
+            }
+        }
+        return _credits[start];
+    }
+
+    /// @notice Seven times in eight a credit its certificate gone bad froze (if any), else any; 0 if none.
+    function pickQualityFrozenCredit(uint256 seed) external view returns (uint256) {
+        uint256 n = _credits.length;
+        if (n == 0) return 0;
+        uint256 start = (seed >> 3) % n;
+        if (seed % 8 != 7) {
+            for (uint256 k = 0; k < n; ++k) {
+                uint256 id = _credits[(start + k) % n];
+                ICreditVoucher.Credit memory cr = voucher.credit(id);
+                if (cr.certificateId != 0 && !cr.qualityFreezeLifted && !quality.inGoodStanding(cr.certificateId)) {
+                    return id;
+                }
+            }
+        }
+        return _credits[start];
+    }
+
+    /// @notice Three times in four a failing certificate not revoked (if any), else any; 0 if none.
+    function pickCertificateToRevoke(uint256 seed) external view returns (uint256) {
+        uint256 n = certificateCount;
+        if (n == 0) return 0;
+        uint256 start = (seed >> 2) % n;
+        if (seed % 4 != 3) {
+            for (uint256 k = 0; k < n; ++k) {
+                uint256 id = (start + k) % n + 1;
+                IQualityRegistry.Certificate memory cert = quality.certificate(id);
+                if (cert.result == IQualityRegistry.CertificateResult.Fail && !cert.revoked) return id;
+            }
+        }
+        return start + 1;
+    }
+
     /// @notice A live fragment, or 0 if none.
     function pickLiveToken(uint256 seed) public view returns (uint256) {
         uint256 n = voucher.tokenCount();
@@ -231,7 +278,7 @@ contract World {
             uint256 start = (seed >> 3) % n;
             for (uint256 k = 0; k < n; ++k) {
                 uint256 id = (start + k) % n + 1;
-                if (voucher.isTransferable(id)) return id;
+                if (voucher.isTransferable(id) && voucher.fragment(id).value != 0) return id;
             }
         }
         return pickLiveToken(seed >> 3);
@@ -247,7 +294,9 @@ contract World {
             for (uint256 k = 0; k < n; ++k) {
                 uint256 id = (start + k) % n + 1;
                 ICreditVoucher.Fragment memory f = voucher.fragment(id);
-                if (f.owner != address(0) && voucher.credit(f.creditId).maturity <= block.timestamp) return id;
+                if (f.owner != address(0) && f.value != 0 && voucher.credit(f.creditId).maturity <= block.timestamp) {
+                    return id;
+                }
             }
         }
         return pickLiveToken(seed >> 3);
@@ -316,7 +365,11 @@ contract World {
     }
 
     /// @notice An invoice in `status`, or any invoice if none is.
-    function pickInvoiceWithStatus(IInvoiceRegistry.InvoiceStatus status, uint256 seed) external view returns (uint256) {
+    function pickInvoiceWithStatus(IInvoiceRegistry.InvoiceStatus status, uint256 seed)
+        external
+        view
+        returns (uint256)
+    {
         uint256 n = invoices.invoiceCount();
         if (n == 0) return 0;
         uint256 start = seed % n;

@@ -47,7 +47,8 @@ contract DiscountWiringTest {
         cash.approve(address(financing), type(uint256).max);
         vm.stopPrank();
         vm.prank(_SUPPLIER);
-        uint256 invoiceId = invoices.register(_CORE, 100e6, block.timestamp + 90 days, keccak256("INV-1"), keccak256("DOC-1"));
+        uint256 invoiceId =
+            invoices.register(_CORE, 100e6, block.timestamp + 90 days, keccak256("INV-1"), keccak256("DOC-1"));
         vm.prank(_CORE);
         invoices.confirm(invoiceId);
         vm.prank(_CORE);
