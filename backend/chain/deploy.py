@@ -128,6 +128,7 @@ def deploy_platform(
     voucher = deploy("CreditVoucher", consortium, invoices, quality)
     financing = deploy("Financing", consortium, voucher, cash)
     settlement = deploy("Settlement", consortium, voucher, cash)
+    call("Consortium", "linkVoucher", voucher)
     call("InvoiceRegistry", "linkVoucher", voucher)
     call("CreditVoucher", "linkPlatform", financing, settlement)
     for platform_contract in (voucher, financing, settlement):

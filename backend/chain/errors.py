@@ -47,7 +47,6 @@ ERROR_HTTP_STATUS: dict[str, int] = {
     "SettlementNotHolder": FORBIDDEN,
     "SettlementNotObligor": FORBIDDEN,
     "VoucherInsufficientAllowance": FORBIDDEN,
-    "VoucherNotObligor": FORBIDDEN,
     "VoucherNotPlatform": FORBIDDEN,
     "VoucherNotSupervisor": FORBIDDEN,
     "VoucherUnauthorized": FORBIDDEN,

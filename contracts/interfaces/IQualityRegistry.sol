@@ -48,6 +48,10 @@ interface IQualityRegistry {
     error QualityInvalidExpiry(uint256 expiresAt, uint256 nowTimestamp);
     /// @notice Only the inspector that issued the certificate may revoke it.
     error QualityNotIssuer(uint256 certificateId, address account);
+    /// @notice The invoice's goods already have as many certificates as one invoice may have.
+    /// @param invoiceId the invoice
+    /// @param max the most certificates per invoice
+    error QualityTooManyCertificates(uint256 invoiceId, uint256 max);
     /// @notice The certificate was already revoked.
     error QualityCertificateAlreadyRevoked(uint256 certificateId);
     /// @notice The certificate cannot back issuance: `reason` is 1 failed, 2 revoked, 3 expired,

@@ -138,6 +138,7 @@ def platform(roles):
     voucher = CreditVoucher.deploy(consortium, invoices, quality, {"from": op})
     financing = Financing.deploy(consortium, voucher, cash, {"from": op})
     settlement = Settlement.deploy(consortium, voucher, cash, {"from": op})
+    consortium.linkVoucher(voucher, {"from": op})
     invoices.linkVoucher(voucher, {"from": op})
     voucher.linkPlatform(financing, settlement, {"from": op})
     for contract in (voucher, financing, settlement):

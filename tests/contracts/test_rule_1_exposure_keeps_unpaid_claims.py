@@ -50,7 +50,13 @@ def test_redeeming_partly_paid_paper_keeps_the_unpaid_part_as_exposure(
         ("Transfer", {"from": bank_b, "to": ZERO, "tokenId": bought}),
         (
             "FragmentRedeemed",
-            {"tokenId": bought, "creditId": credit, "holder": bank_b, "value": BOUGHT},
+            {
+                "tokenId": bought,
+                "creditId": credit,
+                "holder": bank_b,
+                "value": BOUGHT,
+                "heldAsFinancier": True,
+            },
         ),
         (
             "ClaimPaid",

@@ -114,8 +114,9 @@ def test_redeeming_at_maturity(
 def test_value_it_takes_on_as_a_financier_counts_even_into_an_earlier_fragment(
     voucher, consortium, issued, confirmed_invoice, core, supplier1, supplier3, operator
 ):
-    """supplier3 was paid a fragment by supplier1 as a supplier; once a financier, more value
-    poured into that fragment is value it acquired as a financier, within its line."""
+    """supplier3 was paid a fragment by supplier1 as a supplier; once a financier, value poured
+    into that fragment is acquired as a financier, and the whole fragment follows (one flag per
+    fragment): all of it counts as exposure from then on, within its line."""
     root = issued(core, supplier1, FACE)
     invoice = confirmed_invoice(supplier3, supplier1, PART)
     earlier = voucher.splitTransfer(
@@ -124,7 +125,13 @@ def test_value_it_takes_on_as_a_financier_counts_even_into_an_earlier_fragment(
     consortium.grantRole(ROLE["FINANCIER"], supplier3, {"from": operator})
     consortium.setCreditLine(core, FACE, {"from": supplier3})
 
-    voucher.transferFrom["uint256,uint256,uint256"](root, earlier, PART, {"from": supplier1})
+    tx = voucher.transferFrom["uint256,uint256,uint256"](root, earlier, PART, {"from": supplier1})
 
+    assert emitted(tx) == [
+        ("TransferValue", {"_fromTokenId": root, "_toTokenId": earlier, "_value": PART}),
+        ("ExposureChanged", {"financier": supplier3, "obligor": core, "exposure": PART}),
+        ("ExposureChanged", {"financier": supplier3, "obligor": core, "exposure": 2 * PART}),
+    ]
     assert voucher.balanceOf["uint256"](earlier) == 2 * PART
-    assert consortium.exposure(supplier3, core) == PART
+    assert voucher.fragment(earlier)["heldAsFinancier"]
+    assert consortium.exposure(supplier3, core) == 2 * PART

@@ -46,7 +46,13 @@ def root_redeemed(settlement, credit, supplier1) -> list[tuple[str, dict]]:
         ("Transfer", {"from": supplier1, "to": ZERO, "tokenId": credit}),
         (
             "FragmentRedeemed",
-            {"tokenId": credit, "creditId": credit, "holder": supplier1, "value": ROOT_VALUE},
+            {
+                "tokenId": credit,
+                "creditId": credit,
+                "holder": supplier1,
+                "value": ROOT_VALUE,
+                "heldAsFinancier": False,
+            },
         ),
         (
             "ClaimPaid",

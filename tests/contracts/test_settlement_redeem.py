@@ -50,7 +50,13 @@ def test_holder_redeems_a_repaid_fragment(
         ("Transfer", {"from": supplier2, "to": ZERO, "tokenId": child}),
         (
             "FragmentRedeemed",
-            {"tokenId": child, "creditId": credit, "holder": supplier2, "value": PAID_ON},
+            {
+                "tokenId": child,
+                "creditId": credit,
+                "holder": supplier2,
+                "value": PAID_ON,
+                "heldAsFinancier": False,
+            },
         ),
         (
             "ClaimPaid",
