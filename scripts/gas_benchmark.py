@@ -71,7 +71,7 @@ class Bench:
         self.settlement = Settlement.deploy(self.consortium, self.voucher, self.cash, op)
         self.invoices.linkVoucher(self.voucher, op)
         self.voucher.linkPlatform(self.financing, self.settlement, op)
-        for contract in (self.voucher, self.settlement):
+        for contract in (self.voucher, self.financing, self.settlement):
             self.consortium.onboard(contract, _h("platform contract"), [_role("PLATFORM")], op)
         self.consortium.onboard(self.core, _h("kyc:core"), [_role("CORE_ENTERPRISE")], op)
         for supplier in (self.supplier1, self.supplier2):

@@ -133,7 +133,7 @@ def platform(roles):
     settlement = Settlement.deploy(consortium, voucher, cash, {"from": op})
     invoices.linkVoucher(voucher, {"from": op})
     voucher.linkPlatform(financing, settlement, {"from": op})
-    for contract in (voucher, settlement):
+    for contract in (voucher, financing, settlement):
         consortium.onboard(contract, h("platform contract"), [ROLE["PLATFORM"]], {"from": op})
     members = {
         "core": ["CORE_ENTERPRISE"],
