@@ -64,6 +64,8 @@ def test_issue_mints_root_fragment_to_invoice_seller(
         "faceValue": FACE,
         "sourceInvoiceId": invoice,
         "issuedAt": tx.timestamp,
+        "gracePeriodDays": 30,
+        "qualityFreezeLifted": False,
     }
     assert voucher.fragment(credit_id).dict() == {
         "owner": supplier1,
@@ -74,6 +76,7 @@ def test_issue_mints_root_fragment_to_invoice_seller(
         "depth": 0,
         "frozen": False,
         "locked": False,
+        "heldAsFinancier": False,
     }
     assert voucher.ownerOf(credit_id) == supplier1
     assert voucher.balanceOf["uint256"](credit_id) == FACE
