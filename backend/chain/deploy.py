@@ -131,6 +131,8 @@ def deploy_platform(
     call("Consortium", "linkVoucher", voucher)
     call("InvoiceRegistry", "linkVoucher", voucher)
     call("CreditVoucher", "linkPlatform", financing, settlement)
+    # Financing too: SettlementToken lets only active members spend an allowance, and Financing
+    # pulls the financier's cash at acceptance.
     for platform_contract in (voucher, financing, settlement):
         call("Consortium", "onboard", platform_contract, PLATFORM_KYC_HASH, [role_id("PLATFORM")])
 

@@ -31,7 +31,7 @@ ACTIVE = 1
 def assert_wired(chain: Chain, manifest: Manifest, deployer: str) -> None:
     """Every contract has code; links and platform memberships are in place."""
     chain.verify()
-    for name in ("CreditVoucher", "Settlement"):
+    for name in ("CreditVoucher", "Financing", "Settlement"):
         address = manifest.address(name)
         assert chain.read("Consortium", "statusOf", address) == ACTIVE
         assert chain.read("Consortium", "hasRole", role_id("PLATFORM"), address)
@@ -63,6 +63,7 @@ def assert_wired(chain: Chain, manifest: Manifest, deployer: str) -> None:
     ]
     assert [a["member"] for a in onboarded] == [
         manifest.address("CreditVoucher"),
+        manifest.address("Financing"),
         manifest.address("Settlement"),
     ]
 
