@@ -648,9 +648,16 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
         if (found := self._movable(pick, aim)) is None:
             return
         token_id, f = found
-        same_credit = [t for t, g in sorted(self.prev.live().items())
-                       if g.parent_id == token_id or (aim % 10 == 3 and g.credit_id == f.credit_id
-                                                      and t != token_id)]  # fmt: skip
+        children = [t for t, g in sorted(self.prev.live().items()) if g.parent_id == token_id]
+        # Between two suppliers value needs a trade reference: mostly aim where a bank is a party.
+        with_bank = [
+            t
+            for t in children
+            if {self.name_of[f.owner], self.name_of[self.prev.fragments[t].owner]} & set(BANKS)
+        ]
+        same_credit = (with_bank if with_bank and aim % 10 != 5 else children) or (
+            [t for t, g in sorted(self.prev.live().items())
+             if aim % 10 == 3 and g.credit_id == f.credit_id and t != token_id])  # fmt: skip
         target = (same_credit[into % len(same_credit)] if same_credit and aim % 10 != 7
                   else self._any_token(into))  # fmt: skip
         self.send("transferToToken", self.c["voucher"].transferFrom["uint256,uint256,uint256"],
