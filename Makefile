@@ -20,7 +20,9 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Anvil and Ganache come from npm; Brownie starts `anvil` by name from PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-SOLC_VERSION := $(shell node -p "require('./package.json').dependencies.solc")
+# The compiler settings live in brownie-config.json's compiler section, and nowhere else.
+COMPILER_SETTINGS := brownie-config.json
+SOLC_VERSION := $(shell $(PYTHON) backend/chain/compiler_settings.py solc_version)
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 
 VENV_STAMP := $(VENV)/.installed
@@ -50,7 +52,7 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # -h: the target may be a symlink to a native solc, which must not be touched.
-$(SOLC): tools/install_solc.py package.json $(NODE_STAMP)
+$(SOLC): tools/install_solc.py $(COMPILER_SETTINGS) package.json $(NODE_STAMP)
 	$(PYTHON) tools/install_solc.py
 	touch -h $@
 

@@ -76,7 +76,7 @@ def test_session_deployment_manifest(
     assert deployment.chain_id == 7357
     assert list(deployment.contracts) == list(PLATFORM_CONTRACTS)
     assert deployment.abi_hashes == {name: artifacts[name].abi_hash for name in PLATFORM_CONTRACTS}
-    assert deployment.compiler_version == compiler_version() == "0.8.28"
+    assert deployment.compiler_version == compiler_version() == pinned_solc_version()
     assert deployment.deployer == role_accounts["operator"].address
     assert deployment.deployment_block_hash == "0x" + bytes(block["hash"]).hex()
     assert_wired(chain_client, deployment, role_accounts["operator"].address)
