@@ -31,7 +31,8 @@ VENV_STAMP := $(VENV)/.installed
 CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup compile test lint test-contracts slither test-backend up bench clean distclean
+.PHONY: setup compile test lint test-contracts test-forge slither test-backend up bench clean \
+	distclean
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
@@ -61,7 +62,7 @@ $(SOLC): tools/install_solc.py $(COMPILER_SETTINGS) package.json $(NODE_STAMP)
 compile: setup
 	$(BROWNIE) compile
 
-test: setup lint test-contracts slither test-backend
+test: setup lint test-contracts test-forge slither test-backend
 
 # Seconds, and it fails first: the Python is ruff clean and formatted (pyproject.toml).
 lint: setup
@@ -70,6 +71,11 @@ lint: setup
 
 test-contracts: setup
 	$(BROWNIE) test --network anvil
+
+# forge (npm) on tests/foundry with brownie-config.json's compiler settings (tools/forge.py); each
+# invariant makes 102,400 calls, TIERCREDIT_FUZZ_SCALE=10 ten times as many.
+test-forge: setup
+	$(VENV)/bin/python tools/forge.py test
 
 # Slither reads the same standard-JSON input Brownie compiles (tools/solc_input.py explains why
 # not Brownie's build folder) and fails on any High or Medium finding (slither.config.json).

@@ -178,3 +178,48 @@ def test_brownie_reads_the_same_compiler_section() -> None:
 
     assert brownies["evm_version"] == ours["evm_version"]
     assert {key: brownies["solc"][key] for key in ours["solc"]} == ours["solc"]
+
+
+def forge_config(scale: str | None = None) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FOUNDRY_")}
+    env.pop("TIERCREDIT_FUZZ_SCALE", None)
+    if scale is not None:
+        env["TIERCREDIT_FUZZ_SCALE"] = scale
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "tools" / "forge.py"), "config", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_forge_compiles_with_the_same_settings(settings: CompilerSettings) -> None:
+    config = forge_config()
+
+    assert (
+        Path(config["solc"])
+        == Path(os.environ.get("SOLCX_BINARY_PATH") or PROJECT_ROOT / ".solcx")
+        / f"solc-v{settings.solc_version}"
+    )
+    assert config["offline"] is True
+    assert (config["evm_version"], config["optimizer"], config["optimizer_runs"]) == (
+        settings.evm_version,
+        settings.optimizer_enabled,
+        settings.optimizer_runs,
+    )
+    # forge writes every remapping with trailing slashes.
+    assert config["remappings"] == [
+        "{}/={}/".format(*remapping.split("=")) for remapping in settings.remappings
+    ]
+
+
+def test_forge_invariant_calls_scale_with_tiercredit_fuzz_scale() -> None:
+    default, deep = forge_config(), forge_config("10")
+
+    calls = default["invariant"]["runs"] * default["invariant"]["depth"]
+    assert calls >= 100_000
+    assert deep["invariant"]["runs"] * deep["invariant"]["depth"] == 10 * calls
+    assert deep["fuzz"]["runs"] == 10 * default["fuzz"]["runs"]
