@@ -20,14 +20,19 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Anvil and Ganache come from npm; Brownie starts `anvil` by name from PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-SOLC_VERSION := $(shell node -p "require('./package.json').dependencies.solc")
+# The compiler settings live in brownie-config.json's compiler section, and nowhere else.
+COMPILER_SETTINGS := brownie-config.json
+SOLC_VERSION := $(shell $(PYTHON) backend/chain/compiler_settings.py solc_version)
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
+# Brownie with its Anvil on a free port, never attached to a node it did not start.
+BROWNIE := $(CONTRACTS_VENV)/bin/python tools/run_brownie.py
 
 VENV_STAMP := $(VENV)/.installed
 CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup compile test lint test-contracts slither test-backend up bench clean distclean
+.PHONY: setup compile test lint test-contracts test-forge slither test-backend up bench clean \
+	distclean
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
@@ -50,14 +55,14 @@ $(NODE_STAMP): package.json package-lock.json
 	touch $@
 
 # -h: the target may be a symlink to a native solc, which must not be touched.
-$(SOLC): tools/install_solc.py package.json $(NODE_STAMP)
+$(SOLC): tools/install_solc.py $(COMPILER_SETTINGS) package.json $(NODE_STAMP)
 	$(PYTHON) tools/install_solc.py
 	touch -h $@
 
 compile: setup
-	$(CONTRACTS_VENV)/bin/brownie compile
+	$(BROWNIE) compile
 
-test: setup lint test-contracts slither test-backend
+test: setup lint test-contracts test-forge slither test-backend
 
 # Seconds, and it fails first: the Python is ruff clean and formatted (pyproject.toml).
 lint: setup
@@ -65,7 +70,12 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 
 test-contracts: setup
-	$(CONTRACTS_VENV)/bin/brownie test --network anvil
+	$(BROWNIE) test --network anvil
+
+# forge (npm) on tests/foundry with brownie-config.json's compiler settings (tools/forge.py); each
+# invariant makes 102,400 calls, TIERCREDIT_FUZZ_SCALE=10 ten times as many.
+test-forge: setup
+	$(VENV)/bin/python tools/forge.py test
 
 # Slither reads the same standard-JSON input Brownie compiles (tools/solc_input.py explains why
 # not Brownie's build folder) and fails on any High or Medium finding (slither.config.json).
@@ -83,15 +93,11 @@ test-backend: setup
 up: setup
 	$(VENV)/bin/tiercredit up --demo
 
-# Platform figures (benchmarks/run.py, its own Anvil), then the gas table (Brownie's Anvil);
-# both write their section of BENCHMARKS.md. Brownie attaches to whatever already listens on
-# its port (8555) and would move that node's clock: the gas step waits for the port to be free.
+# Platform figures (benchmarks/run.py, its own Anvil), then the gas table (Brownie's own Anvil,
+# on a free port); both write their section of BENCHMARKS.md.
 bench: setup
 	$(VENV)/bin/python -m benchmarks.run
-	for _ in $$(seq 300); do (exec 3<>/dev/tcp/127.0.0.1/8555) 2>/dev/null || break; sleep 1; done
-	if (exec 3<>/dev/tcp/127.0.0.1/8555) 2>/dev/null; then \
-		echo "port 8555 still busy (a Brownie run?): gas benchmark not run" >&2; exit 1; fi
-	$(CONTRACTS_VENV)/bin/brownie run scripts/gas_benchmark.py --network anvil
+	$(BROWNIE) run scripts/gas_benchmark.py --network anvil
 
 clean:
 	rm -rf build $(REPORTS) crytic-export .hypothesis .pytest_cache .ruff_cache

@@ -10,25 +10,24 @@ import {Roles} from "./libraries/Roles.sol";
 /// @dev Roles are OpenZeppelin AccessControl roles; each is mirrored in a bit of the member record
 /// so the other contracts learn status and roles of both parties of a transfer in one call.
 contract Consortium is IConsortium, AccessControl {
-    /// @dev One slot: whatever a voucher asks of a party (status, roles, issuance preference) costs one read.
+    /// @dev One slot: whatever a voucher asks of a party (status, roles, issuance preference) and,
+    /// for a core enterprise, its issuance quota and outstanding face value cost one read.
     struct Member {
         MemberStatus status;
         uint8 roleBits;
         bool requiresQualityCertificate;
+        uint112 quota;
+        uint112 outstanding;
     }
 
-    /// @dev One slot: the limits every trade reads and the pause flag every action checks.
+    /// @dev One slot: the limits every trade reads, the pause flag every action checks and the
+    /// voucher, the one contract that draws quota.
     struct Settings {
         uint32 maxTenorDays;
         uint32 gracePeriodDays;
         uint8 maxTierDepth;
         bool paused;
-    }
-
-    /// @dev One slot: issuance reads and writes both at once.
-    struct Issuance {
-        uint128 quota;
-        uint128 outstanding;
+        address voucher;
     }
 
     bytes32 public constant OPERATOR_ROLE = Roles.OPERATOR;
@@ -48,7 +47,6 @@ contract Consortium is IConsortium, AccessControl {
     uint256 private _activeOperators;
     mapping(address account => Member) private _members;
     mapping(address financier => mapping(address obligor => uint256)) private _creditLines;
-    mapping(address obligor => Issuance) private _issuance;
     mapping(address financier => mapping(address obligor => uint256)) private _exposures;
 
     /// @dev The platform contracts' calls check the member record's platform bit, which mirrors
@@ -62,7 +60,7 @@ contract Consortium is IConsortium, AccessControl {
 
     /// @param operator the first operator; it is onboarded as an active member.
     constructor(address operator) {
-        _settings = Settings({maxTenorDays: 180, gracePeriodDays: 30, maxTierDepth: 8, paused: false});
+        _settings = Settings({maxTenorDays: 180, gracePeriodDays: 30, maxTierDepth: 8, paused: false, voucher: address(0)});
         _setRoleAdmin(OPERATOR_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(CORE_ENTERPRISE_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(SUPPLIER_ROLE, OPERATOR_ROLE);
@@ -124,6 +122,16 @@ contract Consortium is IConsortium, AccessControl {
     }
 
     /// @inheritdoc IConsortium
+    function linkVoucher(address voucher) external onlyRole(OPERATOR_ROLE) {
+        _requireNotPaused();
+        address linked = _settings.voucher;
+        if (linked != address(0)) revert ConsortiumVoucherAlreadyLinked(linked);
+        if (voucher == address(0)) revert ConsortiumNotVoucher(voucher);
+        _settings.voucher = voucher;
+        emit VoucherLinked(voucher);
+    }
+
+    /// @inheritdoc IConsortium
     function pause() external onlyRole(OPERATOR_ROLE) {
         _requireNotPaused();
         _settings.paused = true;
@@ -158,36 +166,49 @@ contract Consortium is IConsortium, AccessControl {
         if (limit < currentExposure) {
             revert ConsortiumCreditLineBelowExposure(msg.sender, obligor, limit, currentExposure);
         }
-        Issuance storage issuance = _issuance[obligor];
-        uint256 quota = issuance.quota - _creditLines[msg.sender][obligor] + limit;
-        if (quota > type(uint128).max) revert ConsortiumQuotaOverflow(obligor, quota);
-        uint256 used = issuance.outstanding;
+        Member storage issuer = _members[obligor];
+        uint256 quota = issuer.quota - _creditLines[msg.sender][obligor] + limit;
+        if (quota > type(uint112).max) revert ConsortiumQuotaOverflow(obligor, quota);
+        uint256 used = issuer.outstanding;
         if (quota < used) revert ConsortiumQuotaBelowOutstanding(obligor, quota, used);
         _creditLines[msg.sender][obligor] = limit;
-        issuance.quota = uint128(quota);
+        issuer.quota = uint112(quota);
         emit CreditLineSet(msg.sender, obligor, limit, quota);
     }
 
     // ----------------------------------------------------------------- platform
 
     /// @inheritdoc IConsortium
-    function drawQuota(address obligor, uint256 amount) external onlyPlatform {
-        Issuance storage issuance = _issuance[obligor];
-        uint256 outstandingBefore = issuance.outstanding;
-        uint256 used = outstandingBefore + amount;
-        uint256 quota = issuance.quota;
-        if (used > quota) revert ConsortiumQuotaExceeded(obligor, amount, outstandingBefore, quota);
-        // Cannot truncate: used <= quota, a uint128.
-        issuance.outstanding = uint128(used);
+    function drawIssuance(address obligor, address supplier, uint256 amount)
+        external
+        returns (TradeContext memory context)
+    {
+        Settings memory settings = _settings;
+        if (msg.sender != settings.voucher) revert ConsortiumNotVoucher(msg.sender);
+        if (settings.paused) revert EnforcedPause();
+        Member memory issuer = _activeMember(obligor);
+        if (issuer.roleBits & Roles.CORE_ENTERPRISE_BIT == 0) revert ConsortiumMissingRole(obligor, CORE_ENTERPRISE_ROLE);
+        uint8 supplierBits = _requireActive(supplier);
+        if (supplierBits & Roles.SUPPLIER_BIT == 0) revert ConsortiumMissingRole(supplier, SUPPLIER_ROLE);
+        context = TradeContext({
+            fromRoleBits: issuer.roleBits,
+            toRoleBits: supplierBits,
+            fromRequiresCertificate: issuer.requiresQualityCertificate,
+            limits: Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth)
+        });
+        uint256 used = uint256(issuer.outstanding) + amount;
+        if (used > issuer.quota) revert ConsortiumQuotaExceeded(obligor, amount, issuer.outstanding, issuer.quota);
+        // Cannot truncate: used <= quota, a uint112.
+        _members[obligor].outstanding = uint112(used);
         emit OutstandingChanged(obligor, used);
     }
 
     /// @inheritdoc IConsortium
     function restoreQuota(address obligor, uint256 amount) external onlyPlatform {
-        Issuance storage issuance = _issuance[obligor];
-        uint256 used = issuance.outstanding;
+        Member storage issuer = _members[obligor];
+        uint256 used = issuer.outstanding;
         if (amount > used) revert ConsortiumUnderflow(obligor, amount, used);
-        issuance.outstanding = uint128(used - amount);
+        issuer.outstanding = uint112(used - amount);
         emit OutstandingChanged(obligor, used - amount);
     }
 
@@ -294,12 +315,12 @@ contract Consortium is IConsortium, AccessControl {
 
     /// @inheritdoc IConsortium
     function issuanceQuota(address obligor) external view returns (uint256) {
-        return _issuance[obligor].quota;
+        return _members[obligor].quota;
     }
 
     /// @inheritdoc IConsortium
     function outstanding(address obligor) external view returns (uint256) {
-        return _issuance[obligor].outstanding;
+        return _members[obligor].outstanding;
     }
 
     /// @inheritdoc IConsortium

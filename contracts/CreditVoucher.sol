@@ -65,8 +65,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     {
         if (faceValue == 0 || faceValue > type(uint96).max) revert VoucherInsufficientValue(0, faceValue, type(uint96).max);
         address supplier = _invoices.drawDown(invoiceId, msg.sender, faceValue);
-        uint32 gracePeriodDays = _checkIssuance(invoiceId, supplier, maturity, certificateId);
-        _consortium.drawQuota(msg.sender, faceValue);
+        uint32 gracePeriodDays = _checkIssuance(invoiceId, supplier, faceValue, maturity, certificateId);
 
         creditId = ++_tokenCount;
         // Field by field, leaving the zero ones (not frozen; no certificate) unwritten: each write
@@ -87,7 +86,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         emit Transfer(address(0), supplier, creditId);
         emit SlotChanged(creditId, 0, creditId);
         emit TransferValue(0, creditId, faceValue);
-        emit CreditIssued(creditId, msg.sender, supplier, faceValue, maturity, invoiceId, certificateId);
+        emit CreditIssued(creditId, msg.sender, supplier, faceValue, maturity, invoiceId, certificateId, gracePeriodDays);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -237,24 +236,18 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = source.owner;
         (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
         _spend(fromTokenId, holder, value);
-        Fragment storage target = _existing(toTokenId);
-        address receiver = target.owner;
-        if (receiver == address(0)) revert VoucherNonexistentToken(toTokenId);
-        if (_creditIdOf(toTokenId, target) != creditId) revert VoucherSlotMismatch(fromTokenId, toTokenId);
-        // Only into a fragment split from the source: value never climbs to a shallower tier, and
-        // the target's parent stays the true origin of all its value.
-        if (target.parentId != fromTokenId) revert VoucherLineageMismatch(fromTokenId, toTokenId, target.parentId);
-        if (target.frozen) revert VoucherFrozen(toTokenId);
-        if (target.locked) revert VoucherLocked(toTokenId);
+        (Fragment storage target, address receiver) = _valueTarget(fromTokenId, toTokenId, creditId);
         if (value == 0 || value > source.value) revert VoucherInsufficientValue(fromTokenId, value, source.value);
-        _counterpartyBits(holder, receiver);
+        (, uint8 toBits) = _counterpartyBits(holder, receiver);
+        uint256 held = target.value;
         unchecked {
             source.value -= uint96(value);
             // Cannot overflow: the values of one credit sum to at most its uint96 face value.
-            target.value += uint96(value);
+            target.value = uint96(held + value);
         }
         emit TransferValue(fromTokenId, toTokenId, value);
-        _shiftExposure(cr.obligor, holder, source.heldAsFinancier, receiver, target.heldAsFinancier, value);
+        bool toCounted = _recountTarget(cr.obligor, target, receiver, toBits, held);
+        _shiftExposure(cr.obligor, holder, source.heldAsFinancier, receiver, toCounted, value);
         _checkValueReceiver(fromTokenId, toTokenId, receiver, value);
     }
 
@@ -505,6 +498,35 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         return certificateId != 0 && !_quality.inGoodStanding(certificateId) && !cr.qualityFreezeLifted;
     }
 
+    /// @dev A live, unfrozen, unlocked fragment of the same credit split from the source: value never
+    /// climbs to a shallower tier, and the target's parent stays the true origin of all its value.
+    function _valueTarget(uint256 fromTokenId, uint256 toTokenId, uint256 creditId)
+        private
+        view
+        returns (Fragment storage target, address receiver)
+    {
+        target = _existing(toTokenId);
+        receiver = target.owner;
+        if (receiver == address(0)) revert VoucherNonexistentToken(toTokenId);
+        if (_creditIdOf(toTokenId, target) != creditId) revert VoucherSlotMismatch(fromTokenId, toTokenId);
+        if (target.parentId != fromTokenId) revert VoucherLineageMismatch(fromTokenId, toTokenId, target.parentId);
+        if (target.frozen) revert VoucherFrozen(toTokenId);
+        if (target.locked) revert VoucherLocked(toTokenId);
+    }
+
+    /// @dev Value entering a fragment counts by its owner's role now, and the whole fragment follows:
+    /// a member made a financier since it took the fragment takes on the value it already holds too.
+    function _recountTarget(address obligor, Fragment storage target, address receiver, uint8 toBits, uint256 held)
+        private
+        returns (bool toCounted)
+    {
+        toCounted = _isFinancier(toBits);
+        bool wasCounted = target.heldAsFinancier;
+        if (wasCounted == toCounted) return toCounted;
+        target.heldAsFinancier = toCounted;
+        _shiftExposure(obligor, receiver, wasCounted, receiver, toCounted, held);
+    }
+
     /// @dev The caller must be the owner, an approved operator, or hold enough value allowance, which it spends.
     /// A spender other than the owner must itself be an active member.
     function _spend(uint256 tokenId, address holder, uint256 value) private {
@@ -532,17 +554,18 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         if (from != to && (fromBits | toBits) & Roles.FINANCIER_BIT == 0) revert VoucherTradeReferenceRequired(from, to);
     }
 
-    /// @dev The caller a core enterprise, the invoice's seller a supplier, both active; maturity
-    /// within the tenor cap; goods certified where the certificate is given or the obligor requires one.
-    /// Returns the grace period in force, which the credit keeps.
-    function _checkIssuance(uint256 invoiceId, address supplier, uint256 maturity, uint256 certificateId)
-        private
-        view
-        returns (uint32 gracePeriodDays)
-    {
-        IConsortium.TradeContext memory parties = _consortium.tradeContext(msg.sender, supplier);
-        if (parties.fromRoleBits & Roles.CORE_ENTERPRISE_BIT == 0) revert VoucherNotObligor(msg.sender, invoiceId);
-        if (parties.toRoleBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(supplier, Roles.SUPPLIER);
+    /// @dev The consortium checks the parties (the caller a core enterprise, the invoice's seller a
+    /// supplier, both active) and draws the quota; here: maturity within the tenor cap, goods
+    /// certified where the certificate is given or the obligor requires one. Returns the grace
+    /// period in force, which the credit keeps.
+    function _checkIssuance(
+        uint256 invoiceId,
+        address supplier,
+        uint256 faceValue,
+        uint256 maturity,
+        uint256 certificateId
+    ) private returns (uint32 gracePeriodDays) {
+        IConsortium.TradeContext memory parties = _consortium.drawIssuance(msg.sender, supplier, faceValue);
         uint256 maxMaturity = block.timestamp + uint256(parties.limits.maxTenorDays) * 1 days;
         if (maturity <= block.timestamp || maturity > maxMaturity) revert VoucherInvalidMaturity(maturity, maxMaturity);
         if (certificateId != 0) {

@@ -12,6 +12,28 @@ import {Roles} from "./libraries/Roles.sol";
 /// @title QualityRegistry
 /// @notice Inspection certificates for the goods behind invoices, anchored by document hash.
 contract QualityRegistry is IQualityRegistry {
+    /// @dev What the standing check behind every move of a certified credit reads, in one slot:
+    /// the result, the revocation, the expiry and how many failing inspections of the same goods
+    /// stand (kept in step on every certificate of the invoice when one fails or is revoked).
+    struct Standing {
+        uint48 invoiceId;
+        uint40 expiresAt;
+        CertificateResult result;
+        bool revoked;
+        uint16 failingInspections;
+    }
+
+    /// @dev The rest of a certificate, read only by `revoke` and `certificate`.
+    struct Record {
+        address inspector;
+        bytes32 batchCodeHash;
+        bytes32 standardCode;
+        bytes32 documentHash;
+    }
+
+    /// @notice Most certificates one invoice's goods can have: a failing one updates them all.
+    uint256 public constant MAX_CERTIFICATES_PER_INVOICE = 16;
+
     uint8 private constant _REASON_FAILED = 1;
     uint8 private constant _REASON_REVOKED = 2;
     uint8 private constant _REASON_EXPIRED = 3;
@@ -21,8 +43,10 @@ contract QualityRegistry is IQualityRegistry {
     IConsortium private immutable _consortium;
     IInvoiceRegistry private immutable _invoices;
     uint256 private _certificateCount;
-    mapping(uint256 certificateId => Certificate) private _certificates;
+    mapping(uint256 certificateId => Standing) private _standings;
+    mapping(uint256 certificateId => Record) private _records;
     mapping(bytes32 documentHash => uint256 certificateId) private _idByDocument;
+    mapping(uint256 invoiceId => uint256[] certificateIds) private _certificatesOf;
     // Failing certificates of an invoice's goods not revoked: while any stands, its passing ones do not.
     mapping(uint256 invoiceId => uint256) private _failingCertificates;
 
@@ -53,21 +77,29 @@ contract QualityRegistry is IQualityRegistry {
         }
         uint256 existing = _idByDocument[documentHash];
         if (existing != 0 || documentHash == 0) revert QualityDocumentAlreadyRegistered(documentHash, existing);
-
+        uint256[] storage siblings = _certificatesOf[invoiceId];
+        if (siblings.length == MAX_CERTIFICATES_PER_INVOICE) {
+            revert QualityTooManyCertificates(invoiceId, MAX_CERTIFICATES_PER_INVOICE);
+        }
         certificateId = ++_certificateCount;
-        _certificates[certificateId] = Certificate({
-            inspector: msg.sender,
+        uint256 failing = _failingCertificates[invoiceId];
+        _standings[certificateId] = Standing({
             invoiceId: uint48(invoiceId),
+            expiresAt: uint40(expiresAt),
             result: result,
             revoked: false,
-            expiresAt: uint40(expiresAt),
+            failingInspections: uint16(failing)
+        });
+        _records[certificateId] = Record({
+            inspector: msg.sender,
             batchCodeHash: batchCodeHash,
             standardCode: standardCode,
             documentHash: documentHash
         });
         _idByDocument[documentHash] = certificateId;
+        siblings.push(certificateId);
         // A failed inspection taints every certificate of the same goods, so their vouchers freeze.
-        if (result == CertificateResult.Fail) ++_failingCertificates[invoiceId];
+        if (result == CertificateResult.Fail) _countFailing(invoiceId, failing + 1);
         emit CertificateIssued(
             certificateId, invoiceId, msg.sender, result, batchCodeHash, standardCode, documentHash, expiresAt
         );
@@ -75,32 +107,36 @@ contract QualityRegistry is IQualityRegistry {
 
     /// @inheritdoc IQualityRegistry
     function revoke(uint256 certificateId, bytes32 reasonHash) external {
-        Certificate storage cert = _existing(certificateId);
-        if (cert.inspector != msg.sender) revert QualityNotIssuer(certificateId, msg.sender);
+        Standing storage standing = _existing(certificateId);
+        if (_records[certificateId].inspector != msg.sender) revert QualityNotIssuer(certificateId, msg.sender);
         _consortium.requireActive(msg.sender);
-        if (cert.revoked) revert QualityCertificateAlreadyRevoked(certificateId);
-        cert.revoked = true;
+        if (standing.revoked) revert QualityCertificateAlreadyRevoked(certificateId);
+        standing.revoked = true;
         // Revoking a failing inspection lifts the freeze it put on the goods' vouchers.
-        if (cert.result == CertificateResult.Fail) --_failingCertificates[cert.invoiceId];
+        if (standing.result == CertificateResult.Fail) {
+            uint256 invoiceId = standing.invoiceId;
+            _countFailing(invoiceId, _failingCertificates[invoiceId] - 1);
+        }
         emit CertificateRevoked(certificateId, reasonHash);
     }
 
     /// @inheritdoc IQualityRegistry
     function requireUsable(uint256 certificateId, uint256 invoiceId) external view {
-        Certificate storage cert = _existing(certificateId);
+        Standing memory standing = _standings[certificateId];
+        if (standing.invoiceId == 0) revert QualityCertificateNotFound(certificateId);
         uint8 reason = 0;
-        if (cert.invoiceId != invoiceId) reason = _REASON_OTHER_INVOICE;
-        else if (cert.result != CertificateResult.Pass) reason = _REASON_FAILED;
-        else if (cert.revoked) reason = _REASON_REVOKED;
-        else if (_failingCertificates[invoiceId] != 0) reason = _REASON_INVOICE_FAILED;
-        else if (cert.expiresAt <= block.timestamp) reason = _REASON_EXPIRED;
+        if (standing.invoiceId != invoiceId) reason = _REASON_OTHER_INVOICE;
+        else if (standing.result != CertificateResult.Pass) reason = _REASON_FAILED;
+        else if (standing.revoked) reason = _REASON_REVOKED;
+        else if (standing.failingInspections != 0) reason = _REASON_INVOICE_FAILED;
+        else if (standing.expiresAt <= block.timestamp) reason = _REASON_EXPIRED;
         if (reason != 0) revert QualityCertificateNotUsable(certificateId, invoiceId, reason);
     }
 
     /// @inheritdoc IQualityRegistry
     function inGoodStanding(uint256 certificateId) external view returns (bool) {
-        Certificate storage cert = _certificates[certificateId];
-        return cert.result == CertificateResult.Pass && !cert.revoked && _failingCertificates[cert.invoiceId] == 0;
+        Standing memory standing = _standings[certificateId];
+        return standing.result == CertificateResult.Pass && !standing.revoked && standing.failingInspections == 0;
     }
 
     /// @inheritdoc IQualityRegistry
@@ -110,7 +146,18 @@ contract QualityRegistry is IQualityRegistry {
 
     /// @inheritdoc IQualityRegistry
     function certificate(uint256 certificateId) external view returns (Certificate memory) {
-        return _existing(certificateId);
+        Standing memory standing = _existing(certificateId);
+        Record memory record = _records[certificateId];
+        return Certificate({
+            inspector: record.inspector,
+            invoiceId: standing.invoiceId,
+            result: standing.result,
+            revoked: standing.revoked,
+            expiresAt: standing.expiresAt,
+            batchCodeHash: record.batchCodeHash,
+            standardCode: record.standardCode,
+            documentHash: record.documentHash
+        });
     }
 
     /// @inheritdoc IQualityRegistry
@@ -118,9 +165,20 @@ contract QualityRegistry is IQualityRegistry {
         return _idByDocument[documentHash];
     }
 
-    function _existing(uint256 certificateId) private view returns (Certificate storage cert) {
-        cert = _certificates[certificateId];
-        if (cert.inspector == address(0)) revert QualityCertificateNotFound(certificateId);
+    /// @dev Bounded by MAX_CERTIFICATES_PER_INVOICE: the inspector whose result changes the goods'
+    /// standing pays for updating each certificate, so a voucher's check reads one slot.
+    function _countFailing(uint256 invoiceId, uint256 failing) private {
+        _failingCertificates[invoiceId] = failing;
+        uint256[] storage siblings = _certificatesOf[invoiceId];
+        uint256 count = siblings.length;
+        for (uint256 i = 0; i < count; ++i) {
+            _standings[siblings[i]].failingInspections = uint16(failing);
+        }
+    }
+
+    function _existing(uint256 certificateId) private view returns (Standing storage standing) {
+        standing = _standings[certificateId];
+        if (standing.invoiceId == 0) revert QualityCertificateNotFound(certificateId);
     }
 }
 // slither-disable-end timestamp

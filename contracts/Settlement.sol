@@ -59,7 +59,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
     /// @inheritdoc ISettlement
     /// @dev The voucher is this platform's own contract and batches are bounded by MAX_BATCH; a
     /// fragment the voucher refuses to burn (redeemed already, frozen, locked, not matured, holder
-    /// suspended) is skipped with the voucher's own error as the reason, and the rest is paid.
+    /// suspended) is skipped with the refusal's own error as the reason, and the rest is paid.
     // slither-disable-next-line calls-loop,reentrancy-benign,reentrancy-events
     function redeemBatch(uint256[] calldata tokenIds) external nonReentrant returns (uint256 paid) {
         uint256 size = tokenIds.length;
@@ -178,7 +178,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
         c.value = uint96(value);
         c.creditId = uint64(creditId);
         if (heldAsFinancier) c.heldAsFinancier = true;
-        emit FragmentRedeemed(tokenId, creditId, holder, value);
+        emit FragmentRedeemed(tokenId, creditId, holder, value, heldAsFinancier);
         return _payTo(tokenId, c, obligor, _voucher.credit(creditId).faceValue);
     }
 

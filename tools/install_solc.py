@@ -4,7 +4,8 @@
 py-solc-x finds compilers as files named ``solc-v<version>`` in ``SOLCX_BINARY_PATH``. A native
 ``solc`` of exactly the pinned version is linked there when one is on PATH; otherwise a wrapper
 that runs ``tools/solc-adapter.js`` (solc-js, the npm compiler) is written in its place. The
-version is read from package.json's ``solc`` dependency, the one place it is pinned.
+version is brownie-config.json's compiler.solc.version, the one place it is pinned; package.json
+must depend on exactly that solc (npm cannot read it from there), or nothing is installed.
 """
 
 from __future__ import annotations
@@ -19,15 +20,29 @@ import sys
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from backend.chain.compiler_settings import CONFIG_FILE, compiler_settings  # noqa: E402
+
 ADAPTER = PROJECT_ROOT / "tools" / "solc-adapter.js"
 NATIVE_VERSION = re.compile(r"^Version: (\d+\.\d+\.\d+)\+", re.MULTILINE)
 
 
+def npm_solc_version(project_root: Path = PROJECT_ROOT) -> str:
+    """The solc (solc-js) package.json depends on."""
+    manifest = json.loads((project_root / "package.json").read_text(encoding="utf-8"))
+    return str(manifest["dependencies"]["solc"])
+
+
 def pinned_version() -> str:
-    manifest = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
-    version = manifest["dependencies"]["solc"]
-    if not re.fullmatch(r"\d+\.\d+\.\d+", version):
-        raise SystemExit(f"install_solc: package.json pins solc as {version!r}, not an exact x.y.z")
+    version = compiler_settings(PROJECT_ROOT).solc_version
+    npm_version = npm_solc_version()
+    if npm_version != version:
+        raise SystemExit(
+            f"install_solc: {CONFIG_FILE} pins solc {version} but package.json depends on solc "
+            f"{npm_version!r}; make them the same version (then `npm install`)"
+        )
     return version
 
 
@@ -68,6 +83,14 @@ def install(target_dir: Path, version: str) -> Path:
         target.unlink(missing_ok=True)
         target.symlink_to(native)
         return target
+    installed = PROJECT_ROOT / "node_modules" / "solc" / "package.json"
+    if not installed.is_file():
+        raise SystemExit("install_solc: node_modules/solc is missing; run `npm ci` first")
+    npm_version = json.loads(installed.read_text(encoding="utf-8"))["version"]
+    if npm_version != version:
+        raise SystemExit(
+            f"install_solc: node_modules holds solc-js {npm_version}, not {version}; run `npm ci`"
+        )
     wrapper = adapter_wrapper()
     if target.is_file() and not target.is_symlink() and target.read_text() == wrapper:
         return target

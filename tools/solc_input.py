@@ -4,8 +4,9 @@
 Slither analyses this input rather than Brownie's build folder: crytic-compile's Brownie
 platform rebuilds sources from per-contract artifacts, which Brownie names by contract, so the
 ERC-3525 reference's OpenZeppelin 4 `Context` overwrites OpenZeppelin 5's and the analysis
-fails. Compiler settings (remappings, EVM version, optimizer) are read from brownie-config.yaml,
-so Brownie and Slither compile the same thing. Runs in .venv-contracts (PyYAML comes with Brownie).
+fails. The sources and compiler settings (remappings, EVM version, optimizer) are the backend
+compiler's, read from brownie-config.json, so Brownie, the backend and Slither compile the same
+thing. Runs in .venv-contracts (py-solc-x comes with Brownie).
 """
 
 from __future__ import annotations
@@ -14,30 +15,21 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from backend.chain.compiler import project_sources  # noqa: E402
+from backend.chain.compiler_settings import compiler_settings  # noqa: E402
 
 
 def standard_json_input(project_root: Path) -> dict:
-    config = yaml.safe_load((project_root / "brownie-config.yaml").read_text(encoding="utf-8"))
-    compiler = config["compiler"]
-    solc = compiler["solc"]
-    contracts_dir = project_root / config.get("project_structure", {}).get("contracts", "contracts")
-    sources = {
-        path.relative_to(project_root).as_posix(): {"content": path.read_text(encoding="utf-8")}
-        for path in sorted(contracts_dir.rglob("*.sol"))
-    }
-    if not sources:
-        raise SystemExit(f"solc_input: no Solidity sources under {contracts_dir}")
     return {
         "language": "Solidity",
-        "sources": sources,
-        "settings": {
-            "evmVersion": compiler["evm_version"],
-            "optimizer": solc["optimizer"],
-            "remappings": solc["remappings"],
+        "sources": {
+            path: {"content": content} for path, content in project_sources(project_root).items()
         },
+        "settings": compiler_settings(project_root).solc_json_settings(),
     }
 
 

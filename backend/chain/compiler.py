@@ -1,7 +1,9 @@
 """Compiles contracts/ with py-solc-x into build/tiercredit/, again only when a source changed.
 
-Imports only the standard library and solcx: `brownie run scripts/deploy.py` loads this module in
-the Brownie environment, which does not have the backend's dependencies.
+The compiler settings are brownie-config.json's (backend/chain/compiler_settings.py), so Brownie
+and the backend compile the same code. Imports only the standard library and solcx:
+`brownie run scripts/deploy.py` loads this module in the Brownie environment, which does not have
+the backend's dependencies.
 """
 
 from __future__ import annotations
@@ -14,18 +16,15 @@ from pathlib import Path
 
 import solcx
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+from backend.chain.compiler_settings import (
+    PROJECT_ROOT,
+    CompilerSettings,
+    CompilerSettingsError,
+    compiler_settings,
+)
+
 BUILD_SUBDIR = Path("build") / "tiercredit"
 META_FILE = "meta.json"
-EVM_VERSION = "shanghai"
-OPTIMIZER = {"enabled": True, "runs": 200}
-# The same remappings as brownie-config.yaml, so Brownie and the backend compile the same code.
-REMAPPINGS = (
-    "@openzeppelin/=node_modules/@openzeppelin/",
-    "@solvprotocol/=node_modules/@solvprotocol/",
-    "node_modules/@solvprotocol/erc-3525:@openzeppelin/="
-    "node_modules/@solvprotocol/erc-3525/node_modules/@openzeppelin/",
-)
 OUTPUT_SELECTION = ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "storageLayout"]
 
 
@@ -44,9 +43,8 @@ class BuildResult:
 
 
 def pinned_solc_version(project_root: Path = PROJECT_ROOT) -> str:
-    """The solc version pinned in package.json, the one place it is pinned."""
-    manifest = json.loads((project_root / "package.json").read_text(encoding="utf-8"))
-    return str(manifest["dependencies"]["solc"])
+    """The solc version pinned in brownie-config.json, the one place it is pinned."""
+    return compiler_settings(project_root).solc_version
 
 
 def solc_binary(version: str) -> Path:
@@ -72,14 +70,12 @@ def project_sources(project_root: Path) -> dict[str, str]:
     return sources
 
 
-def standard_input(sources: dict[str, str]) -> dict:
+def standard_input(sources: dict[str, str], settings: CompilerSettings) -> dict:
     return {
         "language": "Solidity",
         "sources": {path: {"content": content} for path, content in sources.items()},
         "settings": {
-            "evmVersion": EVM_VERSION,
-            "optimizer": OPTIMIZER,
-            "remappings": list(REMAPPINGS),
+            **settings.solc_json_settings(),
             "outputSelection": {"*": {"*": OUTPUT_SELECTION}},
         },
     }
@@ -89,11 +85,13 @@ def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _sources_hash(version: str, project_files: list[str], used: dict[str, str]) -> str:
+def _sources_hash(
+    settings: CompilerSettings, project_files: list[str], used: dict[str, str]
+) -> str:
     """One digest of compiler, settings, the project's file list and every file solc read."""
     payload = {
-        "version": version,
-        "settings": standard_input({})["settings"],
+        "version": settings.solc_version,
+        "settings": standard_input({}, settings)["settings"],
         "project_files": project_files,
         "used": used,
     }
@@ -110,7 +108,8 @@ def _current_digests(project_root: Path, paths: list[str]) -> dict[str, str] | N
     return digests
 
 
-def _cached(project_root: Path, build_dir: Path, version: str) -> BuildResult | None:
+def _cached(project_root: Path, build_dir: Path, settings: CompilerSettings) -> BuildResult | None:
+    version = settings.solc_version
     meta_file = build_dir / META_FILE
     if not meta_file.is_file():
         return None
@@ -120,7 +119,7 @@ def _cached(project_root: Path, build_dir: Path, version: str) -> BuildResult | 
         return None
     # Imported files (OpenZeppelin) count too: an npm upgrade must trigger a rebuild.
     used = _current_digests(project_root, sorted(meta.get("used", {})))
-    if used is None or _sources_hash(version, project_files, used) != meta.get("sources_hash"):
+    if used is None or _sources_hash(settings, project_files, used) != meta.get("sources_hash"):
         return None
     missing = [name for name in meta["contracts"] if not (build_dir / f"{name}.json").is_file()]
     if missing:
@@ -148,9 +147,13 @@ def compile_contracts(
     """
     project_root = project_root.resolve()
     build_dir = (build_dir or project_root / BUILD_SUBDIR).resolve()
-    version = pinned_solc_version(project_root)
+    try:
+        settings = compiler_settings(project_root)
+    except CompilerSettingsError as exc:
+        raise CompilerError(str(exc)) from None
+    version = settings.solc_version
     if not force:
-        cached = _cached(project_root, build_dir, version)
+        cached = _cached(project_root, build_dir, settings)
         if cached is not None:
             return cached
 
@@ -158,7 +161,7 @@ def compile_contracts(
     sources = project_sources(project_root)
     try:
         output = solcx.compile_standard(
-            standard_input(sources),
+            standard_input(sources, settings),
             solc_binary=binary,
             base_path=str(project_root),
             allow_paths=[str(project_root)],
@@ -170,7 +173,7 @@ def compile_contracts(
     if used is None:
         raise CompilerError("solc read a source that is not a file under the project root")
     project_files = sorted(sources)
-    sources_hash = _sources_hash(version, project_files, used)
+    sources_hash = _sources_hash(settings, project_files, used)
 
     build_dir.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
@@ -194,8 +197,8 @@ def compile_contracts(
             written.append(name)
     meta = {
         "compiler_version": version,
-        "evm_version": EVM_VERSION,
-        "optimizer": OPTIMIZER,
+        "evm_version": settings.evm_version,
+        "optimizer": settings.optimizer,
         "sources_hash": sources_hash,
         "project_files": project_files,
         "used": used,

@@ -128,9 +128,12 @@ def deploy_platform(
     voucher = deploy("CreditVoucher", consortium, invoices, quality)
     financing = deploy("Financing", consortium, voucher, cash)
     settlement = deploy("Settlement", consortium, voucher, cash)
+    call("Consortium", "linkVoucher", voucher)
     call("InvoiceRegistry", "linkVoucher", voucher)
     call("CreditVoucher", "linkPlatform", financing, settlement)
-    for platform_contract in (voucher, settlement):
+    # Financing too: SettlementToken lets only active members spend an allowance, and Financing
+    # pulls the financier's cash at acceptance.
+    for platform_contract in (voucher, financing, settlement):
         call("Consortium", "onboard", platform_contract, PLATFORM_KYC_HASH, [role_id("PLATFORM")])
 
     first_receipt = receipts[0]

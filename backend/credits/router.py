@@ -9,6 +9,7 @@ from backend.credits.schemas import (
     CreditFreezeWrite,
     CreditWrite,
     FragmentFreezeWrite,
+    QualityFreezeLiftWrite,
     QualityRequirementSet,
     QualityRequirementWrite,
     SplitTransferCreate,
@@ -97,6 +98,21 @@ def unfreeze_credit(
     """An auditor or the operator unfreezes a credit with a reason."""
     return idempotent.respond(
         lambda: service.set_credit_frozen(writer, member, credit_id, False, Reason(body.reason))
+    )
+
+
+@router.post("/credits/{credit_id}/lift-quality-freeze", response_model=QualityFreezeLiftWrite)
+def lift_quality_freeze(
+    credit_id: IdPath,
+    member: CurrentMember,
+    body: ReasonBody,
+    writer: WriterDep,
+    idempotent: IdempotencyDep,
+) -> Response:
+    """An auditor or the operator lifts, with a reason, the freeze a revoked or failed quality
+    certificate puts on a credit."""
+    return idempotent.respond(
+        lambda: service.lift_quality_freeze(writer, member, credit_id, Reason(body.reason))
     )
 
 

@@ -39,6 +39,7 @@ class CreditRead(BaseModel):
     invoice_id: int
     certificate_id: int | None
     frozen: bool
+    quality_freeze_lifted: bool
     repaid_units: int
     redeemed_units: int
     overdue: bool
@@ -55,6 +56,7 @@ class CreditRead(BaseModel):
             invoice_id=record.invoice_id,
             certificate_id=record.certificate_id,
             frozen=record.frozen,
+            quality_freeze_lifted=record.quality_freeze_lifted,
             repaid_units=record.repaid,
             redeemed_units=record.redeemed_value,
             overdue=record.overdue,
@@ -107,6 +109,12 @@ class FragmentFreezeWrite(TxRead):
 
 class CreditFreezeWrite(TxRead):
     credit: CreditRead
+    reason: ReasonRead
+
+
+class QualityFreezeLiftWrite(TxRead):
+    credit: CreditRead
+    supervisor: str
     reason: ReasonRead
 
 

@@ -1,4 +1,5 @@
-"""Credit-voucher writes: issue, split-transfer, freeze and unfreeze, the obligor's quality rule."""
+"""Credit-voucher writes: issue, split-transfer, freeze and unfreeze, lifting a quality freeze,
+the obligor's quality rule."""
 
 from backend.api_deps import Reply
 from backend.credits.schemas import (
@@ -8,6 +9,7 @@ from backend.credits.schemas import (
     CreditWrite,
     FragmentFreezeWrite,
     FragmentRead,
+    QualityFreezeLiftWrite,
     QualityRequirementWrite,
     SplitTransferCreate,
     SplitTransferWrite,
@@ -18,7 +20,7 @@ from backend.reasons.service import Reason, record_reason
 from backend.writes import ChainWriter, ReasonRead, projected
 
 VOUCHER = "CreditVoucher"
-# Auditors and the operator supervise: they alone freeze and unfreeze.
+# Auditors and the operator supervise: they alone freeze, unfreeze and lift quality freezes.
 SUPERVISOR_ROLES = ("AUDITOR", "OPERATOR")
 # Who pays its own suppliers with vouchers it holds.
 HOLDER_ROLES = ("SUPPLIER", "CORE_ENTERPRISE")
@@ -106,6 +108,27 @@ def set_credit_frozen(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
             credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
+        ),
+        alongside=lambda session: record_reason(session, member.id, reason),
+    )
+
+
+def lift_quality_freeze(
+    writer: ChainWriter, member: Member, credit_id: int, reason: Reason
+) -> QualityFreezeLiftWrite | Reply:
+    """An auditor or the operator lifts, for good, the freeze a revoked or failed quality
+    certificate puts on a credit; freezes of the credit or its fragments stay."""
+    actor = writer.authorize(member, *SUPERVISOR_ROLES)
+    outcome = writer.send(actor, VOUCHER, "liftQualityFreeze", credit_id, reason.digest)
+    lifted = outcome.event("QualityFreezeLifted").args
+    return writer.record(
+        outcome,
+        lambda session: QualityFreezeLiftWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            supervisor=lifted["supervisor"],
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
         alongside=lambda session: record_reason(session, member.id, reason),

@@ -9,10 +9,10 @@ N while the follower may still be at block N - k. So the projection is written t
 
 - values (fragment value, cash balance, redeemed value) change by deltas;
 - monotone fields only move forward (invoice remaining takes the minimum, repaid the maximum,
-  revoked/overdue/redeemed only become true);
-- a field set outright (owner, frozen, locked, member status, outstanding, exposure, lines) is
-  not overwritten by an older event once a newer one of the same kind for the same subject has
-  been applied (checked only for events older than the newest applied one).
+  revoked/redeemed/quality-freeze-lifted only become true);
+- a field set outright (owner, frozen, locked, overdue, member status, outstanding, exposure,
+  lines) is not overwritten by an older event once a newer one of the same kind for the same
+  subject has been applied (checked only for events older than the newest applied one).
 
 A transaction whose events refer to rows that do not exist yet, or would take a value below
 zero, depends on earlier blocks nobody has projected; the write path leaves it to the follower
@@ -26,12 +26,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table, and_, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backend.chain.artifacts import PLATFORM_CONTRACTS, load_artifacts
+from backend.chain.errors import ErrorDecoder, jsonable
 from backend.chain.events import DecodedEvent
 from backend.chain.ids import ROLE_NAMES, role_id
 from backend.readmodels.models import (
@@ -39,6 +42,7 @@ from backend.readmodels.models import (
     CashBalance,
     CertificateRecord,
     ClaimPaymentRecord,
+    ClaimWriteOffRecord,
     CreditRecord,
     Exposure,
     FinancingRequestRecord,
@@ -49,6 +53,7 @@ from backend.readmodels.models import (
     ObligorLimit,
     QuoteRecord,
     RedemptionRecord,
+    RedemptionSkipRecord,
     RepaymentRecord,
 )
 
@@ -81,6 +86,13 @@ class ProjectionResult:
     deferred: int = 0
     # Transactions left to the follower, as 0x-hex hashes.
     deferred_txs: list[str] = field(default_factory=list)
+
+
+@lru_cache(maxsize=1)
+def _revert_decoder() -> ErrorDecoder:
+    """The platform's custom errors, for the refusals a batch records (RedemptionSkipped)."""
+    artifacts = load_artifacts()
+    return ErrorDecoder({name: artifacts[name].abi for name in PLATFORM_CONTRACTS})
 
 
 def hex32(value: bytes) -> str:
@@ -176,6 +188,11 @@ _GUARDS: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]]] = {
     ("CreditVoucher", "FragmentFrozen"): (("FragmentFrozen",), ("tokenId",)),
     ("CreditVoucher", "FragmentLocked"): (("FragmentLocked",), ("tokenId",)),
     ("CreditVoucher", "CreditFrozen"): (("CreditFrozen",), ("creditId",)),
+    ("Settlement", "CreditOverdue"): (("CreditOverdue", "CreditOverdueCleared"), ("creditId",)),
+    ("Settlement", "CreditOverdueCleared"): (
+        ("CreditOverdue", "CreditOverdueCleared"),
+        ("creditId",),
+    ),
 }
 # CreditLineSet also carries the obligor's quota, which any financier's newer line supersedes.
 _QUOTA_GUARD = (("CreditLineSet",), ("obligor",))
@@ -214,6 +231,8 @@ class _Projection:
                 RepaymentRecord,
                 RedemptionRecord,
                 ClaimPaymentRecord,
+                ClaimWriteOffRecord,
+                RedemptionSkipRecord,
                 FreezeRecord,
                 AuditEvent,
             )
@@ -247,6 +266,7 @@ class _Projection:
             ("CreditVoucher", "TradeTransferred"): self._trade_transferred,
             ("CreditVoucher", "FragmentFrozen"): self._fragment_frozen,
             ("CreditVoucher", "CreditFrozen"): self._credit_frozen,
+            ("CreditVoucher", "QualityFreezeLifted"): self._quality_freeze_lifted,
             ("CreditVoucher", "FragmentLocked"): self._fragment_locked,
             ("Financing", "FinancingRequested"): self._financing_requested,
             ("Financing", "QuoteSubmitted"): self._quote_submitted,
@@ -257,7 +277,10 @@ class _Projection:
             ("Settlement", "CreditRepaid"): self._credit_repaid,
             ("Settlement", "FragmentRedeemed"): self._fragment_redeemed,
             ("Settlement", "ClaimPaid"): self._claim_paid,
+            ("Settlement", "ClaimWrittenOff"): self._claim_written_off,
+            ("Settlement", "RedemptionSkipped"): self._redemption_skipped,
             ("Settlement", "CreditOverdue"): self._credit_overdue,
+            ("Settlement", "CreditOverdueCleared"): self._credit_overdue_cleared,
         }
 
     # ------------------------------------------------------------------ driver
@@ -359,7 +382,7 @@ class _Projection:
                 ]
             if name == "TradeTransferred":
                 return [(self.fragments, a["toTokenId"]), (self.invoices, a["invoiceId"])]
-            if name == "CreditFrozen":
+            if name in ("CreditFrozen", "QualityFreezeLifted"):
                 return [(self.credits, a["creditId"])]
         elif contract == "Financing":
             if name == "QuoteSubmitted":
@@ -368,7 +391,7 @@ class _Projection:
                 return [(self.quotes, a["quoteId"])]
             return [(self.requests, a["requestId"])]
         elif contract == "Settlement":
-            if name in ("CreditRepaid", "CreditOverdue"):
+            if name in ("CreditRepaid", "CreditOverdue", "CreditOverdueCleared"):
                 return [(self.credits, a["creditId"])]
             if name == "FragmentRedeemed":
                 return [(self.fragments, a["tokenId"]), (self.credits, a["creditId"])]
@@ -806,6 +829,7 @@ class _Projection:
                 "certificate_id": a["certificateId"] or None,
                 "root_token_id": credit_id,
                 "frozen": False,
+                "quality_freeze_lifted": False,
                 "repaid": 0,
                 "redeemed_value": 0,
                 "overdue": False,
@@ -838,6 +862,13 @@ class _Projection:
         self._touch(row)
         self.credits.put(a["creditId"], row)
         self._freeze("credit", a["creditId"], a["frozen"], a["reasonHash"])
+
+    def _quality_freeze_lifted(self, a: dict[str, Any]) -> None:
+        row = self._require(self.credits, a["creditId"])
+        row["quality_freeze_lifted"] = True
+        self._touch(row)
+        self.credits.put(a["creditId"], row)
+        self._freeze("quality", a["creditId"], False, a["reasonHash"])
 
     def _freeze(self, scope: str, target_id: int, frozen: bool, reason: bytes) -> None:
         self.appends[FreezeRecord.__table__].append(
@@ -968,11 +999,42 @@ class _Projection:
             }
         )
 
-    def _credit_overdue(self, a: dict[str, Any]) -> None:
-        row = self._require(self.credits, a["creditId"])
-        row["overdue"] = True
+    def _claim_written_off(self, a: dict[str, Any]) -> None:
+        self.appends[ClaimWriteOffRecord.__table__].append(
+            {
+                "token_id": a["tokenId"],
+                "claimant": a["claimant"],
+                "amount": a["amount"],
+                "reason_hash": hex32(a["reasonHash"]),
+                **self._log_fields(),
+            }
+        )
+
+    def _redemption_skipped(self, a: dict[str, Any]) -> None:
+        refusal = _revert_decoder().decode(bytes(a["reason"]), contract="CreditVoucher")
+        self.appends[RedemptionSkipRecord.__table__].append(
+            {
+                "token_id": a["tokenId"],
+                "error": refusal.name,
+                "error_args": {k: _json_safe(jsonable(v)) for k, v in refusal.error_args.items()},
+                "reason": "0x" + bytes(a["reason"]).hex(),
+                **self._log_fields(),
+            }
+        )
+
+    def _set_overdue(self, credit_id: int, overdue: bool) -> None:
+        row = self._require(self.credits, credit_id)
+        if self._guarded():
+            row["overdue"] = overdue
         self._touch(row)
-        self.credits.put(a["creditId"], row)
+        self.credits.put(credit_id, row)
+
+    def _credit_overdue(self, a: dict[str, Any]) -> None:
+        self._set_overdue(a["creditId"], True)
+
+    def _credit_overdue_cleared(self, a: dict[str, Any]) -> None:
+        # Repaid in full: the credit can never be marked overdue again.
+        self._set_overdue(a["creditId"], False)
 
 
 def _by_transaction(events: Sequence[DecodedEvent]) -> list[list[DecodedEvent]]:

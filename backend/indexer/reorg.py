@@ -14,12 +14,15 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
+from backend.chain.settlement import read_account
+from backend.chain.voucher import read_credit, read_fragment
 from backend.indexer.projector import ZERO_ADDRESS
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
     CertificateRecord,
     ClaimPaymentRecord,
+    ClaimWriteOffRecord,
     CreditRecord,
     Exposure,
     FinancingRequestRecord,
@@ -31,6 +34,7 @@ from backend.readmodels.models import (
     ObligorLimit,
     QuoteRecord,
     RedemptionRecord,
+    RedemptionSkipRecord,
     RepaymentRecord,
 )
 
@@ -52,6 +56,8 @@ APPEND_MODELS: tuple[type, ...] = (
     RepaymentRecord,
     RedemptionRecord,
     ClaimPaymentRecord,
+    ClaimWriteOffRecord,
+    RedemptionSkipRecord,
     FreezeRecord,
     AuditEvent,
 )
@@ -145,10 +151,8 @@ def _restore(
         }
     if model is CreditRecord:
         credit_id = row["credit_id"]
-        # Credit: obligor, maturity, certificateId, frozen, ...
-        # CreditAccount: repaid, paidOut, overdue
-        credit = chain.read("CreditVoucher", "credit", credit_id, block=block)
-        account = chain.read("Settlement", "account", credit_id, block=block)
+        credit = read_credit(chain, credit_id, block=block)
+        account = read_account(chain, credit_id, block=block)
         redemptions = RedemptionRecord.__table__
         # Summed here: SQLite keeps uint256 values as text, which SQL's SUM would turn into floats.
         redeemed = sum(
@@ -157,20 +161,20 @@ def _restore(
             ).scalars()
         )
         return {
-            "frozen": credit[3],
-            "repaid": account[0],
-            "overdue": account[2],
+            "frozen": credit.frozen,
+            "quality_freeze_lifted": credit.quality_freeze_lifted,
+            "repaid": account.repaid,
+            "overdue": account.overdue,
             "redeemed_value": redeemed,
         }
     if model is FragmentRecord:
-        # Fragment: owner, value, creditId, parentId, invoiceId, depth, frozen, locked
-        fragment = chain.read("CreditVoucher", "fragment", row["token_id"], block=block)
-        burned = fragment[0] == ZERO_ADDRESS
+        fragment = read_fragment(chain, row["token_id"], block=block)
+        burned = fragment.owner == ZERO_ADDRESS
         return {
-            "owner": row["owner"] if burned else fragment[0],
-            "value": fragment[1],
-            "frozen": fragment[6],
-            "locked": fragment[7],
+            "owner": row["owner"] if burned else fragment.owner,
+            "value": fragment.value,
+            "frozen": fragment.frozen,
+            "locked": fragment.locked,
             "redeemed": burned,
         }
     if model is FinancingRequestRecord:

@@ -5,7 +5,7 @@ change state, the last block that changed it (`updated_block`). When the indexer
 block it stored in `indexed_blocks` no longer has the same hash (fork point F), it deletes every
 row with `block_number >= F`, restores rows with `updated_block >= F` from contract state at
 block F - 1, and re-indexes from F. Append-only tables (repayments, redemptions, claim payments,
-freezes, audit events) only need the delete.
+write-offs, skipped redemptions, freezes, audit events) only need the delete.
 """
 
 from datetime import datetime
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -156,6 +157,8 @@ class CreditRecord(Base, StateRow):
     certificate_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     root_token_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A supervisor lifted, for good, the freeze its certificate gone bad puts on it.
+    quality_freeze_lifted: Mapped[bool] = mapped_column(Boolean, default=False)
     repaid: Mapped[int] = mapped_column(Uint256(), default=0)
     redeemed_value: Mapped[int] = mapped_column(Uint256(), default=0)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -255,8 +258,35 @@ class ClaimPaymentRecord(Base, EventRow):
     total_paid: Mapped[int] = mapped_column(Uint256())
 
 
+class ClaimWriteOffRecord(Base, EventRow):
+    """A financier wrote the unpaid rest of a claim off its exposure; the claim stays payable."""
+
+    __tablename__ = "claim_write_offs"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_claim_write_offs_log"),)
+
+    token_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    claimant: Mapped[str] = mapped_column(Address(), index=True)
+    amount: Mapped[int] = mapped_column(Uint256())
+    reason_hash: Mapped[str] = mapped_column(Hash32())
+
+
+class RedemptionSkipRecord(Base, EventRow):
+    """A fragment a redemption batch skipped, with the voucher's refusal decoded."""
+
+    __tablename__ = "redemption_skips"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_redemption_skips_log"),)
+
+    token_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # The custom error's name (UnknownRevert when no platform ABI declares it) and its values.
+    error: Mapped[str] = mapped_column(String(64))
+    error_args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The revert data as emitted, 0x-hex.
+    reason: Mapped[str] = mapped_column(Text)
+
+
 class FreezeRecord(Base, EventRow):
-    """A freeze or unfreeze of a fragment or a whole credit, with the anchored reason."""
+    """A freeze or unfreeze of a fragment or a whole credit, or the lift of a credit's quality
+    freeze, with the anchored reason."""
 
     __tablename__ = "freezes"
     __table_args__ = (
@@ -264,7 +294,7 @@ class FreezeRecord(Base, EventRow):
         Index("ix_freezes_target", "scope", "target_id"),
     )
 
-    # fragment | credit
+    # fragment | credit | quality (a lift: frozen is false)
     scope: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[int] = mapped_column(BigInteger)
     frozen: Mapped[bool] = mapped_column(Boolean)

@@ -63,6 +63,8 @@ class CreditRead(BaseModel):
     frozen: bool
     frozen_by_auditor: bool
     frozen_by_quality: bool
+    # A supervisor lifted the freeze of its certificate gone bad; its auditor freezes stay.
+    quality_freeze_lifted: bool
     repaid_units: int
     redeemed_units: int
     overdue: bool

@@ -8,6 +8,7 @@ tracking an entity per fragment cost more than the queries themselves.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -49,7 +50,7 @@ from backend.reads.schemas import (
 )
 
 DAY = 86_400
-# Consortium's constructor sets 30 days; LimitsChanged events may change it.
+# Consortium's constructor sets 30 days; LimitsChanged events change it for credits issued later.
 DEFAULT_GRACE_DAYS = 30
 MAX_PAGE = 500
 CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
@@ -73,8 +74,11 @@ FRAGMENT_COLUMNS = (
 
 
 def _quality_frozen(session: Session, credits: Sequence[Any]) -> set[int]:
-    """Credits whose certificate no longer stands: failed, revoked, or its goods failed."""
-    certificate_ids = {c.certificate_id for c in credits if c.certificate_id}
+    """Credits whose certificate no longer stands (failed, revoked, or its goods failed an
+    inspection whose certificate is not revoked) and whose freeze no supervisor lifted."""
+    certificate_ids = {
+        c.certificate_id for c in credits if c.certificate_id and not c.quality_freeze_lifted
+    }
     if not certificate_ids:
         return set()
     certificates = {
@@ -84,15 +88,20 @@ def _quality_frozen(session: Session, credits: Sequence[Any]) -> set[int]:
         )
     }
     invoices = {cert.invoice_id for cert in certificates.values()}
+    # QualityRegistry counts the failing certificates of an invoice; revoking one lifts its taint.
     failed_invoices = set(
         session.scalars(
             select(CertificateRecord.invoice_id).where(
-                CertificateRecord.invoice_id.in_(invoices), CertificateRecord.result == "fail"
+                CertificateRecord.invoice_id.in_(invoices),
+                CertificateRecord.result == "fail",
+                CertificateRecord.revoked.is_(False),
             )
         )
     )
     frozen: set[int] = set()
     for credit in credits:
+        if credit.quality_freeze_lifted:
+            continue
         cert = certificates.get(credit.certificate_id or 0)
         if cert is not None and (
             cert.result != "pass" or cert.revoked or cert.invoice_id in failed_invoices
@@ -124,6 +133,7 @@ def _credit_read(credit: Any, quality_frozen: bool) -> CreditRead:
         frozen=credit.frozen or quality_frozen,
         frozen_by_auditor=credit.frozen,
         frozen_by_quality=quality_frozen,
+        quality_freeze_lifted=credit.quality_freeze_lifted,
         repaid_units=credit.repaid,
         redeemed_units=credit.redeemed_value,
         overdue=credit.overdue,
@@ -161,6 +171,7 @@ def _credits_by_id(session: Session, credit_ids: Iterable[int]) -> dict[int, Any
             CreditRecord.maturity,
             CreditRecord.frozen,
             CreditRecord.certificate_id,
+            CreditRecord.quality_freeze_lifted,
         ).where(CreditRecord.credit_id.in_(ids))
     )
     return {row.credit_id: row for row in rows}
@@ -287,32 +298,74 @@ def list_credits(
     return _paged([_credit_read(c, c.credit_id in quality) for c in matched], offset, limit)
 
 
-def grace_period_days(session: Session) -> int:
-    """The platform's grace period, from the newest LimitsChanged the indexer saw."""
-    args = session.scalars(
-        select(AuditEvent.args)
-        .where(AuditEvent.contract == "Consortium", AuditEvent.event == "LimitsChanged")
-        .order_by(AuditEvent.block_number.desc(), AuditEvent.log_index.desc())
-        .limit(1)
-    ).first()
-    return int(args["gracePeriodDays"]) if args else DEFAULT_GRACE_DAYS
+def _grace_days_at_issue(session: Session, credits: Sequence[Any]) -> dict[int, int]:
+    """Each credit's grace period: the platform's when it was issued (a credit keeps it), that is
+    of the newest LimitsChanged the indexer saw before the credit's CreditIssued."""
+    audit = AuditEvent.__table__
+    changes = session.execute(
+        select(audit.c.block_number, audit.c.log_index, audit.c.args)
+        .where(audit.c.contract == "Consortium", audit.c.event == "LimitsChanged")
+        .order_by(audit.c.block_number, audit.c.log_index)
+    ).all()
+    if not changes:
+        return {c.credit_id: DEFAULT_GRACE_DAYS for c in credits}
+    positions = [(block, index) for block, index, _ in changes]
+    graces = [int(args["gracePeriodDays"]) for _, _, args in changes]
+    # Only a change in the very block of an issue needs the issue's own log index.
+    blocks = {block for block, _ in positions}
+    shared = [c.credit_id for c in credits if c.block_number in blocks]
+    issued: dict[int, tuple[int, int]] = {}
+    if shared:
+        rows = session.execute(
+            select(audit.c.subject_id, audit.c.block_number, audit.c.log_index).where(
+                audit.c.event == "CreditIssued",
+                audit.c.subject_kind == "credit",
+                audit.c.subject_id.in_([str(credit_id) for credit_id in shared]),
+            )
+        )
+        issued = {int(subject): (block, index) for subject, block, index in rows}
+    result: dict[int, int] = {}
+    for credit in credits:
+        position = issued.get(credit.credit_id, (credit.block_number, -1))
+        before = bisect_left(positions, position)
+        result[credit.credit_id] = graces[before - 1] if before else DEFAULT_GRACE_DAYS
+    return result
+
+
+def _shortest_grace_days(session: Session) -> int:
+    """The shortest grace period any credit can have: the default or one the operator set."""
+    graces = session.scalars(
+        select(AuditEvent.args).where(
+            AuditEvent.contract == "Consortium", AuditEvent.event == "LimitsChanged"
+        )
+    )
+    return min([DEFAULT_GRACE_DAYS, *(int(args["gracePeriodDays"]) for args in graces)])
 
 
 def overdue_credits(session: Session, now: int, *, offset: int, limit: int) -> Page[OverdueCredit]:
-    """Credits marked overdue on chain, or past maturity plus grace and not fully repaid."""
-    grace = grace_period_days(session) * DAY
+    """Credits marked overdue on chain, or past maturity plus their grace and not fully repaid."""
+    shortest = _shortest_grace_days(session) * DAY
     query = (
         select(CreditRecord)
-        .where(or_(CreditRecord.overdue.is_(True), CreditRecord.maturity < now - grace))
+        .where(or_(CreditRecord.overdue.is_(True), CreditRecord.maturity < now - shortest))
         .order_by(CreditRecord.maturity, CreditRecord.credit_id)
     )
-    due = [c for c in session.scalars(query) if c.overdue or c.repaid < c.face_value]
+    candidates = list(session.scalars(query))
+    grace = {
+        credit_id: days * DAY
+        for credit_id, days in _grace_days_at_issue(session, candidates).items()
+    }
+    due = [
+        c
+        for c in candidates
+        if c.overdue or (c.repaid < c.face_value and c.maturity < now - grace[c.credit_id])
+    ]
     window = due[offset : offset + limit + 1]
     quality = _quality_frozen(session, window)
     items = [
         OverdueCredit(
             **_credit_read(c, c.credit_id in quality).model_dump(),
-            overdue_since=c.maturity + grace,
+            overdue_since=c.maturity + grace[c.credit_id],
             unpaid_units=c.face_value - min(c.repaid, c.face_value),
         )
         for c in window

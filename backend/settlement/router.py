@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from backend.api_deps import CurrentMember, IdempotencyDep
+from backend.reasons.service import Reason
 from backend.settlement import service
 from backend.settlement.schemas import (
     BatchRedemptionWrite,
@@ -12,8 +13,9 @@ from backend.settlement.schemas import (
     RedemptionWrite,
     RepaymentCreate,
     RepaymentWrite,
+    WriteOffWrite,
 )
-from backend.writes import IdPath, WriterDep
+from backend.writes import IdPath, ReasonBody, WriterDep
 
 router = APIRouter(tags=["settlement"])
 
@@ -57,6 +59,21 @@ def claim(
 ) -> Response:
     """Pays a redeemed fragment's claimant what later repayments owe it."""
     return idempotent.respond(lambda: service.claim(writer, member, token_id))
+
+
+@router.post("/fragments/{token_id}/write-off", response_model=WriteOffWrite)
+def write_off(
+    token_id: IdPath,
+    member: CurrentMember,
+    body: ReasonBody,
+    writer: WriterDep,
+    idempotent: IdempotencyDep,
+) -> Response:
+    """The financier holding a redeemed fragment's claim writes its unpaid rest off its exposure,
+    with a reason."""
+    return idempotent.respond(
+        lambda: service.write_off(writer, member, token_id, Reason(body.reason))
+    )
 
 
 @router.post("/credits/{credit_id}/mark-overdue", response_model=OverdueWrite)

@@ -1,9 +1,11 @@
-"""HTTP shapes of settlement writes: repayment, redemption, claims, overdue marking."""
+"""HTTP shapes of settlement writes: repayment, redemption, claims, write-offs, overdue marking."""
+
+from typing import Any
 
 from pydantic import BaseModel, Field
 
 from backend.credits.schemas import CreditRead, FragmentRead
-from backend.writes import Id, TxRead, Units
+from backend.writes import Id, ReasonRead, TxRead, Units
 
 MAX_BATCH = 50
 
@@ -26,6 +28,18 @@ class ClaimRead(BaseModel):
     value_units: int
     paid_units: int
     owed_units: int = Field(description="Payable now by POST /fragments/{token_id}/claim.")
+    held_as_financier: bool = Field(
+        description="The value counted toward the claimant's exposure to the obligor."
+    )
+    written_off: bool = Field(description="The claimant wrote the unpaid rest off its exposure.")
+
+
+class RedemptionSkipRead(BaseModel):
+    """A fragment a batch skipped: the voucher's refusal, named with its values."""
+
+    token_id: int
+    error: str
+    args: dict[str, Any]
 
 
 class RepaymentWrite(TxRead):
@@ -42,12 +56,19 @@ class RedemptionWrite(TxRead):
 
 class BatchRedemptionWrite(TxRead):
     paid_units: int
-    claims: list[ClaimRead]
+    claims: list[ClaimRead] = Field(description="The fragments redeemed, in batch order.")
+    skipped: list[RedemptionSkipRead] = Field(description="The rest, each with why.")
 
 
 class ClaimWrite(TxRead):
     paid_units: int
     claim: ClaimRead
+
+
+class WriteOffWrite(TxRead):
+    written_off_units: int = Field(description="Taken off the financier's exposure.")
+    claim: ClaimRead
+    reason: ReasonRead
 
 
 class OverdueWrite(TxRead):

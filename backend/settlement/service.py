@@ -1,20 +1,28 @@
-"""Settlement writes: repay (with a permit), redeem, redeem a batch, claim, mark overdue."""
+"""Settlement writes: repay (with a permit), redeem, redeem a batch, claim, write off, mark
+overdue."""
+
+from typing import Any
 
 from backend.api_deps import Reply
 from backend.cash.service import sign_permit
+from backend.chain.errors import jsonable
 from backend.chain.sender import TxOutcome
+from backend.chain.settlement import read_claim
 from backend.credits.schemas import CreditRead, FragmentRead
 from backend.members.models import Member
 from backend.readmodels.models import CreditRecord, FragmentRecord
+from backend.reasons.service import Reason, record_reason
 from backend.settlement.schemas import (
     BatchRedemptionWrite,
     ClaimRead,
     ClaimWrite,
     OverdueWrite,
+    RedemptionSkipRead,
     RedemptionWrite,
     RepaymentWrite,
+    WriteOffWrite,
 )
-from backend.writes import ChainWriter, projected
+from backend.writes import ChainWriter, ReasonRead, projected
 
 SETTLEMENT = "Settlement"
 
@@ -69,16 +77,20 @@ def redeem(writer: ChainWriter, member: Member, token_id: int) -> RedemptionWrit
 def redeem_batch(
     writer: ChainWriter, member: Member, token_ids: list[int]
 ) -> BatchRedemptionWrite | Reply:
-    """Any active member pushes redemption of a bounded batch of matured fragments."""
+    """Any active member pushes redemption of a bounded batch of matured fragments; what the
+    voucher refuses to redeem is skipped, with its reason, and the rest is paid."""
     actor = writer.authorize(member)
     outcome = writer.send(actor, SETTLEMENT, "redeemBatch", token_ids)
+    redeemed = [int(e.args["tokenId"]) for e in outcome.events_named("FragmentRedeemed")]
+    skipped = [_skip(writer, e.args) for e in outcome.events_named("RedemptionSkipped")]
     return writer.record(
         outcome,
         lambda _: BatchRedemptionWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
             paid_units=_paid(outcome),
-            claims=[_claim(writer, token_id, outcome.block_number) for token_id in token_ids],
+            claims=[_claim(writer, token_id, outcome.block_number) for token_id in redeemed],
+            skipped=skipped,
         ),
     )
 
@@ -95,6 +107,27 @@ def claim(writer: ChainWriter, member: Member, token_id: int) -> ClaimWrite | Re
             paid_units=_paid(outcome),
             claim=_claim(writer, token_id, outcome.block_number),
         ),
+    )
+
+
+def write_off(
+    writer: ChainWriter, member: Member, token_id: int, reason: Reason
+) -> WriteOffWrite | Reply:
+    """The financier that holds a redeemed fragment's claim writes its unpaid rest off its
+    exposure to the obligor; the claim stays payable if the obligor repays later."""
+    actor = writer.authorize(member, "FINANCIER")
+    outcome = writer.send(actor, SETTLEMENT, "writeOff", token_id, reason.digest)
+    amount = int(outcome.event("ClaimWrittenOff").args["amount"])
+    return writer.record(
+        outcome,
+        lambda _: WriteOffWrite(
+            tx_hash=outcome.tx_hash,
+            block_number=outcome.block_number,
+            written_off_units=amount,
+            claim=_claim(writer, token_id, outcome.block_number),
+            reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
+        ),
+        alongside=lambda session: record_reason(session, member.id, reason),
     )
 
 
@@ -117,11 +150,22 @@ def _paid(outcome: TxOutcome) -> int:
 
 
 def _claim(writer: ChainWriter, token_id: int, block: int) -> ClaimRead:
-    claimant, value, paid, _ = writer.chain.read(SETTLEMENT, "claimOf", token_id, block=block)
+    claim = read_claim(writer.chain, token_id, block=block)
     return ClaimRead(
         token_id=token_id,
-        claimant=claimant,
-        value_units=value,
-        paid_units=paid,
+        claimant=claim.claimant,
+        value_units=claim.value,
+        paid_units=claim.paid,
         owed_units=writer.chain.read(SETTLEMENT, "owed", token_id, block=block),
+        held_as_financier=claim.held_as_financier,
+        written_off=claim.written_off,
+    )
+
+
+def _skip(writer: ChainWriter, args: dict[str, Any]) -> RedemptionSkipRead:
+    refusal = writer.chain.errors.decode(bytes(args["reason"]), contract="CreditVoucher")
+    return RedemptionSkipRead(
+        token_id=int(args["tokenId"]),
+        error=refusal.name,
+        args={k: jsonable(v) for k, v in refusal.error_args.items()},
     )

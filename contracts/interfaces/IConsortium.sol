@@ -70,6 +70,9 @@ interface IConsortium {
     /// @param obligor the core enterprise
     /// @param exposure the new exposure: value held plus redeemed claims not yet paid or written off
     event ExposureChanged(address indexed financier, address indexed obligor, uint256 exposure);
+    /// @notice Emitted once, when the operator links the voucher, the one contract that draws quota.
+    /// @param voucher the CreditVoucher contract
+    event VoucherLinked(address indexed voucher);
     /// @notice Emitted when the operator pauses the platform.
     /// @param account the operator
     event Paused(address account);
@@ -111,7 +114,7 @@ interface IConsortium {
     /// @param quota the quota the cut would leave
     /// @param outstanding the obligor's outstanding face value
     error ConsortiumQuotaBelowOutstanding(address obligor, uint256 quota, uint256 outstanding);
-    /// @notice The lines granted to the obligor would add up to more than a quota holds (2**128 - 1).
+    /// @notice The lines granted to the obligor would add up to more than a quota holds (2**112 - 1).
     /// @param obligor the core enterprise
     /// @param quota the sum the lines would reach
     error ConsortiumQuotaOverflow(address obligor, uint256 quota);
@@ -138,6 +141,12 @@ interface IConsortium {
     /// @notice A member cannot grant a credit line to itself.
     /// @param account the member
     error ConsortiumSelfCreditLine(address account);
+    /// @notice Only the linked voucher draws issuance quota; it may be linked once, and not to zero.
+    /// @param caller the caller, or the address to link
+    error ConsortiumNotVoucher(address caller);
+    /// @notice The voucher is already linked.
+    /// @param voucher the linked voucher
+    error ConsortiumVoucherAlreadyLinked(address voucher);
     /// @notice The platform is paused.
     error EnforcedPause();
     /// @notice The platform is not paused.
@@ -181,10 +190,20 @@ interface IConsortium {
     /// @notice Resumes member actions. Operator only.
     function unpause() external;
 
-    /// @notice Draws on the obligor's quota for a new credit. Platform contracts only.
-    /// @param obligor the core enterprise
+    /// @notice Links the voucher, once. Operator only.
+    /// @param voucher the CreditVoucher contract
+    function linkVoucher(address voucher) external;
+
+    /// @notice For a new credit: reverts unless the platform is live and both parties are active,
+    /// the obligor a core enterprise and the receiver a supplier; draws the face value on the obligor's quota and returns what the voucher checks of the
+    /// parties, in one call. Linked voucher only.
+    /// @param obligor the core enterprise issuing
+    /// @param supplier the invoice's seller, who receives the credit
     /// @param amount the face value issued
-    function drawQuota(address obligor, uint256 amount) external;
+    /// @return context the parties' role bits, the obligor's certificate preference and the limits
+    function drawIssuance(address obligor, address supplier, uint256 amount)
+        external
+        returns (TradeContext memory context);
 
     /// @notice Frees the obligor's quota on repayment. Platform contracts only.
     /// @param obligor the core enterprise

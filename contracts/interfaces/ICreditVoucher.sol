@@ -50,6 +50,7 @@ interface ICreditVoucher is IERC3525, IERC3525Metadata, IERC721Metadata {
     /// @param maturity when the obligor pays, as a Unix time
     /// @param invoiceId the confirmed invoice it is issued against
     /// @param certificateId the quality certificate of the goods, or 0
+    /// @param gracePeriodDays the grace period in force now, which the credit keeps
     event CreditIssued(
         uint256 indexed creditId,
         address indexed obligor,
@@ -57,7 +58,8 @@ interface ICreditVoucher is IERC3525, IERC3525Metadata, IERC721Metadata {
         uint256 faceValue,
         uint256 maturity,
         uint256 invoiceId,
-        uint256 certificateId
+        uint256 certificateId,
+        uint256 gracePeriodDays
     );
     /// @notice Emitted when a holder pays its supplier with part of a fragment.
     /// @param fromTokenId the holder's fragment
@@ -97,10 +99,6 @@ interface ICreditVoucher is IERC3525, IERC3525Metadata, IERC721Metadata {
     /// @param caller the caller, or the claimed owner
     /// @param tokenId the token
     error VoucherUnauthorized(address caller, uint256 tokenId);
-    /// @notice Only a core enterprise issues, and only against invoices it owes.
-    /// @param caller the caller
-    /// @param invoiceId the invoice cited
-    error VoucherNotObligor(address caller, uint256 invoiceId);
     /// @notice Maturity outside (now, now + maximum tenor].
     /// @param maturity the maturity asked for
     /// @param maxMaturity the latest maturity allowed now

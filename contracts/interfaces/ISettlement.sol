@@ -39,7 +39,10 @@ interface ISettlement {
     /// @param creditId its credit
     /// @param holder the claimant
     /// @param value the fragment's value
-    event FragmentRedeemed(uint256 indexed tokenId, uint256 indexed creditId, address indexed holder, uint256 value);
+    /// @param heldAsFinancier whether the claim counts toward the holder's exposure until paid or written off
+    event FragmentRedeemed(
+        uint256 indexed tokenId, uint256 indexed creditId, address indexed holder, uint256 value, bool heldAsFinancier
+    );
     /// @notice Emitted whenever a claim is paid: at redemption and on later claims after late repayment.
     /// @param tokenId the redeemed fragment
     /// @param claimant who is paid
@@ -55,7 +58,7 @@ interface ISettlement {
     event ClaimWrittenOff(uint256 indexed tokenId, address indexed claimant, uint256 amount, bytes32 reasonHash);
     /// @notice Emitted when a batch skips a fragment it cannot redeem; the rest of the batch goes on.
     /// @param tokenId the fragment skipped
-    /// @param reason the revert data of the voucher's refusal (a custom error with its values)
+    /// @param reason the revert data of the refusal (the voucher's or the consortium's custom error, with its values)
     event RedemptionSkipped(uint256 indexed tokenId, bytes reason);
     /// @notice Emitted when a credit is marked overdue.
     /// @param creditId the credit

@@ -281,6 +281,44 @@ class Platform:
         self.travel(ids["maturity1"] - self.now() + DAY)
         self.send("bank_b", "Settlement", "redeem", ids["token4"])
         self.send("supplier3", "Settlement", "redeem", ids["token3"])
+        self.send("bank_b", "Settlement", "writeOff", ids["token4"], h("reason:provisioned"))
         self.send("core", "Settlement", "repay", ids["credit1"], 50_000 * UNIT)
         self.send("bank_b", "Settlement", "claim", ids["token4"])
         self.send("operator", "Settlement", "markOverdue", ids["credit2"])
+
+    def late_day(self) -> None:
+        """After maturity day: a failed inspection and its lift, a pause, a value approval, a
+        batch that skips a frozen credit, new limits, and the overdue credit repaid in full."""
+        ids = self.ids
+        failed = self.send(
+            "inspector",
+            "QualityRegistry",
+            "issue",
+            ids["inv1"],
+            h("batch-1"),
+            h("GB/T 19001"),
+            FAIL,
+            h("certificate-2"),
+            self.now() + 365 * DAY,
+        )
+        ids["cert2"] = int(failed.event("CertificateIssued").args["certificateId"])
+        self.send(
+            "auditor", "CreditVoucher", "liftQualityFreeze", ids["credit1"], h("reason:isolated")
+        )
+        self.send("operator", "Consortium", "pause")
+        self.send("operator", "Consortium", "unpause")
+        self.send(
+            "supplier1",
+            "CreditVoucher",
+            "approve(uint256,address,uint256)",
+            ids["token5"],
+            self.address("bank_a"),
+            UNIT,
+        )
+        self.send("operator", "Settlement", "redeemBatch", [ids["token5"], ids["credit2"]])
+        self.send("operator", "Consortium", "setLimits", 180, 10, 8)
+        self.deposit("bank_a", "core2", 60_000 * UNIT)
+        self.send(
+            "core2", "SettlementToken", "approve", self.manifest.contracts["Settlement"], 2**256 - 1
+        )
+        self.send("core2", "Settlement", "repay", ids["credit2"], 60_000 * UNIT)

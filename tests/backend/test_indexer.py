@@ -14,6 +14,8 @@ from sqlalchemy import Engine, delete, func, select
 from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
 from backend.chain.models import SignerNonce
 from backend.chain.node import rpc_request, start_node
+from backend.chain.settlement import read_account, read_claim
+from backend.chain.voucher import read_credit, read_fragment
 from backend.core.database import engine_for, session_factory, transaction
 from backend.core.migrate import load_models, run_migrations
 from backend.core.settings import Settings
@@ -28,6 +30,7 @@ from backend.indexer.projector import ZERO_ADDRESS, project
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
+    ClaimWriteOffRecord,
     CreditRecord,
     Exposure,
     FinancingRequestRecord,
@@ -39,6 +42,7 @@ from backend.readmodels.models import (
     ObligorLimit,
     QuoteRecord,
     RedemptionRecord,
+    RedemptionSkipRecord,
 )
 from tests.backend.indexer_flow import UNIT, Platform, h
 
@@ -56,6 +60,8 @@ READ_MODEL_TABLES = (
     "repayments",
     "redemptions",
     "claim_payments",
+    "claim_write_offs",
+    "redemption_skips",
     "freezes",
     "audit_events",
 )
@@ -70,6 +76,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     platform = Platform.start(tmp_path_factory.mktemp("indexer-day"))
     platform.business_day()
     platform.maturity_day()
+    platform.late_day()
     yield platform
     platform.node.stop()
 
@@ -126,33 +133,44 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
         credits = {c.credit_id: c for c in session.scalars(select(CreditRecord))}
         assert set(fragments) == set(range(1, token_count + 1))
         for token_id, row in fragments.items():
-            owner, value, credit_id, parent_id, invoice_id, depth, frozen, locked = read(
-                "CreditVoucher", "fragment", token_id
-            )
+            fragment = read_fragment(platform.chain, token_id)
             assert (row.value, row.credit_id, row.depth, row.frozen, row.locked) == (
-                value,
-                credit_id,
-                depth,
-                frozen,
-                locked,
+                fragment.value,
+                fragment.credit_id,
+                fragment.depth,
+                fragment.frozen,
+                fragment.locked,
             ), token_id
-            assert row.parent_id == (parent_id or None)
-            assert row.invoice_id == (invoice_id or None)
-            assert row.redeemed == (owner == ZERO_ADDRESS)
-            if owner != ZERO_ADDRESS:
-                assert row.owner == owner
+            assert row.parent_id == (fragment.parent_id or None)
+            assert row.invoice_id == (fragment.invoice_id or None)
+            assert row.redeemed == (fragment.owner == ZERO_ADDRESS)
+            if fragment.owner != ZERO_ADDRESS:
+                assert row.owner == fragment.owner
                 assert row.value == read("CreditVoucher", "balanceOf", token_id)
+            claim = read_claim(platform.chain, token_id)
+            written_off = session.scalars(
+                select(ClaimWriteOffRecord).where(ClaimWriteOffRecord.token_id == token_id)
+            ).all()
+            assert [r.claimant for r in written_off] == ([claim.claimant] * claim.written_off)
         for credit_id, row in credits.items():
-            credit = read("CreditVoucher", "credit", credit_id)
-            repaid, _paid_out, overdue = read("Settlement", "account", credit_id)
+            credit = read_credit(platform.chain, credit_id)
+            account = read_account(platform.chain, credit_id)
             assert (
                 row.obligor,
                 row.maturity,
                 row.certificate_id or 0,
                 row.frozen,
                 row.face_value,
-            ) == credit[:5]
-            assert (row.repaid, row.overdue) == (repaid, overdue)
+                row.quality_freeze_lifted,
+            ) == (
+                credit.obligor,
+                credit.maturity,
+                credit.certificate_id,
+                credit.frozen,
+                credit.face_value,
+                credit.quality_freeze_lifted,
+            )
+            assert (row.repaid, row.overdue) == (account.repaid, account.overdue)
             live = sum(
                 f.value for f in fragments.values() if f.credit_id == credit_id and not f.redeemed
             )
@@ -233,6 +251,36 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
         )
         timestamps = session.scalars(select(AuditEvent.block_timestamp)).all()
         assert all(moment > 0 for moment in timestamps)
+        credit1 = session.get(CreditRecord, day.ids["credit1"])
+        credit2 = session.get(CreditRecord, day.ids["credit2"])
+        assert (credit1.quality_freeze_lifted, credit2.overdue, credit2.repaid) == (
+            True,
+            False,
+            60_000 * UNIT,
+        )
+        (skip,) = session.scalars(select(RedemptionSkipRecord)).all()
+        assert (skip.token_id, skip.error, skip.error_args) == (
+            day.ids["credit2"],
+            "VoucherFrozen",
+            {"tokenId": day.ids["credit2"]},
+        )
+        (write_off,) = session.scalars(select(ClaimWriteOffRecord)).all()
+        assert (write_off.token_id, write_off.claimant, write_off.amount) == (
+            day.ids["token4"],
+            day.address("bank_b"),
+            2_500 * UNIT,
+        )
+        events = set(session.scalars(select(AuditEvent.event)))
+        assert events >= {
+            "QualityFreezeLifted",
+            "Paused",
+            "Unpaused",
+            "ApprovalValue",
+            "RedemptionSkipped",
+            "ClaimWrittenOff",
+            "CreditOverdueCleared",
+            "LimitsChanged",
+        }
 
 
 def test_projecting_the_same_events_again_changes_nothing(day: Platform, migrated_url: str) -> None:

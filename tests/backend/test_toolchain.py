@@ -1,22 +1,30 @@
-"""The solc toolchain: the solc-js adapter stands in for native solc, pinned in package.json."""
+"""The solc toolchain: the solc-js adapter stands in for native solc; brownie-config.json's
+compiler section is the one place the compiler settings live, and package.json's solc-js agrees."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from backend.chain.compiler_settings import (
+    CONFIG_FILE,
+    CompilerSettings,
+    compiler_settings,
+    load_config,
+)
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ADAPTER = PROJECT_ROOT / "tools" / "solc-adapter.js"
 INSTALL_SOLC = PROJECT_ROOT / "tools" / "install_solc.py"
+CONTRACTS_PYTHON = PROJECT_ROOT / ".venv-contracts" / "bin" / "python"
 
 TOKEN_SOURCE = """// SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
@@ -27,9 +35,13 @@ contract Token is ERC20 {
 
 
 @pytest.fixture(scope="module")
-def pinned_version() -> str:
-    manifest = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
-    return manifest["dependencies"]["solc"]
+def settings() -> CompilerSettings:
+    return compiler_settings()
+
+
+@pytest.fixture(scope="module")
+def pinned_version(settings: CompilerSettings) -> str:
+    return settings.solc_version
 
 
 def run_adapter(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -53,14 +65,12 @@ def test_version_answers_in_native_format(pinned_version: str) -> None:
     assert version_line.startswith(f"Version: {pinned_version}+commit.")
 
 
-def test_standard_json_compiles_openzeppelin_import() -> None:
+def test_standard_json_compiles_openzeppelin_import(settings: CompilerSettings) -> None:
     request = {
         "language": "Solidity",
         "sources": {"contracts/Token.sol": {"content": TOKEN_SOURCE}},
         "settings": {
-            "evmVersion": "shanghai",
-            "optimizer": {"enabled": True, "runs": 200},
-            "remappings": ["@openzeppelin=node_modules/@openzeppelin"],
+            **settings.solc_json_settings(),
             "outputSelection": {"*": {"*": ["abi", "evm.deployedBytecode.object"]}},
         },
     }
@@ -108,8 +118,108 @@ def test_install_solc_puts_pinned_compiler_where_solcx_looks(
     assert f"Version: {pinned_version}+" in result.stdout
 
 
-def test_brownie_pins_the_same_solc(pinned_version: str) -> None:
-    config = (PROJECT_ROOT / "brownie-config.yaml").read_text(encoding="utf-8")
-    pins = re.findall(r"^\s+version:\s*(\S+)\s*$", config, flags=re.MULTILINE)
+def test_npm_installs_the_pinned_solc(pinned_version: str) -> None:
+    # npm cannot read brownie-config.json: package.json and its lock must name the same solc-js.
+    manifest = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
+    lock = json.loads((PROJECT_ROOT / "package-lock.json").read_text(encoding="utf-8"))
 
-    assert pins == [pinned_version]
+    assert manifest["dependencies"]["solc"] == pinned_version
+    assert lock["packages"][""]["dependencies"]["solc"] == pinned_version
+    assert lock["packages"]["node_modules/solc"]["version"] == pinned_version
+
+
+def test_install_solc_refuses_when_package_json_disagrees(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "tools").mkdir(parents=True)
+    (project / "backend" / "chain").mkdir(parents=True)
+    for relative in (
+        "tools/install_solc.py",
+        "backend/__init__.py",
+        "backend/chain/__init__.py",
+        "backend/chain/compiler_settings.py",
+        CONFIG_FILE,
+    ):
+        (project / relative).write_bytes((PROJECT_ROOT / relative).read_bytes())
+    manifest = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
+    manifest["dependencies"]["solc"] = "0.8.1"
+    (project / "package.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+    result = subprocess.run(
+        [sys.executable, str(project / "tools" / "install_solc.py")],
+        env={**os.environ, "SOLCX_BINARY_PATH": str(tmp_path / "solcx")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "package.json depends on solc '0.8.1'" in result.stderr
+    assert not (tmp_path / "solcx").exists()
+
+
+def test_brownie_reads_the_same_compiler_section() -> None:
+    # Brownie parses brownie-config.json itself (dropping // comments its way); what it compiles
+    # with must be exactly the section the backend, Slither and Foundry read.
+    script = (
+        "import json, pathlib; from brownie._config import _load_project_compiler_config as c; "
+        "print(json.dumps(c(pathlib.Path('.'))))"
+    )
+    result = subprocess.run(
+        [str(CONTRACTS_PYTHON), "-c", script],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    brownies = json.loads(result.stdout.splitlines()[-1])
+    ours = load_config()["compiler"]
+
+    assert brownies["evm_version"] == ours["evm_version"]
+    assert {key: brownies["solc"][key] for key in ours["solc"]} == ours["solc"]
+
+
+def forge_config(scale: str | None = None) -> dict:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FOUNDRY_")}
+    env.pop("TIERCREDIT_FUZZ_SCALE", None)
+    if scale is not None:
+        env["TIERCREDIT_FUZZ_SCALE"] = scale
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "tools" / "forge.py"), "config", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_forge_compiles_with_the_same_settings(settings: CompilerSettings) -> None:
+    config = forge_config()
+
+    assert (
+        Path(config["solc"])
+        == Path(os.environ.get("SOLCX_BINARY_PATH") or PROJECT_ROOT / ".solcx")
+        / f"solc-v{settings.solc_version}"
+    )
+    assert config["offline"] is True
+    assert (config["evm_version"], config["optimizer"], config["optimizer_runs"]) == (
+        settings.evm_version,
+        settings.optimizer_enabled,
+        settings.optimizer_runs,
+    )
+    # forge writes every remapping with trailing slashes.
+    assert config["remappings"] == [
+        "{}/={}/".format(*remapping.split("=")) for remapping in settings.remappings
+    ]
+
+
+def test_forge_invariant_calls_scale_with_tiercredit_fuzz_scale() -> None:
+    default, deep = forge_config(), forge_config("10")
+
+    calls = default["invariant"]["runs"] * default["invariant"]["depth"]
+    assert calls >= 100_000
+    assert deep["invariant"]["runs"] * deep["invariant"]["depth"] == 10 * calls
+    assert deep["fuzz"]["runs"] == 10 * default["fuzz"]["runs"]

@@ -52,6 +52,13 @@ def err(name: str, *args: object) -> str:
     return f"{name}: {rendered}"
 
 
+def revert_data(signature: str, *args: int) -> str:
+    """The ABI-encoded custom error `signature` (integer arguments only), as a hex string: what a
+    contract records when it reports another's refusal, as `RedemptionSkipped` does."""
+    encoded = b"".join(arg.to_bytes(32, "big") for arg in args)
+    return "0x" + (bytes(web3.keccak(text=signature))[:4] + encoded).hex()
+
+
 def h(text: str) -> bytes:
     """keccak-256 of a text: how invoice numbers, document ids and reasons are anchored."""
     return web3.keccak(text=text)
@@ -131,9 +138,10 @@ def platform(roles):
     voucher = CreditVoucher.deploy(consortium, invoices, quality, {"from": op})
     financing = Financing.deploy(consortium, voucher, cash, {"from": op})
     settlement = Settlement.deploy(consortium, voucher, cash, {"from": op})
+    consortium.linkVoucher(voucher, {"from": op})
     invoices.linkVoucher(voucher, {"from": op})
     voucher.linkPlatform(financing, settlement, {"from": op})
-    for contract in (voucher, settlement):
+    for contract in (voucher, financing, settlement):
         consortium.onboard(contract, h("platform contract"), [ROLE["PLATFORM"]], {"from": op})
     members = {
         "core": ["CORE_ENTERPRISE"],

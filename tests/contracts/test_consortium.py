@@ -2,6 +2,7 @@
 
 import brownie
 import pytest
+from brownie import Consortium
 from conftest import ROLE, UNIT, ZERO, emitted, err, h, hex32
 
 ACTIVE, SUSPENDED, NONE = 1, 2, 0
@@ -28,6 +29,19 @@ def platform_caller(consortium, operator, newcomer):
     """Stands in for a TierCredit contract: an onboarded member holding PLATFORM_ROLE."""
     consortium.onboard(newcomer, h("kyc:platform stand-in"), [ROLE["PLATFORM"]], {"from": operator})
     return newcomer
+
+
+@pytest.fixture
+def issuing(operator, core, supplier1, bank_a, newcomer):
+    """A consortium of its own whose linked voucher is `newcomer` (a stand-in onboarded with
+    PLATFORM_ROLE), with core holding a line of LINE from bank_a and supplier1 onboarded."""
+    own = Consortium.deploy(operator, {"from": operator})
+    members = {core: "CORE_ENTERPRISE", supplier1: "SUPPLIER", bank_a: "FINANCIER"}
+    for account, role in (*members.items(), (newcomer, "PLATFORM")):
+        own.onboard(account, h(f"kyc:{account}"), [ROLE[role]], {"from": operator})
+    own.linkVoucher(newcomer, {"from": operator})
+    own.setCreditLine(core, LINE, {"from": bank_a})
+    return own
 
 
 @pytest.fixture
@@ -443,13 +457,11 @@ def test_set_credit_line_below_exposure_reverts(consortium, core, bank_a, lined,
         consortium.setCreditLine(core, 599 * UNIT, {"from": bank_a})
 
 
-def test_set_credit_line_below_outstanding_reverts(
-    consortium, core, bank_a, lined, platform_caller
-):
-    consortium.drawQuota(core, 700 * UNIT, {"from": platform_caller})
+def test_set_credit_line_below_outstanding_reverts(issuing, core, supplier1, bank_a, newcomer):
+    issuing.drawIssuance(core, supplier1, 700 * UNIT, {"from": newcomer})
 
     with brownie.reverts(err("ConsortiumQuotaBelowOutstanding", core, 699 * UNIT, 700 * UNIT)):
-        consortium.setCreditLine(core, 699 * UNIT, {"from": bank_a})
+        issuing.setCreditLine(core, 699 * UNIT, {"from": bank_a})
 
 
 def test_set_credit_line_while_paused_reverts(consortium, operator, core, bank_a):
@@ -459,64 +471,105 @@ def test_set_credit_line_while_paused_reverts(consortium, operator, core, bank_a
         consortium.setCreditLine(core, LINE, {"from": bank_a})
 
 
-# ----------------------------------------------------------------- quota (platform only)
+# ----------------------------------------------------------------- quota (the voucher only)
 
 
-def test_draw_quota_raises_outstanding(consortium, core, lined, platform_caller):
-    tx = consortium.drawQuota(core, 250 * UNIT, {"from": platform_caller})
+def test_link_voucher_once(issuing, operator, newcomer, supplier1):
+    with brownie.reverts(err("ConsortiumVoucherAlreadyLinked", newcomer)):
+        issuing.linkVoucher(supplier1, {"from": operator})
+
+
+def test_link_voucher_emits_the_link(operator, newcomer):
+    own = Consortium.deploy(operator, {"from": operator})
+
+    tx = own.linkVoucher(newcomer, {"from": operator})
+
+    assert emitted(tx) == [("VoucherLinked", {"voucher": newcomer})]
+
+
+def test_link_voucher_to_zero_reverts(operator):
+    own = Consortium.deploy(operator, {"from": operator})
+
+    with brownie.reverts(err("ConsortiumNotVoucher", ZERO)):
+        own.linkVoucher(ZERO, {"from": operator})
+
+
+def test_link_voucher_by_non_operator_reverts(consortium, core, newcomer):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["OPERATOR"])):
+        consortium.linkVoucher(newcomer, {"from": core})
+
+
+def test_draw_issuance_raises_outstanding_and_answers_the_trade_context(
+    issuing, core, supplier1, newcomer
+):
+    tx = issuing.drawIssuance(core, supplier1, 250 * UNIT, {"from": newcomer})
 
     assert emitted(tx) == [("OutstandingChanged", {"obligor": core, "outstanding": 250 * UNIT})]
-    assert consortium.outstanding(core) == 250 * UNIT
+    from_bits, to_bits, requires_certificate, limits = tx.return_value
+    assert (from_bits, to_bits, requires_certificate) == (
+        BIT["CORE_ENTERPRISE"],
+        BIT["SUPPLIER"],
+        False,
+    )
+    assert [int(limit) for limit in limits] == [180, 30, 8]
+    assert issuing.outstanding(core) == 250 * UNIT
 
 
-def test_draw_quota_up_to_the_whole_quota_succeeds(consortium, core, lined, platform_caller):
-    consortium.drawQuota(core, LINE, {"from": platform_caller})
+def test_draw_issuance_up_to_the_whole_quota_succeeds(issuing, core, supplier1, newcomer):
+    issuing.drawIssuance(core, supplier1, LINE, {"from": newcomer})
 
-    assert consortium.outstanding(core) == LINE
+    assert issuing.outstanding(core) == LINE
 
 
-def test_draw_quota_past_the_quota_reverts(consortium, core, lined, platform_caller):
-    consortium.drawQuota(core, 900 * UNIT, {"from": platform_caller})
+def test_draw_issuance_past_the_quota_reverts(issuing, core, supplier1, newcomer):
+    issuing.drawIssuance(core, supplier1, 900 * UNIT, {"from": newcomer})
 
     with brownie.reverts(err("ConsortiumQuotaExceeded", core, 100 * UNIT + 1, 900 * UNIT, LINE)):
-        consortium.drawQuota(core, 100 * UNIT + 1, {"from": platform_caller})
+        issuing.drawIssuance(core, supplier1, 100 * UNIT + 1, {"from": newcomer})
 
 
-def test_draw_quota_by_non_platform_reverts(consortium, core, lined):
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", core, ROLE["PLATFORM"])):
-        consortium.drawQuota(core, UNIT, {"from": core})
+def test_draw_issuance_by_anyone_but_the_voucher_reverts(issuing, core, supplier1, bank_a):
+    with brownie.reverts(err("ConsortiumNotVoucher", bank_a)):
+        issuing.drawIssuance(core, supplier1, UNIT, {"from": bank_a})
 
 
-def test_draw_quota_by_suspended_platform_contract_reverts(
-    consortium, operator, core, lined, platform_caller
+def test_draw_issuance_to_a_suspended_supplier_reverts(
+    issuing, operator, core, supplier1, newcomer
 ):
-    consortium.suspend(platform_caller, h("decommissioned"), {"from": operator})
+    issuing.suspend(supplier1, h("kyc expired"), {"from": operator})
 
-    with brownie.reverts(err("ConsortiumMemberNotActive", platform_caller, SUSPENDED)):
-        consortium.drawQuota(core, UNIT, {"from": platform_caller})
+    with brownie.reverts(err("ConsortiumMemberNotActive", supplier1, SUSPENDED)):
+        issuing.drawIssuance(core, supplier1, UNIT, {"from": newcomer})
+
+
+def test_draw_issuance_while_paused_reverts(issuing, operator, core, supplier1, newcomer):
+    issuing.pause({"from": operator})
+
+    with brownie.reverts(err("EnforcedPause")):
+        issuing.drawIssuance(core, supplier1, UNIT, {"from": newcomer})
 
 
 def test_set_credit_line_beyond_what_a_quota_holds_reverts(consortium, core, bank_a, bank_b):
-    consortium.setCreditLine(core, 2**127, {"from": bank_a})
+    consortium.setCreditLine(core, 2**111, {"from": bank_a})
 
-    with brownie.reverts(err("ConsortiumQuotaOverflow", core, 2**128)):
-        consortium.setCreditLine(core, 2**127, {"from": bank_b})
+    with brownie.reverts(err("ConsortiumQuotaOverflow", core, 2**112)):
+        consortium.setCreditLine(core, 2**111, {"from": bank_b})
 
 
-def test_restore_quota_lowers_outstanding(consortium, core, lined, platform_caller):
-    consortium.drawQuota(core, 250 * UNIT, {"from": platform_caller})
+def test_restore_quota_lowers_outstanding(issuing, core, supplier1, newcomer):
+    issuing.drawIssuance(core, supplier1, 250 * UNIT, {"from": newcomer})
 
-    tx = consortium.restoreQuota(core, 100 * UNIT, {"from": platform_caller})
+    tx = issuing.restoreQuota(core, 100 * UNIT, {"from": newcomer})
 
     assert emitted(tx) == [("OutstandingChanged", {"obligor": core, "outstanding": 150 * UNIT})]
-    assert consortium.outstanding(core) == 150 * UNIT
+    assert issuing.outstanding(core) == 150 * UNIT
 
 
-def test_restore_quota_beyond_outstanding_reverts(consortium, core, lined, platform_caller):
-    consortium.drawQuota(core, 250 * UNIT, {"from": platform_caller})
+def test_restore_quota_beyond_outstanding_reverts(issuing, core, supplier1, newcomer):
+    issuing.drawIssuance(core, supplier1, 250 * UNIT, {"from": newcomer})
 
     with brownie.reverts(err("ConsortiumUnderflow", core, 250 * UNIT + 1, 250 * UNIT)):
-        consortium.restoreQuota(core, 250 * UNIT + 1, {"from": platform_caller})
+        issuing.restoreQuota(core, 250 * UNIT + 1, {"from": newcomer})
 
 
 def test_restore_quota_by_non_platform_reverts(consortium, core):

@@ -118,7 +118,7 @@ def test_balance_of_owner_counts_tokens(voucher, bank_token, supplier1, bank_a, 
 
 
 def test_balance_of_zero_address_reverts(voucher):
-    with brownie.reverts(err("VoucherInvalidReceiver", ZERO)):
+    with brownie.reverts(err("VoucherInvalidOwner", ZERO)):
         voucher.balanceOf["address"](ZERO)
 
 
@@ -283,15 +283,21 @@ def test_token_to_token_moves_value_into_the_target(
 
 
 def test_token_to_token_from_financier_to_supplier(
-    voucher, consortium, credit, bank_token, core, bank_a
+    voucher, consortium, bank_token, supplier2_token, core, bank_a
 ):
-    tx = token_to_token(voucher, bank_token, credit, 30 * UNIT, bank_a)
+    tx = token_to_token(voucher, bank_token, supplier2_token, 30 * UNIT, bank_a)
 
     assert emitted(tx) == [
-        ("TransferValue", {"_fromTokenId": bank_token, "_toTokenId": credit, "_value": 30 * UNIT}),
-        ("ExposureChanged", {"financier": bank_a, "obligor": core, "exposure": PART - 30 * UNIT}),
+        (
+            "TransferValue",
+            {"_fromTokenId": bank_token, "_toTokenId": supplier2_token, "_value": 30 * UNIT},
+        ),
+        (
+            "ExposureChanged",
+            {"financier": bank_a, "obligor": core, "exposure": PART // 2 - 30 * UNIT},
+        ),
     ]
-    assert voucher.balanceOf["uint256"](credit) == FACE - PART + 30 * UNIT
+    assert voucher.balanceOf["uint256"](supplier2_token) == PART // 2 + 30 * UNIT
 
 
 def test_token_to_token_between_own_tokens_needs_no_financier(
@@ -308,10 +314,12 @@ def test_token_to_token_between_own_tokens_needs_no_financier(
 
 
 def test_token_to_token_between_suppliers_reverts(
-    voucher, credit, supplier2_token, supplier1, supplier2
+    voucher, credit, bank_token, supplier1, supplier2, bank_a
 ):
+    token_transfer(voucher, bank_a, supplier2, bank_token, bank_a)
+
     with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, supplier2)):
-        token_to_token(voucher, credit, supplier2_token, UNIT, supplier1)
+        token_to_token(voucher, credit, bank_token, UNIT, supplier1)
 
 
 def test_token_to_token_across_slots_reverts(voucher, issued, credit, core, supplier1, supplier2):
@@ -395,7 +403,7 @@ def test_value_approve_by_non_owner_reverts(voucher, credit, bank_a):
 
 
 def test_value_approve_to_the_owner_reverts(voucher, credit, supplier1):
-    with brownie.reverts(err("VoucherInvalidReceiver", supplier1)):
+    with brownie.reverts(err("VoucherInvalidOperator", supplier1)):
         voucher.approve["uint256,address,uint256"](credit, supplier1, PART, {"from": supplier1})
 
 
@@ -416,6 +424,7 @@ def test_operator_spends_value_allowance_to_an_address(voucher, credit, core, su
 
     new_token = tx.return_value
     assert emitted(tx) == [
+        ("ApprovalValue", {"_tokenId": credit, "_operator": bank_a, "_value": PART - 60 * UNIT}),
         ("Transfer", {"from": ZERO, "to": bank_a, "tokenId": new_token}),
         ("SlotChanged", {"_tokenId": new_token, "_oldSlot": 0, "_newSlot": credit}),
         ("TransferValue", {"_fromTokenId": credit, "_toTokenId": new_token, "_value": 60 * UNIT}),
@@ -547,12 +556,12 @@ def test_set_approval_for_all_grants_and_revokes_an_operator(voucher, supplier1,
 
 
 def test_set_approval_for_all_to_oneself_reverts(voucher, supplier1):
-    with brownie.reverts(err("VoucherInvalidReceiver", supplier1)):
+    with brownie.reverts(err("VoucherInvalidOperator", supplier1)):
         voucher.setApprovalForAll(supplier1, True, {"from": supplier1})
 
 
 def test_set_approval_for_all_to_zero_address_reverts(voucher, supplier1):
-    with brownie.reverts(err("VoucherInvalidReceiver", ZERO)):
+    with brownie.reverts(err("VoucherInvalidOperator", ZERO)):
         voucher.setApprovalForAll(ZERO, True, {"from": supplier1})
 
 

@@ -10,6 +10,7 @@ from flows import half_day_maturity, sleep_until
 FACE = 1_000 * UNIT
 ASKED = 600 * UNIT
 RATE = 1_200
+NONE = 0  # IConsortium.MemberStatus.None
 OPEN, ACCEPTED, CANCELLED, EXPIRED = 1, 2, 3, 4
 
 
@@ -77,10 +78,12 @@ def test_cancel_of_an_unknown_request(financing, supplier1):
         financing.cancel(9, {"from": supplier1})
 
 
-def test_anyone_expires_a_request_past_its_expiry(voucher, financing, request_id, locked, stranger):
+def test_any_member_expires_a_request_past_its_expiry(
+    voucher, financing, request_id, locked, auditor
+):
     sleep_until(financing.request(request_id)["expiresAt"])
 
-    tx = financing.expire(request_id, {"from": stranger})
+    tx = financing.expire(request_id, {"from": auditor})
 
     assert emitted(tx) == [
         ("FinancingExpired", {"requestId": request_id}),
@@ -88,6 +91,13 @@ def test_anyone_expires_a_request_past_its_expiry(voucher, financing, request_id
     ]
     assert financing.request(request_id)["status"] == EXPIRED
     assert not voucher.fragment(locked)["locked"]
+
+
+def test_expire_by_a_non_member(financing, request_id, stranger):
+    sleep_until(financing.request(request_id)["expiresAt"])
+
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, NONE)):
+        financing.expire(request_id, {"from": stranger})
 
 
 def test_expire_before_expiry(financing, request_id, stranger):

@@ -66,6 +66,7 @@ def test_request_locks_part_of_a_fragment_as_a_new_fragment(
         "depth": 0,
         "frozen": False,
         "locked": True,
+        "heldAsFinancier": False,
     }
     assert voucher.balanceOf["uint256"](credit) == FACE - ASKED
     assert voucher.isTransferable(credit)

@@ -96,6 +96,7 @@ class Fragment:
     depth: int
     frozen: bool
     locked: bool
+    held_as_financier: bool
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Credit:
     face_value: int
     source_invoice_id: int
     issued_at: int
+    grace_period_days: int
+    quality_freeze_lifted: bool
 
 
 @dataclass
@@ -640,12 +643,21 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
 
     @rule(pick=ST_PICK, into=ST_PICK, percent=ST_PERCENT, aim=ST_AIM)
     def transfer_to_token(self, pick: int, into: int, percent: int, aim: int) -> None:
-        """ERC-3525 value into an existing token, mostly one of the same credit."""
+        """ERC-3525 value into an existing token, mostly one split from the source (the only
+        targets the voucher takes: value never climbs to a shallower tier)."""
         if (found := self._movable(pick, aim)) is None:
             return
         token_id, f = found
-        same_credit = [t for t, g in sorted(self.prev.live().items())
-                       if g.credit_id == f.credit_id and t != token_id]  # fmt: skip
+        children = [t for t, g in sorted(self.prev.live().items()) if g.parent_id == token_id]
+        # Between two suppliers value needs a trade reference: mostly aim where a bank is a party.
+        with_bank = [
+            t
+            for t in children
+            if {self.name_of[f.owner], self.name_of[self.prev.fragments[t].owner]} & set(BANKS)
+        ]
+        same_credit = (with_bank if with_bank and aim % 10 != 5 else children) or (
+            [t for t, g in sorted(self.prev.live().items())
+             if aim % 10 == 3 and g.credit_id == f.credit_id and t != token_id])  # fmt: skip
         target = (same_credit[into % len(same_credit)] if same_credit and aim % 10 != 7
                   else self._any_token(into))  # fmt: skip
         self.send("transferToToken", self.c["voucher"].transferFrom["uint256,uint256,uint256"],
@@ -977,10 +989,17 @@ class PlatformMachine(Platform, RuleBasedStateMachine):
                          for credit_id, (obligor, face) in self.model.credits.items()
                          if obligor == core)  # fmt: skip
             assert now.outstanding[core] == unpaid, f"{core}: outstanding differs from unpaid face"
+        # 6. Exposure = value acquired as a financier and still held + its redeemed claims not
+        # yet paid out or written off, whatever roles the holder has now.
         held = defaultdict(int)
         for f in now.live().values():
-            obligor = self.name_of[now.credits[f.credit_id].obligor]
-            held[(self.name_of[f.owner], obligor)] += f.value
+            if f.held_as_financier:
+                obligor = self.name_of[now.credits[f.credit_id].obligor]
+                held[(self.name_of[f.owner], obligor)] += f.value
+        for claim in now.claims.values():
+            if claim["heldAsFinancier"] and not claim["writtenOff"]:
+                obligor = self.name_of[now.credits[claim["creditId"]].obligor]
+                held[(self.name_of[claim["claimant"]], obligor)] += claim["value"] - claim["paid"]
         for pair, exposure in now.exposure.items():
             assert exposure <= now.line[pair], f"{pair}: exposure {exposure} past the line"
             assert exposure == held[pair], f"{pair}: exposure {exposure}, holds {held[pair]}"

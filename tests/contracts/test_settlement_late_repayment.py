@@ -57,13 +57,15 @@ def test_partly_funded_credit_redeems_pro_rata(
         "value": PAID_ON,
         "paid": PAID_ON // 2,
         "creditId": credit,
+        "heldAsFinancier": False,
+        "writtenOff": False,
     }
     assert cash.balanceOf(supplier2) == PAID_ON // 2
     assert settlement.owed(child) == 0
 
 
 def test_claim_after_late_repayment_pays_the_rest(
-    cash, settlement, credit, child, maturity, core, supplier2, stranger
+    cash, settlement, credit, child, maturity, core, supplier2, auditor
 ):
     settlement.repay(credit, HALF, {"from": core})
     sleep_until(maturity)
@@ -71,7 +73,7 @@ def test_claim_after_late_repayment_pays_the_rest(
     settlement.repay(credit, FACE - HALF, {"from": core})
     assert settlement.owed(child) == PAID_ON - PAID_ON // 2
 
-    tx = settlement.claim(child, {"from": stranger})
+    tx = settlement.claim(child, {"from": auditor})
 
     assert tx.return_value == PAID_ON - PAID_ON // 2
     assert emitted(tx) == [
@@ -95,13 +97,13 @@ def test_claim_after_late_repayment_pays_the_rest(
 
 
 def test_pro_rata_rounds_down_so_payouts_never_exceed_repayments(
-    cash, settlement, credit, child, maturity, core, stranger
+    cash, settlement, credit, child, maturity, core, auditor
 ):
     repaid = 333_333_333
     settlement.repay(credit, repaid, {"from": core})
     sleep_until(maturity)
 
-    tx = settlement.redeemBatch([credit, child], {"from": stranger})
+    tx = settlement.redeemBatch([credit, child], {"from": auditor})
 
     # 700 * 333.333333 / 1000 = 233.3333331 and 300 * 333.333333 / 1000 = 99.9999999, floored.
     assert [args["amount"] for name, args in emitted(tx) if name == "ClaimPaid"] == [
@@ -127,12 +129,12 @@ def test_claim_of_a_fragment_never_redeemed(settlement, child, supplier2):
 
 
 def test_unpaid_credit_is_marked_overdue_after_the_grace_period(
-    settlement, credit, overdue_at, core, stranger
+    settlement, credit, overdue_at, core, auditor
 ):
     settlement.repay(credit, 400 * UNIT, {"from": core})
     sleep_until(overdue_at)
 
-    tx = settlement.markOverdue(credit, {"from": stranger})
+    tx = settlement.markOverdue(credit, {"from": auditor})
 
     assert emitted(tx) == [
         (
@@ -147,43 +149,52 @@ def test_unpaid_credit_is_marked_overdue_after_the_grace_period(
     }
 
 
-def test_mark_overdue_within_the_grace_period(settlement, credit, maturity, overdue_at, stranger):
+def test_mark_overdue_within_the_grace_period(settlement, credit, maturity, overdue_at, auditor):
     sleep_until(maturity)
 
     with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
-        settlement.markOverdue(credit, {"from": stranger})
+        settlement.markOverdue(credit, {"from": auditor})
 
 
-def test_mark_overdue_of_a_fully_repaid_credit(settlement, credit, overdue_at, core, stranger):
+def test_mark_overdue_of_a_fully_repaid_credit(settlement, credit, overdue_at, core, auditor):
     settlement.repay(credit, FACE, {"from": core})
     sleep_until(overdue_at)
 
     with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, FACE, FACE)):
-        settlement.markOverdue(credit, {"from": stranger})
+        settlement.markOverdue(credit, {"from": auditor})
 
 
-def test_mark_overdue_twice(settlement, credit, overdue_at, stranger):
+def test_mark_overdue_twice(settlement, credit, overdue_at, auditor):
     sleep_until(overdue_at)
-    settlement.markOverdue(credit, {"from": stranger})
+    settlement.markOverdue(credit, {"from": auditor})
 
     with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
-        settlement.markOverdue(credit, {"from": stranger})
+        settlement.markOverdue(credit, {"from": auditor})
 
 
-def test_grace_period_comes_from_the_platform_limits(
-    consortium, settlement, credit, maturity, operator, stranger
+def test_grace_period_is_the_one_in_force_at_issue(
+    voucher, consortium, settlement, issued, credit, maturity, overdue_at, operator, auditor
 ):
     consortium.setLimits(180, 0, 8, {"from": operator})
-    sleep_until(maturity)
+    later = issued(core_of(voucher, credit), voucher.ownerOf(credit), FACE)
+    sleep_until(voucher.credit(later)["maturity"])
 
-    settlement.markOverdue(credit, {"from": stranger})
+    settlement.markOverdue(later, {"from": auditor})
 
-    assert settlement.account(credit)["overdue"]
+    assert voucher.credit(credit)["gracePeriodDays"] == GRACE_DAYS
+    assert voucher.credit(later)["gracePeriodDays"] == 0
+    assert settlement.account(later)["overdue"]
+    with brownie.reverts(err("SettlementNotOverdue", credit, overdue_at, 0, FACE)):
+        settlement.markOverdue(credit, {"from": auditor})
 
 
-def test_mark_overdue_of_an_unknown_credit(settlement, stranger):
+def core_of(voucher, credit_id: int) -> str:
+    return voucher.credit(credit_id)["obligor"]
+
+
+def test_mark_overdue_of_an_unknown_credit(settlement, auditor):
     with brownie.reverts(err("VoucherNonexistentToken", 99)):
-        settlement.markOverdue(99, {"from": stranger})
+        settlement.markOverdue(99, {"from": auditor})
 
 
 def test_late_repayment_still_flows_into_an_overdue_credit(

@@ -1,9 +1,9 @@
 """Settlement.redeem and redeemBatch: from maturity each holder redeems its fragment for what has
-been repaid of it (pull), or anyone pushes a batch of at most MAX_BATCH fragments."""
+been repaid of it (pull), or any member pushes a batch of at most MAX_BATCH fragments."""
 
 import brownie
 import pytest
-from conftest import UNIT, ZERO, emitted, err
+from conftest import UNIT, ZERO, emitted, err, revert_data
 from flows import deposit, sleep_until
 
 FACE = 1_000 * UNIT
@@ -50,7 +50,13 @@ def test_holder_redeems_a_repaid_fragment(
         ("Transfer", {"from": supplier2, "to": ZERO, "tokenId": child}),
         (
             "FragmentRedeemed",
-            {"tokenId": child, "creditId": credit, "holder": supplier2, "value": PAID_ON},
+            {
+                "tokenId": child,
+                "creditId": credit,
+                "holder": supplier2,
+                "value": PAID_ON,
+                "heldAsFinancier": False,
+            },
         ),
         (
             "ClaimPaid",
@@ -63,6 +69,8 @@ def test_holder_redeems_a_repaid_fragment(
         "value": PAID_ON,
         "paid": PAID_ON,
         "creditId": credit,
+        "heldAsFinancier": False,
+        "writtenOff": False,
     }
     assert settlement.account(credit).dict() == {
         "repaid": FACE,
@@ -98,7 +106,16 @@ def test_financier_redeems_and_its_exposure_is_released(
 
     tx = settlement.redeem(bought, {"from": bank_a})
 
-    assert emitted(tx)[3] == (
+    assert [name for name, _ in emitted(tx)] == [
+        "TransferValue",
+        "SlotChanged",
+        "Transfer",
+        "FragmentRedeemed",
+        "ClaimPaid",
+        "ExposureChanged",
+        "Transfer",
+    ]
+    assert emitted(tx)[5] == (
         "ExposureChanged",
         {"financier": bank_a, "obligor": core, "exposure": 0},
     )
@@ -125,6 +142,8 @@ def test_redeem_of_an_unfunded_credit_records_the_claim_and_pays_nothing(
         "value": PAID_ON,
         "paid": 0,
         "creditId": credit,
+        "heldAsFinancier": False,
+        "writtenOff": False,
     }
     assert cash.balanceOf(supplier2) == 0
 
@@ -181,13 +200,13 @@ def test_redeem_while_paused(
         settlement.redeem(child, {"from": supplier2})
 
 
-def test_anyone_pushes_a_batch_paying_every_holder(
-    voucher, cash, settlement, credit, child, maturity, core, supplier1, supplier2, stranger
+def test_any_member_pushes_a_batch_paying_every_holder(
+    voucher, cash, settlement, credit, child, maturity, core, supplier1, supplier2, auditor
 ):
     settlement.repay(credit, FACE, {"from": core})
     sleep_until(maturity)
 
-    tx = settlement.redeemBatch([credit, child], {"from": stranger})
+    tx = settlement.redeemBatch([credit, child], {"from": auditor})
 
     assert tx.return_value == FACE
     assert [args for name, args in emitted(tx) if name == "ClaimPaid"] == [
@@ -207,7 +226,7 @@ def test_anyone_pushes_a_batch_paying_every_holder(
 
 
 def test_batch_of_exactly_max_batch_fragments(
-    voucher, cash, settlement, credit, maturity, core, supplier1, bank_a, stranger
+    voucher, cash, settlement, credit, maturity, core, supplier1, bank_a, auditor
 ):
     assert settlement.maxBatch() == settlement.MAX_BATCH() == MAX_BATCH
     parts = [
@@ -219,7 +238,7 @@ def test_batch_of_exactly_max_batch_fragments(
     settlement.repay(credit, FACE, {"from": core})
     sleep_until(maturity)
 
-    tx = settlement.redeemBatch([credit, *parts], {"from": stranger})
+    tx = settlement.redeemBatch([credit, *parts], {"from": auditor})
 
     assert tx.return_value == FACE
     assert tx.events.count("FragmentRedeemed") == MAX_BATCH
@@ -227,28 +246,56 @@ def test_batch_of_exactly_max_batch_fragments(
     assert cash.balanceOf(supplier1) == FACE - (MAX_BATCH - 1) * UNIT
 
 
-def test_batch_larger_than_max_batch(settlement, stranger):
+def test_batch_larger_than_max_batch(settlement, auditor):
     with brownie.reverts(err("SettlementInvalidBatch", MAX_BATCH + 1, MAX_BATCH)):
-        settlement.redeemBatch(list(range(1, MAX_BATCH + 2)), {"from": stranger})
+        settlement.redeemBatch(list(range(1, MAX_BATCH + 2)), {"from": auditor})
 
 
-def test_empty_batch(settlement, stranger):
+def test_empty_batch(settlement, auditor):
     with brownie.reverts(err("SettlementInvalidBatch", 0, MAX_BATCH)):
-        settlement.redeemBatch([], {"from": stranger})
+        settlement.redeemBatch([], {"from": auditor})
 
 
-def test_batch_with_one_redeemed_fragment_pays_nobody(
-    cash, settlement, credit, child, maturity, core, supplier1, supplier2, stranger
+def test_batch_skips_a_fragment_its_holder_redeemed_first_and_pays_the_rest(
+    cash, settlement, credit, child, maturity, core, supplier1, supplier2, auditor
 ):
     settlement.repay(credit, FACE, {"from": core})
     sleep_until(maturity)
     settlement.redeem(child, {"from": supplier2})
 
-    with brownie.reverts(err("VoucherNonexistentToken", child)):
-        settlement.redeemBatch([credit, child], {"from": stranger})
-    assert cash.balanceOf(supplier1) == 0
+    tx = settlement.redeemBatch([child, credit], {"from": auditor})
+
+    assert tx.return_value == FACE - PAID_ON
+    assert emitted(tx)[0] == (
+        "RedemptionSkipped",
+        {"tokenId": child, "reason": revert_data("VoucherNonexistentToken(uint256)", child)},
+    )
+    assert [name for name, _ in emitted(tx)[1:]] == [
+        "TransferValue",
+        "SlotChanged",
+        "Transfer",
+        "FragmentRedeemed",
+        "ClaimPaid",
+        "Transfer",
+    ]
+    assert cash.balanceOf(supplier1) == FACE - PAID_ON
 
 
-def test_batch_before_maturity(settlement, credit, child, maturity, stranger):
-    with brownie.reverts(err("VoucherNotMatured", credit, maturity)):
-        settlement.redeemBatch([credit, child], {"from": stranger})
+def test_batch_before_maturity_skips_every_fragment(
+    cash, settlement, credit, child, maturity, auditor
+):
+    tx = settlement.redeemBatch([credit, child], {"from": auditor})
+
+    assert tx.return_value == 0
+    not_matured = "VoucherNotMatured(uint256,uint256)"
+    assert emitted(tx) == [
+        (
+            "RedemptionSkipped",
+            {"tokenId": credit, "reason": revert_data(not_matured, credit, maturity)},
+        ),
+        (
+            "RedemptionSkipped",
+            {"tokenId": child, "reason": revert_data(not_matured, credit, maturity)},
+        ),
+    ]
+    assert cash.balanceOf(settlement) == 0

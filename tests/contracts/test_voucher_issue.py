@@ -4,7 +4,7 @@ quota, tenor and the platform's rules."""
 import brownie
 import pytest
 from brownie import chain
-from conftest import DAY, UNIT, ZERO, emitted, err, h, next_block_at
+from conftest import DAY, ROLE, UNIT, ZERO, emitted, err, h, next_block_at
 
 FACE = 600 * UNIT
 INVOICE_AMOUNT = 1_000 * UNIT
@@ -53,6 +53,7 @@ def test_issue_mints_root_fragment_to_invoice_seller(
                 "maturity": maturity,
                 "invoiceId": invoice,
                 "certificateId": 0,
+                "gracePeriodDays": 30,
             },
         ),
     ]
@@ -64,6 +65,8 @@ def test_issue_mints_root_fragment_to_invoice_seller(
         "faceValue": FACE,
         "sourceInvoiceId": invoice,
         "issuedAt": tx.timestamp,
+        "gracePeriodDays": 30,
+        "qualityFreezeLifted": False,
     }
     assert voucher.fragment(credit_id).dict() == {
         "owner": supplier1,
@@ -74,6 +77,7 @@ def test_issue_mints_root_fragment_to_invoice_seller(
         "depth": 0,
         "frozen": False,
         "locked": False,
+        "heldAsFinancier": False,
     }
     assert voucher.ownerOf(credit_id) == supplier1
     assert voucher.balanceOf["uint256"](credit_id) == FACE
@@ -178,7 +182,7 @@ def test_issue_by_a_buyer_that_is_no_core_enterprise(
 ):
     invoice = confirmed_invoice(supplier2, supplier1, INVOICE_AMOUNT)
 
-    with brownie.reverts(err("VoucherNotObligor", supplier1, invoice)):
+    with brownie.reverts(err("ConsortiumMissingRole", supplier1, ROLE["CORE_ENTERPRISE"])):
         voucher.issue(invoice, FACE, chain.time() + 90 * DAY, 0, {"from": supplier1})
 
 

@@ -53,6 +53,7 @@ def test_issue_against_passing_certificate_records_it(
         "maturity": maturity,
         "invoiceId": invoice,
         "certificateId": certificate,
+        "gracePeriodDays": 30,
     }
     assert voucher.credit(tx.return_value)["certificateId"] == certificate
     assert voucher.isTransferable(tx.return_value)

@@ -60,6 +60,7 @@ def test_split_transfer_creates_fragment_one_tier_deeper(
         "depth": 1,
         "frozen": False,
         "locked": False,
+        "heldAsFinancier": False,
     }
     assert voucher.balanceOf["uint256"](credit) == FACE - PAID
     assert voucher.balanceOf["uint256"](child) == PAID
@@ -165,15 +166,29 @@ def test_split_transfer_by_a_non_holder_without_allowance(
 
 
 def test_split_transfer_by_an_operator_spends_its_value_allowance(
+    voucher, credit, trade_invoice, supplier1, supplier2, bank_b
+):
+    voucher.approve["uint256,address,uint256"](credit, bank_b, TRADE, {"from": supplier1})
+
+    tx = voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": bank_b})
+
+    assert voucher.ownerOf(tx.return_value) == supplier2
+    assert voucher.fragment(tx.return_value)["depth"] == 1
+    assert voucher.allowance(credit, bank_b) == TRADE - PAID
+    assert tx.events["ApprovalValue"][0] == {
+        "_tokenId": credit,
+        "_operator": bank_b,
+        "_value": TRADE - PAID,
+    }
+
+
+def test_split_transfer_by_a_non_member_with_a_value_allowance(
     voucher, credit, trade_invoice, supplier1, supplier2, stranger
 ):
     voucher.approve["uint256,address,uint256"](credit, stranger, TRADE, {"from": supplier1})
 
-    tx = voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": stranger})
-
-    assert voucher.ownerOf(tx.return_value) == supplier2
-    assert voucher.fragment(tx.return_value)["depth"] == 1
-    assert voucher.allowance(credit, stranger) == TRADE - PAID
+    with brownie.reverts(err("ConsortiumMemberNotActive", stranger, 0)):
+        voucher.splitTransfer(credit, supplier2, PAID, trade_invoice, {"from": stranger})
 
 
 def test_split_transfer_of_an_unknown_fragment(voucher, trade_invoice, supplier1, supplier2):

@@ -67,6 +67,7 @@ def test_value_transfer_to_a_financier_keeps_tier_and_adds_exposure(
         "depth": 0,
         "frozen": False,
         "locked": False,
+        "heldAsFinancier": True,
     }
     assert consortium.exposure(bank_a, core) == PART
 

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from backend.chain.compiler import (
-    EVM_VERSION,
     META_FILE,
-    OPTIMIZER,
     PROJECT_ROOT,
     CompilerError,
     compile_contracts,
+    pinned_solc_version,
 )
+from backend.chain.compiler_settings import CONFIG_FILE, compiler_settings
 
 TOKEN = """// SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
@@ -30,7 +29,7 @@ contract Token is ERC20 {
 
 # No imports: compiles in a fraction of the time, for the tests that compile several times.
 MINIMAL = """// SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity ^0.8.28;
 
 contract Token {
     uint256 public supply = 1;
@@ -40,8 +39,8 @@ contract Token {
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A one-contract project sharing the real node_modules (OpenZeppelin) and solc pin."""
-    shutil.copy(PROJECT_ROOT / "package.json", tmp_path / "package.json")
+    """A one-contract project sharing the real node_modules (OpenZeppelin) and compiler settings."""
+    shutil.copy(PROJECT_ROOT / CONFIG_FILE, tmp_path / CONFIG_FILE)
     (tmp_path / "node_modules").symlink_to(PROJECT_ROOT / "node_modules")
     (tmp_path / "contracts").mkdir()
     (tmp_path / "contracts" / "Token.sol").write_text(TOKEN)
@@ -63,7 +62,7 @@ def test_builds_once_then_serves_the_cache(project: Path) -> None:
         "balanceOf",
     }
     assert artifact["bytecode"].startswith("0x60") and len(artifact["deployedBytecode"]) > 2
-    assert meta["compiler_version"] == "0.8.28" and meta["contracts"] == ["Token"]
+    assert meta["compiler_version"] == pinned_solc_version() and meta["contracts"] == ["Token"]
     assert "node_modules/@openzeppelin/contracts/token/ERC20/ERC20.sol" in meta["used"]
 
 
@@ -104,13 +103,30 @@ def test_compile_errors_are_solcs_own_messages(project: Path) -> None:
     assert "stdout" not in str(caught.value)
 
 
-def test_project_build_is_cached_and_matches_brownie_config() -> None:
+def test_rebuilds_when_a_compiler_setting_changes(project: Path) -> None:
+    (project / "contracts" / "Token.sol").write_text(MINIMAL)
+    first = compile_contracts(project)
+    config = project / CONFIG_FILE
+    config.write_text(config.read_text().replace('"runs": 200', '"runs": 999'))
+
+    again = compile_contracts(project)
+
+    assert again.compiled and again.sources_hash != first.sources_hash
+    meta = json.loads((again.build_dir / META_FILE).read_text())
+    assert meta["optimizer"] == {"enabled": True, "runs": 999}
+
+
+def test_project_build_is_cached_and_built_with_brownie_configs_settings() -> None:
     # On a fresh clone this may be the first build of the project; the second call is the cache.
     first = compile_contracts()
 
     again = compile_contracts()
 
     assert not again.compiled and again.sources_hash == first.sources_hash
-    config = (PROJECT_ROOT / "brownie-config.yaml").read_text()
-    assert re.search(rf"^\s+evm_version:\s*{EVM_VERSION}\s*$", config, re.MULTILINE)
-    assert re.search(rf"^\s+runs:\s*{OPTIMIZER['runs']}\s*$", config, re.MULTILINE)
+    settings = compiler_settings()
+    meta = json.loads((first.build_dir / META_FILE).read_text())
+    assert (meta["compiler_version"], meta["evm_version"], meta["optimizer"]) == (
+        settings.solc_version,
+        settings.evm_version,
+        settings.optimizer,
+    )

@@ -23,7 +23,7 @@ from backend.chain.node import LocalNode, anvil_binary, dev_accounts, start_node
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEPLOY_SCRIPT = PROJECT_ROOT / "scripts" / "deploy.py"
-BROWNIE = PROJECT_ROOT / ".venv-contracts" / "bin" / "brownie"
+CONTRACTS_PYTHON = PROJECT_ROOT / ".venv-contracts" / "bin" / "python"
 EIP170_LIMIT = 24_576
 ACTIVE = 1
 
@@ -31,7 +31,7 @@ ACTIVE = 1
 def assert_wired(chain: Chain, manifest: Manifest, deployer: str) -> None:
     """Every contract has code; links and platform memberships are in place."""
     chain.verify()
-    for name in ("CreditVoucher", "Settlement"):
+    for name in ("CreditVoucher", "Financing", "Settlement"):
         address = manifest.address(name)
         assert chain.read("Consortium", "statusOf", address) == ACTIVE
         assert chain.read("Consortium", "hasRole", role_id("PLATFORM"), address)
@@ -63,6 +63,7 @@ def assert_wired(chain: Chain, manifest: Manifest, deployer: str) -> None:
     ]
     assert [a["member"] for a in onboarded] == [
         manifest.address("CreditVoucher"),
+        manifest.address("Financing"),
         manifest.address("Settlement"),
     ]
 
@@ -76,7 +77,7 @@ def test_session_deployment_manifest(
     assert deployment.chain_id == 7357
     assert list(deployment.contracts) == list(PLATFORM_CONTRACTS)
     assert deployment.abi_hashes == {name: artifacts[name].abi_hash for name in PLATFORM_CONTRACTS}
-    assert deployment.compiler_version == compiler_version() == "0.8.28"
+    assert deployment.compiler_version == compiler_version() == pinned_solc_version()
     assert deployment.deployer == role_accounts["operator"].address
     assert deployment.deployment_block_hash == "0x" + bytes(block["hash"]).hex()
     assert_wired(chain_client, deployment, role_accounts["operator"].address)
@@ -145,10 +146,11 @@ def brownie_project(tmp_path: Path) -> Path:
 
 
 def test_brownie_run_deploys_on_its_anvil(tmp_path: Path) -> None:
-    # `brownie run scripts/deploy.py --network anvil`, from the contracts' environment, as a
-    # developer types it after `make`: Brownie starts `anvil` by name from PATH, and py-solc-x
-    # looks for the project's compiler in SOLCX_BINARY_PATH. Both point where the backend finds
-    # them, so the test runs outside make as well.
+    # `brownie run scripts/deploy.py --network anvil`, from the contracts' environment, through
+    # tools/run_brownie.py as make runs Brownie (its Anvil on a free port, so a concurrent run's
+    # node is never used): Brownie starts `anvil` by name from PATH, and py-solc-x looks for the
+    # project's compiler in SOLCX_BINARY_PATH. Both point where the backend finds them, so the
+    # test runs outside make as well.
     manifest_path = tmp_path / "brownie.json"
     env = {
         **os.environ,
@@ -158,7 +160,14 @@ def test_brownie_run_deploys_on_its_anvil(tmp_path: Path) -> None:
     }
 
     result = subprocess.run(
-        [str(BROWNIE), "run", "scripts/deploy.py", "--network", "anvil"],
+        [
+            str(CONTRACTS_PYTHON),
+            "tools/run_brownie.py",
+            "run",
+            "scripts/deploy.py",
+            "--network",
+            "anvil",
+        ],
         cwd=brownie_project(tmp_path),
         capture_output=True,
         text=True,

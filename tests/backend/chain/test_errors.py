@@ -127,6 +127,44 @@ def test_invalid_amount_is_422(
     )
 
 
+def test_suspending_the_last_operator_is_409_before_sending(
+    chain_client: Chain,
+    onboarded_roles: dict[str, LocalAccount],
+    make_sender: Callable[[LocalAccount], TxSender],
+) -> None:
+    operator = onboarded_roles["operator"]
+    call = chain_client.prepare("Consortium", "suspend", operator.address, keccak(text="r"))
+
+    with pytest.raises(ContractRevert) as caught:
+        make_sender(operator).transact(call)
+
+    assert (caught.value.name, caught.value.error_args, caught.value.http_status) == (
+        "ConsortiumLastOperator",
+        {"operator": operator.address},
+        409,
+    )
+    assert chain_client.read("Consortium", "activeOperatorCount") == 1
+
+
+def test_a_credit_line_to_oneself_is_422(
+    chain_client: Chain,
+    onboarded_roles: dict[str, LocalAccount],
+    make_sender: Callable[[LocalAccount], TxSender],
+) -> None:
+    bank = onboarded_roles["bank_a"]
+
+    with pytest.raises(ContractRevert) as caught:
+        make_sender(bank).transact(
+            chain_client.prepare("Consortium", "setCreditLine", bank.address, 1)
+        )
+
+    assert (caught.value.name, caught.value.error_args, caught.value.http_status) == (
+        "ConsortiumSelfCreditLine",
+        {"account": bank.address},
+        422,
+    )
+
+
 def test_view_revert_is_404_for_an_unknown_invoice(chain_client: Chain) -> None:
     with pytest.raises(ContractRevert) as caught:
         chain_client.read("InvoiceRegistry", "invoice", 987_654)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from backend.chain.client import Chain
+from backend.chain.compiler import pinned_solc_version
 from backend.chain.manifest import (
     Manifest,
     ManifestChainMismatch,
@@ -22,7 +23,7 @@ def manifest(chain_id: int) -> Manifest:
         contracts={"Consortium": "0x5FbDB2315678afecb367f032d93F642f64180aa3"},
         deployment_block=1,
         deployment_block_hash="0x" + "ab" * 32,
-        compiler_version="0.8.28",
+        compiler_version=pinned_solc_version(),
         abi_hashes={"Consortium": "0x" + "cd" * 32},
         deployer="0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266",
     )

@@ -72,6 +72,7 @@ def endpoints(chain: PrivateChain) -> list[tuple[str, dict | None, frozenset[str
         ("/fragments/1/unfreeze", REASON, frozenset({"AUDITOR", "OPERATOR"})),
         ("/credits/1/freeze", REASON, frozenset({"AUDITOR", "OPERATOR"})),
         ("/credits/1/unfreeze", REASON, frozenset({"AUDITOR", "OPERATOR"})),
+        ("/credits/1/lift-quality-freeze", REASON, frozenset({"AUDITOR", "OPERATOR"})),
         ("/obligors/me/quality-requirement", {"required": True}, frozenset({"CORE_ENTERPRISE"})),
         (
             "/cash/mint",
@@ -95,6 +96,7 @@ def endpoints(chain: PrivateChain) -> list[tuple[str, dict | None, frozenset[str
         ("/fragments/1/redeem", None, ANY_MEMBER),
         ("/redemptions/batch", {"token_ids": [1]}, ANY_MEMBER),
         ("/fragments/1/claim", None, ANY_MEMBER),
+        ("/fragments/1/write-off", REASON, frozenset({"FINANCIER"})),
         ("/credits/1/mark-overdue", None, ANY_MEMBER),
         (
             "/platform/limits",
@@ -153,7 +155,7 @@ def test_every_write_refuses_roles_it_does_not_serve_and_strangers(
     forged_client.close()
     assert outcomes == expected
     # The table covers every write route the app serves (path templates with ids filled in).
-    assert len(table) == len(documented) == 33
+    assert len(table) == len(documented) == 35
     assert private_chain.block_number() == block
     assert audit_rows(consortium) == audited
 

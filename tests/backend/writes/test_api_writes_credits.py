@@ -173,3 +173,117 @@ def test_freeze_and_unfreeze_fragment_and_credit_with_reasons(
     assert blocked_by_credit.status_code == 409
     assert credit_thawed["credit"]["frozen"] is False
     assert moved["source"]["value_units"] == 290 * UNIT
+
+
+def test_a_failed_inspection_freezes_the_credit_until_a_supervisor_lifts_it(
+    consortium: Consortium, private_chain: PrivateChain
+) -> None:
+    auditor, operator, inspector = (
+        consortium["auditor"],
+        consortium["operator"],
+        consortium["inspector"],
+    )
+    core, s1, s2 = consortium["core"], consortium["supplier1"], consortium["supplier2"]
+    consortium["bank_a"].ok("/credit-lines", {"obligor": core.address, "limit_units": LINE})
+    invoice_id = confirmed_invoice(private_chain, s1, core, 400 * UNIT)
+    passing = inspector.ok("/certificates", certificate_body(private_chain, invoice_id), status=201)
+    certificate_id = passing["certificate"]["certificate_id"]
+    credit_id = core.ok(
+        "/credits",
+        {
+            "invoice_id": invoice_id,
+            "face_value_units": 400 * UNIT,
+            "maturity": private_chain.now() + 30 * DAY,
+            "certificate_id": certificate_id,
+        },
+        status=201,
+    )["credit"]["credit_id"]
+    move = {
+        "to": s2.address,
+        "value_units": 10 * UNIT,
+        "invoice_id": confirmed_invoice(private_chain, s2, s1, 100 * UNIT),
+    }
+
+    not_frozen = auditor.post(f"/credits/{credit_id}/lift-quality-freeze", {"reason": "Early"})
+    inspector.ok("/certificates", certificate_body(private_chain, invoice_id, "fail"), status=201)
+    blocked = s1.post(f"/fragments/{credit_id}/split-transfer", move)
+    frozen_read = auditor.http.get(f"/credits/{credit_id}").json()
+    by_holder = s1.post(f"/credits/{credit_id}/lift-quality-freeze", {"reason": "Mine"})
+    operator.ok(f"/credits/{credit_id}/freeze", {"reason": "Court order"})
+    lifted = auditor.ok(
+        f"/credits/{credit_id}/lift-quality-freeze", {"reason": "Re-inspected: defect isolated"}
+    )
+    still_frozen = s1.post(f"/fragments/{credit_id}/split-transfer", move)
+    operator.ok(f"/credits/{credit_id}/unfreeze", {"reason": "Order lifted"})
+    moved = s1.ok(f"/fragments/{credit_id}/split-transfer", move, status=201)
+    twice = operator.post(f"/credits/{credit_id}/lift-quality-freeze", {"reason": "Again"})
+    lifted_read = auditor.http.get(f"/credits/{credit_id}").json()
+
+    assert not_frozen.status_code == 409
+    assert not_frozen.json() == {
+        "error": "VoucherNotQualityFrozen",
+        "args": {"creditId": credit_id, "certificateId": certificate_id},
+        "detail": {"contract": "CreditVoucher"},
+    }
+    assert blocked.status_code == 409
+    assert blocked.json()["args"] == {"tokenId": credit_id}
+    assert (frozen_read["frozen"], frozen_read["frozen_by_quality"]) == (True, True)
+    assert frozen_read["quality_freeze_lifted"] is False
+    assert by_holder.status_code == 403 and by_holder.json()["error"] == "MissingRole"
+    assert lifted["supervisor"] == auditor.address
+    assert lifted["reason"] == {
+        "reason": "Re-inspected: defect isolated",
+        "reason_hash": to_hex(text_hash("Re-inspected: defect isolated")),
+    }
+    assert (lifted["credit"]["quality_freeze_lifted"], lifted["credit"]["frozen"]) == (True, True)
+    # The operator's own freeze outlives the lift.
+    assert still_frozen.status_code == 409 and still_frozen.json()["error"] == "VoucherFrozen"
+    assert moved["source"]["value_units"] == 390 * UNIT
+    assert twice.status_code == 409
+    assert twice.json()["args"] == {"creditId": credit_id, "certificateId": certificate_id}
+    assert (lifted_read["frozen"], lifted_read["frozen_by_quality"]) == (False, False)
+    assert lifted_read["quality_freeze_lifted"] is True
+
+
+def test_revoking_the_failing_certificate_lifts_the_freeze_it_caused(
+    consortium: Consortium, private_chain: PrivateChain
+) -> None:
+    inspector, core, s1 = consortium["inspector"], consortium["core"], consortium["supplier1"]
+    s2 = consortium["supplier2"]
+    consortium["bank_a"].ok("/credit-lines", {"obligor": core.address, "limit_units": LINE})
+    invoice_id = confirmed_invoice(private_chain, s1, core, 200 * UNIT)
+    passing = inspector.ok("/certificates", certificate_body(private_chain, invoice_id), status=201)
+    credit_id = core.ok(
+        "/credits",
+        {
+            "invoice_id": invoice_id,
+            "face_value_units": 200 * UNIT,
+            "maturity": private_chain.now() + 30 * DAY,
+            "certificate_id": passing["certificate"]["certificate_id"],
+        },
+        status=201,
+    )["credit"]["credit_id"]
+    failing = inspector.ok(
+        "/certificates", certificate_body(private_chain, invoice_id, "fail"), status=201
+    )
+    frozen = s1.http.get(f"/credits/{credit_id}").json()
+
+    inspector.ok(
+        f"/certificates/{failing['certificate']['certificate_id']}/revoke",
+        {"reason": "Wrong batch inspected"},
+    )
+    thawed = s1.http.get(f"/credits/{credit_id}").json()
+    moved = s1.ok(
+        f"/fragments/{credit_id}/split-transfer",
+        {
+            "to": s2.address,
+            "value_units": 5 * UNIT,
+            "invoice_id": confirmed_invoice(private_chain, s2, s1, 5 * UNIT),
+        },
+        status=201,
+    )
+
+    assert (frozen["frozen"], frozen["frozen_by_quality"]) == (True, True)
+    assert (thawed["frozen"], thawed["frozen_by_quality"]) == (False, False)
+    assert thawed["quality_freeze_lifted"] is False
+    assert moved["fragment"]["value_units"] == 5 * UNIT

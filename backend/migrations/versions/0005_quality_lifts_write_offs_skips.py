@@ -1,0 +1,89 @@
+"""Quality-freeze lifts on credits, claim write-offs and skipped redemptions in the read models.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-02 10:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import backend.core.sqltypes
+
+revision: str = "0005"
+down_revision: str | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("credits", schema=None) as batch_op:
+        # No lift could happen before the contracts had one; the indexer sets it from events.
+        batch_op.add_column(
+            sa.Column(
+                "quality_freeze_lifted", sa.Boolean(), nullable=False, server_default=sa.false()
+            )
+        )
+    with op.batch_alter_table("credits", schema=None) as batch_op:
+        batch_op.alter_column("quality_freeze_lifted", server_default=None)
+
+    op.create_table(
+        "claim_write_offs",
+        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        sa.Column("claimant", sa.String(length=42), nullable=False),
+        sa.Column("amount", backend.core.sqltypes.Uint256(precision=78, scale=0), nullable=False),
+        sa.Column("reason_hash", sa.String(length=66), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        sa.Column("tx_hash", sa.String(length=66), nullable=False),
+        sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tx_hash", "log_index", name="uq_claim_write_offs_log"),
+    )
+    with op.batch_alter_table("claim_write_offs", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_claim_write_offs_block_number"), ["block_number"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_claim_write_offs_claimant"), ["claimant"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_claim_write_offs_token_id"), ["token_id"], unique=False
+        )
+
+    op.create_table(
+        "redemption_skips",
+        sa.Column("token_id", sa.BigInteger(), nullable=False),
+        sa.Column("error", sa.String(length=64), nullable=False),
+        sa.Column("error_args", sa.JSON(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("block_number", sa.BigInteger(), nullable=False),
+        sa.Column("tx_hash", sa.String(length=66), nullable=False),
+        sa.Column("log_index", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("tx_hash", "log_index", name="uq_redemption_skips_log"),
+    )
+    with op.batch_alter_table("redemption_skips", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_redemption_skips_block_number"), ["block_number"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_redemption_skips_token_id"), ["token_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("redemption_skips", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_redemption_skips_token_id"))
+        batch_op.drop_index(batch_op.f("ix_redemption_skips_block_number"))
+    op.drop_table("redemption_skips")
+    with op.batch_alter_table("claim_write_offs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_claim_write_offs_token_id"))
+        batch_op.drop_index(batch_op.f("ix_claim_write_offs_claimant"))
+        batch_op.drop_index(batch_op.f("ix_claim_write_offs_block_number"))
+    op.drop_table("claim_write_offs")
+    with op.batch_alter_table("credits", schema=None) as batch_op:
+        batch_op.drop_column("quality_freeze_lifted")
