@@ -26,6 +26,12 @@ interface Vm {
     /// @notice The address of a private key.
     function addr(uint256 privateKey) external pure returns (address keyAddr);
 
+    /// @notice Deploys a compiled artifact ("File.sol:Contract") with ABI-encoded constructor
+    /// arguments; the deployer's own code then need not embed the artifact's creation code.
+    function deployCode(string calldata artifactPath, bytes calldata constructorArgs)
+        external
+        returns (address deployedAddress);
+
     /// @notice Signs a digest with a private key.
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
 }

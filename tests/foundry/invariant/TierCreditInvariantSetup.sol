@@ -10,8 +10,10 @@ import {SettlementToken} from "../../../contracts/SettlementToken.sol";
 import {ICreditVoucher} from "../../../contracts/interfaces/ICreditVoucher.sol";
 import {ISettlement} from "../../../contracts/interfaces/ISettlement.sol";
 import {InvariantTest} from "../InvariantTest.sol";
+import {vm} from "../Vm.sol";
+import {CashHandler} from "./CashHandler.sol";
 import {FinanceHandler} from "./FinanceHandler.sol";
-import {OperatorHandler} from "./OperatorHandler.sol";
+import {MembershipHandler} from "./MembershipHandler.sol";
 import {SettlementHandler} from "./SettlementHandler.sol";
 import {TradeHandler} from "./TradeHandler.sol";
 import {VoucherHandler} from "./VoucherHandler.sol";
@@ -43,7 +45,9 @@ abstract contract TierCreditInvariantSetup is InvariantTest {
     }
 
     function setUp() public {
-        w = new World();
+        // From the artifacts, not `new`: the creation codes of the world and five handlers would
+        // put this contract's own initcode past the EIP-3860 limit.
+        w = World(vm.deployCode("World.sol:World", ""));
         require(w.ACTOR_COUNT() == _ACTORS, "actor count");
         consortium = w.consortium();
         cash = w.cash();
@@ -51,11 +55,13 @@ abstract contract TierCreditInvariantSetup is InvariantTest {
         quality = w.quality();
         voucher = w.voucher();
         settlement = w.settlement();
-        targetContract(address(new OperatorHandler(w)));
-        targetContract(address(new TradeHandler(w)));
-        targetContract(address(new VoucherHandler(w)));
-        targetContract(address(new FinanceHandler(w)));
-        targetContract(address(new SettlementHandler(w)));
+        bytes memory world = abi.encode(w);
+        targetContract(address(MembershipHandler(vm.deployCode("MembershipHandler.sol:MembershipHandler", world))));
+        targetContract(address(CashHandler(vm.deployCode("CashHandler.sol:CashHandler", world))));
+        targetContract(address(TradeHandler(vm.deployCode("TradeHandler.sol:TradeHandler", world))));
+        targetContract(address(VoucherHandler(vm.deployCode("VoucherHandler.sol:VoucherHandler", world))));
+        targetContract(address(FinanceHandler(vm.deployCode("FinanceHandler.sol:FinanceHandler", world))));
+        targetContract(address(SettlementHandler(vm.deployCode("SettlementHandler.sol:SettlementHandler", world))));
     }
 
     /// @notice After each run, the run's successful calls per operation go to the log; `-vv`

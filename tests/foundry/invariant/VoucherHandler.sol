@@ -122,7 +122,7 @@ contract VoucherHandler is HandlerBase {
             w.violate("transferValueToToken: value moved to a shallower tier or another credit");
         }
         if (!targetMovable) w.violate("transferValueToToken: value moved into a frozen or locked fragment");
-        _modelMove(_obligorOf(tokenId), f.owner, w.modelCounted(tokenId), target.owner, w.modelCounted(targetId), value);
+        _modelInto(tokenId, targetId, f.owner, target, value);
     }
 
     /// @notice An ERC-721 transfer of a whole fragment, plain or safe; to a financier mostly, to
@@ -226,6 +226,30 @@ contract VoucherHandler is HandlerBase {
         }
         if (mode == 7) return w.anyActor(seed >> 3);
         return holder;
+    }
+
+    /// @dev The model after `value` moved into an existing fragment: from another member, the
+    /// target counts by its owner's role now, the value it already held included (the voucher's
+    /// rule for a member made or unmade a financier since it took the fragment); between two
+    /// fragments of one owner nothing is recounted.
+    function _modelInto(
+        uint256 tokenId,
+        uint256 targetId,
+        address holder,
+        ICreditVoucher.Fragment memory target,
+        uint256 value
+    ) private {
+        address obligor = _obligorOf(tokenId);
+        bool targetCounted = w.modelCounted(targetId);
+        if (holder != target.owner) {
+            bool nowCounted = w.isFinancier(target.owner);
+            if (nowCounted != targetCounted) {
+                _modelMove(obligor, target.owner, targetCounted, target.owner, nowCounted, target.value);
+                w.setModelCounted(targetId, nowCounted);
+                targetCounted = nowCounted;
+            }
+        }
+        _modelMove(obligor, holder, w.modelCounted(tokenId), target.owner, targetCounted, value);
     }
 
     /// @dev The model after `value` moved from `tokenId` into the new fragment `newId` of `to`.

@@ -98,22 +98,26 @@ contract World {
         }
         address op = _actors[OPERATOR];
         vm.warp(START_TIME);
-        consortium = new Consortium(op);
-        cash = new SettlementToken(consortium);
-        invoices = new InvoiceRegistry(consortium);
-        quality = new QualityRegistry(consortium, invoices);
-        voucher = new CreditVoucher(consortium, invoices, quality);
-        financing = new Financing(consortium, voucher, cash);
-        settlement = new Settlement(consortium, voucher, cash);
+        // From the artifacts, not `new`: embedding seven creation codes would put World's own
+        // initcode past the EIP-3860 limit that the project's forge settings enforce.
+        consortium = Consortium(vm.deployCode("Consortium.sol:Consortium", abi.encode(op)));
+        cash = SettlementToken(vm.deployCode("SettlementToken.sol:SettlementToken", abi.encode(consortium)));
+        invoices = InvoiceRegistry(vm.deployCode("InvoiceRegistry.sol:InvoiceRegistry", abi.encode(consortium)));
+        quality =
+            QualityRegistry(vm.deployCode("QualityRegistry.sol:QualityRegistry", abi.encode(consortium, invoices)));
+        voucher =
+            CreditVoucher(vm.deployCode("CreditVoucher.sol:CreditVoucher", abi.encode(consortium, invoices, quality)));
+        financing = Financing(vm.deployCode("Financing.sol:Financing", abi.encode(consortium, voucher, cash)));
+        settlement = Settlement(vm.deployCode("Settlement.sol:Settlement", abi.encode(consortium, voucher, cash)));
         vm.startPrank(op);
+        consortium.linkVoucher(address(voucher));
         invoices.linkVoucher(address(voucher));
         voucher.linkPlatform(address(financing), address(settlement));
+        // Financing too: SettlementToken lets only active members spend an allowance, and
+        // Financing pulls the financier's cash at acceptance (regressions/DiscountWiring.t.sol).
         consortium.onboard(address(voucher), keccak256("platform contract"), _roles(Roles.PLATFORM));
-        consortium.onboard(address(settlement), keccak256("platform contract"), _roles(Roles.PLATFORM));
-        // Not in backend/chain/deploy.py: SettlementToken.transferFrom requires an active member as
-        // spender, and Financing spends the financier's allowance in `accept`. Without this every
-        // discount reverts (see DeploymentWiring.t.sol); with it the campaign can reach discounting.
         consortium.onboard(address(financing), keccak256("platform contract"), _roles(Roles.PLATFORM));
+        consortium.onboard(address(settlement), keccak256("platform contract"), _roles(Roles.PLATFORM));
         consortium.onboard(_actors[CORE_A], keccak256("kyc:core-a"), _roles(Roles.CORE_ENTERPRISE));
         consortium.onboard(_actors[CORE_B], keccak256("kyc:core-b"), _roles(Roles.CORE_ENTERPRISE));
         for (uint256 i = SUPPLIER_1; i <= SUPPLIER_4; ++i) {

@@ -11,12 +11,11 @@ import {SettlementToken} from "../../../contracts/SettlementToken.sol";
 import {Roles} from "../../../contracts/libraries/Roles.sol";
 import {vm} from "../Vm.sol";
 
-/// @title Finding: with the wiring of backend/chain/deploy.py, no discount can be accepted
-/// @notice deploy.py (and tests/contracts/conftest.py) onboard only CreditVoucher and Settlement
-/// as platform members. SettlementToken.transferFrom now requires its caller to be an active
-/// member, and Financing.accept pulls the price with transferFrom as the spender, so every
-/// acceptance reverts with ConsortiumMemberNotActive(Financing, None). This test wires the platform
-/// exactly as deploy.py does and expects a discount to settle: it fails until one side is fixed.
+/// @title Regression: with the wiring of backend/chain/deploy.py, a discount settles
+/// @notice SettlementToken.transferFrom requires its caller to be an active member, and
+/// Financing.accept pulls the price with transferFrom as the spender: a deployment that does not
+/// onboard Financing reverts every acceptance with ConsortiumMemberNotActive(Financing, None), as
+/// deploy.py once did. This test wires the platform exactly as deploy.py does, step by step.
 contract DiscountWiringTest {
     address private constant _OPERATOR = address(0x0A);
     address private constant _CORE = address(0x0C);
@@ -25,17 +24,24 @@ contract DiscountWiringTest {
 
     function test_discountSettlesWithTheDeployScriptsWiring() public {
         vm.warp(1_750_000_000);
-        Consortium consortium = new Consortium(_OPERATOR);
-        SettlementToken cash = new SettlementToken(consortium);
-        InvoiceRegistry invoices = new InvoiceRegistry(consortium);
-        QualityRegistry quality = new QualityRegistry(consortium, invoices);
-        CreditVoucher voucher = new CreditVoucher(consortium, invoices, quality);
-        Financing financing = new Financing(consortium, voucher, cash);
-        Settlement settlement = new Settlement(consortium, voucher, cash);
+        Consortium consortium = Consortium(vm.deployCode("Consortium.sol:Consortium", abi.encode(_OPERATOR)));
+        SettlementToken cash =
+            SettlementToken(vm.deployCode("SettlementToken.sol:SettlementToken", abi.encode(consortium)));
+        InvoiceRegistry invoices =
+            InvoiceRegistry(vm.deployCode("InvoiceRegistry.sol:InvoiceRegistry", abi.encode(consortium)));
+        QualityRegistry quality =
+            QualityRegistry(vm.deployCode("QualityRegistry.sol:QualityRegistry", abi.encode(consortium, invoices)));
+        CreditVoucher voucher =
+            CreditVoucher(vm.deployCode("CreditVoucher.sol:CreditVoucher", abi.encode(consortium, invoices, quality)));
+        Financing financing = Financing(vm.deployCode("Financing.sol:Financing", abi.encode(consortium, voucher, cash)));
+        Settlement settlement =
+            Settlement(vm.deployCode("Settlement.sol:Settlement", abi.encode(consortium, voucher, cash)));
         vm.startPrank(_OPERATOR);
+        consortium.linkVoucher(address(voucher));
         invoices.linkVoucher(address(voucher));
         voucher.linkPlatform(address(financing), address(settlement));
         consortium.onboard(address(voucher), keccak256("platform contract"), _roles(Roles.PLATFORM));
+        consortium.onboard(address(financing), keccak256("platform contract"), _roles(Roles.PLATFORM));
         consortium.onboard(address(settlement), keccak256("platform contract"), _roles(Roles.PLATFORM));
         consortium.onboard(_CORE, keccak256("kyc"), _roles(Roles.CORE_ENTERPRISE));
         consortium.onboard(_SUPPLIER, keccak256("kyc"), _roles(Roles.SUPPLIER));
