@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
+from backend.chain.artifacts import PLATFORM_CONTRACTS, load_artifacts
 from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
 from backend.chain.models import SignerNonce
 from backend.chain.node import rpc_request, start_node
@@ -26,7 +27,13 @@ from backend.indexer.follower import (
     index_once,
     run_indexer,
 )
-from backend.indexer.projector import ZERO_ADDRESS, project
+from backend.indexer.projector import (
+    AUDIT_ONLY_EVENTS,
+    HANDLERS,
+    ZERO_ADDRESS,
+    project,
+    projectable_events,
+)
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
@@ -280,7 +287,32 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
             "ClaimWrittenOff",
             "CreditOverdueCleared",
             "LimitsChanged",
+            "VoucherLinked",
         }
+        linked = session.execute(
+            select(AuditEvent.contract, AuditEvent.subject_kind, AuditEvent.args)
+            .where(AuditEvent.event == "VoucherLinked")
+            .order_by(AuditEvent.block_number)
+        ).all()
+        voucher = {"voucher": day.manifest.address("CreditVoucher")}
+        assert [tuple(row) for row in linked] == [
+            ("Consortium", "contract", voucher),
+            ("InvoiceRegistry", "contract", voucher),
+        ]
+
+
+def test_every_compiled_event_is_projected_or_kept_for_the_audit_trail() -> None:
+    artifacts = load_artifacts()
+    compiled = {
+        (contract, item["name"])
+        for contract in PLATFORM_CONTRACTS
+        for item in artifacts[contract].abi
+        if item["type"] == "event"
+    }
+
+    assert sorted(compiled - projectable_events()) == []
+    assert sorted(projectable_events() - compiled) == []
+    assert sorted(set(HANDLERS) & AUDIT_ONLY_EVENTS) == []
 
 
 def test_projecting_the_same_events_again_changes_nothing(day: Platform, migrated_url: str) -> None:
