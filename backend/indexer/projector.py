@@ -824,6 +824,7 @@ class _Projection:
                 "redeemed_value": 0,
                 "overdue": False,
                 "issued_at": self.timestamps.get(self.event.block_number, 0),
+                "grace_period_days": a["gracePeriodDays"],
                 "tx_hash": self._tx(),
                 **self._created(),
             },
@@ -974,6 +975,7 @@ class _Projection:
                 "credit_id": a["creditId"],
                 "holder": a["holder"],
                 "value": a["value"],
+                "held_as_financier": a["heldAsFinancier"],
                 **self._log_fields(),
             }
         )

@@ -163,6 +163,8 @@ class CreditRecord(Base, StateRow):
     redeemed_value: Mapped[int] = mapped_column(Uint256(), default=0)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_at: Mapped[int] = mapped_column(BigInteger)
+    # The platform's grace period when it was issued, which the credit keeps (CreditIssued).
+    grace_period_days: Mapped[int] = mapped_column(BigInteger)
     tx_hash: Mapped[str] = mapped_column(Hash32())
 
 
@@ -237,6 +239,8 @@ class RepaymentRecord(Base, EventRow):
 
 
 class RedemptionRecord(Base, EventRow):
+    """A redeemed fragment: its holder's claim on what the obligor repays of its credit."""
+
     __tablename__ = "redemptions"
     __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_redemptions_log"),)
 
@@ -244,6 +248,8 @@ class RedemptionRecord(Base, EventRow):
     credit_id: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(Address(), index=True)
     value: Mapped[int] = mapped_column(Uint256())
+    # The claim counts toward the holder's exposure to the obligor until paid or written off.
+    held_as_financier: Mapped[bool] = mapped_column(Boolean)
 
 
 class ClaimPaymentRecord(Base, EventRow):

@@ -69,6 +69,8 @@ class CreditRead(BaseModel):
     redeemed_units: int
     overdue: bool
     issued_at: int
+    # The grace period after maturity it keeps from its issue, in days.
+    grace_period_days: int
     block_number: int
 
 

@@ -51,7 +51,7 @@ from backend.readmodels.models import (
     RedemptionRecord,
     RedemptionSkipRecord,
 )
-from tests.backend.indexer_flow import UNIT, Platform, h
+from tests.backend.indexer_flow import DEFAULT_GRACE_DAYS, LATE_GRACE_DAYS, UNIT, Platform, h
 
 READ_MODEL_TABLES = (
     "member_chain_status",
@@ -159,6 +159,12 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
                 select(ClaimWriteOffRecord).where(ClaimWriteOffRecord.token_id == token_id)
             ).all()
             assert [r.claimant for r in written_off] == ([claim.claimant] * claim.written_off)
+            redeemed = session.scalars(
+                select(RedemptionRecord).where(RedemptionRecord.token_id == token_id)
+            ).all()
+            assert [(r.holder, r.value, r.held_as_financier) for r in redeemed] == (
+                [(claim.claimant, claim.value, claim.held_as_financier)] if row.redeemed else []
+            ), token_id
         for credit_id, row in credits.items():
             credit = read_credit(platform.chain, credit_id)
             account = read_account(platform.chain, credit_id)
@@ -169,6 +175,7 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
                 row.frozen,
                 row.face_value,
                 row.quality_freeze_lifted,
+                row.grace_period_days,
             ) == (
                 credit.obligor,
                 credit.maturity,
@@ -176,6 +183,7 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
                 credit.frozen,
                 credit.face_value,
                 credit.quality_freeze_lifted,
+                credit.grace_period_days,
             )
             assert (row.repaid, row.overdue) == (account.repaid, account.overdue)
             live = sum(
@@ -265,6 +273,22 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
             False,
             60_000 * UNIT,
         )
+        # Each credit keeps the grace period of its CreditIssued, not the platform's of today.
+        graces = dict(
+            session.execute(select(CreditRecord.credit_id, CreditRecord.grace_period_days)).all()
+        )
+        assert graces == {
+            day.ids["credit1"]: DEFAULT_GRACE_DAYS,
+            day.ids["credit2"]: DEFAULT_GRACE_DAYS,
+            day.ids["credit3"]: LATE_GRACE_DAYS,
+        }
+        # FragmentRedeemed's heldAsFinancier: bank_b's discounted fragment, not supplier3's.
+        held = dict(
+            session.execute(
+                select(RedemptionRecord.token_id, RedemptionRecord.held_as_financier)
+            ).all()
+        )
+        assert (held[day.ids["token4"]], held[day.ids["token3"]]) == (True, False)
         (skip,) = session.scalars(select(RedemptionSkipRecord)).all()
         assert (skip.token_id, skip.error, skip.error_args) == (
             day.ids["credit2"],

@@ -289,6 +289,7 @@ def fill_synthetic(url: str) -> tuple[list[str], list[dict[str, Any]]]:
                 "redeemed_value": 0,
                 "overdue": False,
                 "issued_at": 1,
+                "grace_period_days": 30,
                 "tx_hash": "0x" + "11" * 32,
                 "block_number": 1,
                 "updated_block": 1,

@@ -272,6 +272,7 @@ def test_each_credit_keeps_the_grace_period_it_was_issued_with(
     not_yet = holder.post(f"/credits/{usual['credit_id']}/mark-overdue")
 
     due = {c.credit_id: c for c in listed.items}
+    assert (short["grace_period_days"], usual["grace_period_days"]) == (2, grace)
     assert due[short["credit_id"]].overdue_since == short["maturity"] + 2 * DAY
     assert due[short["credit_id"]].overdue is False
     assert usual["credit_id"] not in due
