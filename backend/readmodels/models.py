@@ -45,13 +45,15 @@ class EventRow:
 
 
 class IndexerCursor(Base):
-    """Where the indexer stopped: the last fully indexed block and its hash."""
+    """Where the indexer stopped: the last fully indexed block, its hash and its time."""
 
     __tablename__ = "indexer_cursor"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(Hash32())
+    # The chain's clock as the read models reflect it; None on the SQLite lease row.
+    block_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
 
 

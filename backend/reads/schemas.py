@@ -163,3 +163,5 @@ class FinancingRequestRead(BaseModel):
 class IndexerStatus(BaseModel):
     block_number: int | None
     block_hash: str | None
+    # The chain's time at that block: the "now" of time-dependent reads such as the overdue list.
+    block_timestamp: int | None

@@ -8,6 +8,7 @@ tracking an entity per fragment cost more than the queries themselves.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -49,6 +50,8 @@ from backend.reads.schemas import (
 )
 
 DAY = 86_400
+# The follower's cursor (backend.indexer.follower.DEFAULT_CURSOR).
+INDEXER_CURSOR = "main"
 MAX_PAGE = 500
 CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
 # What a FragmentRead needs of a fragment (not tx_hash, updated_block).
@@ -296,9 +299,23 @@ def list_credits(
     return _paged([_credit_read(c, c.credit_id in quality) for c in matched], offset, limit)
 
 
-def overdue_credits(session: Session, now: int, *, offset: int, limit: int) -> Page[OverdueCredit]:
-    """Credits marked overdue on chain, or at ``now`` past maturity plus the grace period they
-    were issued with and not fully repaid."""
+def indexed_time(session: Session) -> int:
+    """The moment the read models reflect: the timestamp of the last block the indexer took in
+    (a chain's clock need not follow the wall clock, and time travel moves it); the wall clock
+    only before the indexer's first batch."""
+    moment = session.scalar(
+        select(IndexerCursor.block_timestamp).where(IndexerCursor.name == INDEXER_CURSOR)
+    )
+    return int(time.time()) if moment is None else moment
+
+
+def overdue_credits(
+    session: Session, *, offset: int, limit: int, now: int | None = None
+) -> Page[OverdueCredit]:
+    """Credits marked overdue on chain, or past maturity plus the grace period they were issued
+    with and not fully repaid, at ``now`` (by default the last indexed block's time)."""
+    if now is None:
+        now = indexed_time(session)
     query = (
         select(CreditRecord)
         .where(
@@ -563,10 +580,11 @@ def list_fragments(
 
 
 def indexer_status(session: Session) -> IndexerStatus:
-    cursor = session.get(IndexerCursor, "main")
+    cursor = session.get(IndexerCursor, INDEXER_CURSOR)
     return IndexerStatus(
         block_number=cursor.block_number if cursor else None,
         block_hash=cursor.block_hash if cursor else None,
+        block_timestamp=cursor.block_timestamp if cursor else None,
     )
 
 

@@ -247,9 +247,10 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
     with session_factory(migrated_url)() as session:
         cursor = session.get(IndexerCursor, "main")
         head = day.chain.w3.eth.get_block("latest")
-        assert (cursor.block_number, cursor.block_hash) == (
+        assert (cursor.block_number, cursor.block_hash, cursor.block_timestamp) == (
             head["number"],
             "0x" + head["hash"].hex(),
+            head["timestamp"],
         )
         token4 = session.get(FragmentRecord, day.ids["token4"])
         assert (token4.owner, token4.parent_id, token4.depth, token4.redeemed) == (

@@ -1,5 +1,5 @@
 """Quality-freeze lifts and each credit's grace period on credits, whether a redemption's claim
-counts as exposure, claim write-offs and skipped redemptions in the read models.
+counts as exposure, claim write-offs, skipped redemptions, and the indexer cursor's block time.
 
 Revision ID: 0005
 Revises: 0004
@@ -44,6 +44,10 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("redemptions", schema=None) as batch_op:
         batch_op.alter_column("held_as_financier", server_default=None)
+
+    with op.batch_alter_table("indexer_cursor", schema=None) as batch_op:
+        # Filled by the indexer's next batch.
+        batch_op.add_column(sa.Column("block_timestamp", sa.BigInteger(), nullable=True))
 
     op.create_table(
         "claim_write_offs",
@@ -101,6 +105,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_claim_write_offs_claimant"))
         batch_op.drop_index(batch_op.f("ix_claim_write_offs_block_number"))
     op.drop_table("claim_write_offs")
+    with op.batch_alter_table("indexer_cursor", schema=None) as batch_op:
+        batch_op.drop_column("block_timestamp")
     with op.batch_alter_table("redemptions", schema=None) as batch_op:
         batch_op.drop_column("held_as_financier")
     with op.batch_alter_table("credits", schema=None) as batch_op:

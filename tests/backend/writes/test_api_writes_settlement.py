@@ -264,10 +264,10 @@ def test_each_credit_keeps_the_grace_period_it_was_issued_with(
     usual = issued_credit(private_chain, consortium, 10 * UNIT, maturity_days=5)["credit"]
     private_chain.travel_to(short["maturity"] + 3 * DAY)
 
-    # The overdue list as of the chain's clock (the endpoint asks the wall clock, which the
-    # time travel left behind).
+    # The overdue list as of the chain's clock: no indexer runs here to record the last block's
+    # time, which the endpoint goes by (tests/backend/test_reads.py covers that).
     with session_factory(consortium.settings.database_url)() as session:
-        listed = overdue_credits(session, private_chain.now(), offset=0, limit=500)
+        listed = overdue_credits(session, offset=0, limit=500, now=private_chain.now())
     marked = holder.ok(f"/credits/{short['credit_id']}/mark-overdue")
     not_yet = holder.post(f"/credits/{usual['credit_id']}/mark-overdue")
 
