@@ -20,8 +20,8 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Anvil and Ganache come from npm; Brownie starts `anvil` by name from PATH.
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-# The compiler settings live in brownie-config.json's compiler section, and nowhere else.
-COMPILER_SETTINGS := brownie-config.json
+# The compiler settings live in brownie-config.yaml's compiler section, and nowhere else.
+COMPILER_SETTINGS := brownie-config.yaml
 SOLC_VERSION := $(shell $(PYTHON) backend/chain/compiler_settings.py solc_version)
 SOLC := $(SOLCX_BINARY_PATH)/solc-v$(SOLC_VERSION)
 # Brownie with its Anvil on a free port, never attached to a node it did not start.
@@ -72,7 +72,7 @@ lint: setup
 test-contracts: setup
 	$(BROWNIE) test --network anvil
 
-# forge (npm) on tests/foundry with brownie-config.json's compiler settings (tools/forge.py); each
+# forge (npm) on tests/foundry with brownie-config.yaml's compiler settings (tools/forge.py); each
 # invariant makes 102,400 calls, TIERCREDIT_FUZZ_SCALE=10 ten times as many.
 test-forge: setup
 	$(VENV)/bin/python tools/forge.py test

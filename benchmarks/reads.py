@@ -71,6 +71,7 @@ def seed(url: str, fragments: int, per_credit: int) -> tuple[int, list[str]]:
             "redeemed_value": 0,
             "overdue": False,
             "issued_at": 1_700_000_000,
+            "grace_period_days": 30,
             "tx_hash": "0x" + "11" * 32,
             "block_number": credit,
             "updated_block": credit,

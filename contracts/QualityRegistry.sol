@@ -77,8 +77,7 @@ contract QualityRegistry is IQualityRegistry {
         }
         uint256 existing = _idByDocument[documentHash];
         if (existing != 0 || documentHash == 0) revert QualityDocumentAlreadyRegistered(documentHash, existing);
-        uint256[] storage siblings = _certificatesOf[invoiceId];
-        if (siblings.length == MAX_CERTIFICATES_PER_INVOICE) {
+        if (_certificatesOf[invoiceId].length == MAX_CERTIFICATES_PER_INVOICE) {
             revert QualityTooManyCertificates(invoiceId, MAX_CERTIFICATES_PER_INVOICE);
         }
         certificateId = ++_certificateCount;
@@ -97,7 +96,7 @@ contract QualityRegistry is IQualityRegistry {
             documentHash: documentHash
         });
         _idByDocument[documentHash] = certificateId;
-        siblings.push(certificateId);
+        _certificatesOf[invoiceId].push(certificateId);
         // A failed inspection taints every certificate of the same goods, so their vouchers freeze.
         if (result == CertificateResult.Fail) _countFailing(invoiceId, failing + 1);
         emit CertificateIssued(

@@ -3,7 +3,7 @@
 
 `.venv/bin/python tools/forge.py test` (what `make test-forge` runs) is `forge test` with
 
-- the compiler settings of brownie-config.json, where they live (read by
+- the compiler settings of brownie-config.yaml, where they live (read by
   backend/chain/compiler_settings.py): the solc at .solcx/solc-v<version> (the solc-js adapter,
   or a native solc of that version), the EVM version, optimizer and remappings, given to forge
   as FOUNDRY_* variables, which take precedence over foundry.toml (which holds none of them);

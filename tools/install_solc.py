@@ -4,7 +4,7 @@
 py-solc-x finds compilers as files named ``solc-v<version>`` in ``SOLCX_BINARY_PATH``. A native
 ``solc`` of exactly the pinned version is linked there when one is on PATH; otherwise a wrapper
 that runs ``tools/solc-adapter.js`` (solc-js, the npm compiler) is written in its place. The
-version is brownie-config.json's compiler.solc.version, the one place it is pinned; package.json
+version is brownie-config.yaml's compiler.solc.version, the one place it is pinned; package.json
 must depend on exactly that solc (npm cannot read it from there), or nothing is installed.
 """
 

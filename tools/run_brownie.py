@@ -2,7 +2,7 @@
 """Runs the Brownie CLI (`run_brownie.py test --network anvil`, `run_brownie.py run ...`) with
 its Anvil on a free port, never on a node another run started, and never on a stale build.
 
-Brownie launches its Anvil on the port in brownie-config.json, but first connects there and, if
+Brownie launches its Anvil on the port in brownie-config.yaml, but first connects there and, if
 anything answers, attaches to it instead: two checkouts testing at once on one machine would
 share one chain, and one run's clock moves would land in the other's. So, just before Brownie
 connects, this wrapper
@@ -16,7 +16,7 @@ connects, this wrapper
 Brownie also keeps a build only as long as each project source and the compiler settings are
 unchanged: it never notices that an npm upgrade changed a library it compiled (OpenZeppelin), and
 after a compiler change it crashes on the libraries' artifacts (`KeyError: 'ERC3525'`). So its
-build artifacts are dropped whenever brownie-config.json's compiler section or package-lock.json
+build artifacts are dropped whenever brownie-config.yaml's compiler section or package-lock.json
 changed since they were made.
 
 Runs in .venv-contracts, as `.venv-contracts/bin/python tools/run_brownie.py <brownie args>`.

@@ -5,7 +5,7 @@ Slither analyses this input rather than Brownie's build folder: crytic-compile's
 platform rebuilds sources from per-contract artifacts, which Brownie names by contract, so the
 ERC-3525 reference's OpenZeppelin 4 `Context` overwrites OpenZeppelin 5's and the analysis
 fails. The sources and compiler settings (remappings, EVM version, optimizer) are the backend
-compiler's, read from brownie-config.json, so Brownie, the backend and Slither compile the same
+compiler's, read from brownie-config.yaml, so Brownie, the backend and Slither compile the same
 thing. Runs in .venv-contracts (py-solc-x comes with Brownie).
 """
 

@@ -1,6 +1,6 @@
 """Compiles contracts/ with py-solc-x into build/tiercredit/, again only when a source changed.
 
-The compiler settings are brownie-config.json's (backend/chain/compiler_settings.py), so Brownie
+The compiler settings are brownie-config.yaml's (backend/chain/compiler_settings.py), so Brownie
 and the backend compile the same code. Imports only the standard library and solcx:
 `brownie run scripts/deploy.py` loads this module in the Brownie environment, which does not have
 the backend's dependencies.
@@ -43,7 +43,7 @@ class BuildResult:
 
 
 def pinned_solc_version(project_root: Path = PROJECT_ROOT) -> str:
-    """The solc version pinned in brownie-config.json, the one place it is pinned."""
+    """The solc version pinned in brownie-config.yaml, the one place it is pinned."""
     return compiler_settings(project_root).solc_version
 
 

@@ -1,5 +1,5 @@
 """The compiler settings — solc version, EVM version, optimizer, remappings — from the one place
-they live: the ``compiler`` section of brownie-config.json.
+they live: the ``compiler`` section of brownie-config.yaml.
 
 Brownie compiles with that section as it stands; everything else reads it here: the backend's
 compiler (backend/chain/compiler.py), Slither's input (tools/solc_input.py), Foundry
@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-CONFIG_FILE = "brownie-config.json"
-# Brownie 1.22's own rule for comments in brownie-config.json (brownie/_config.py, _load_config):
-# from `//` to the end of the line, provided no double quote follows on that line.
-_COMMENT = re.compile(r'\/\/[^"]*?(?=\n|$)')
+CONFIG_FILE = "brownie-config.yaml"
+# The file is JSON (so YAML too, which Brownie reads) with whole-line `#` comments: dropping those
+# lines leaves the JSON.
+_COMMENT = re.compile(r"^[ \t]*#.*$", re.MULTILINE)
 _EXACT_VERSION = re.compile(r"\d+\.\d+\.\d+")
 
 
 class CompilerSettingsError(ValueError):
-    """brownie-config.json is missing, unreadable, or its compiler section is incomplete."""
+    """brownie-config.yaml is missing, unreadable, or its compiler section is incomplete."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class CompilerSettings:
 
 
 def load_config(project_root: Path = PROJECT_ROOT) -> dict:
-    """brownie-config.json as Brownie reads it."""
+    """brownie-config.yaml as Brownie reads it (its YAML is JSON with comment lines)."""
     path = project_root / CONFIG_FILE
     try:
         raw = path.read_text(encoding="utf-8")
@@ -60,8 +60,8 @@ def load_config(project_root: Path = PROJECT_ROOT) -> dict:
         return json.loads(_COMMENT.sub("", raw))
     except ValueError as exc:
         raise CompilerSettingsError(
-            f"{path} is not JSON once // comments are dropped (a comment with a double quote "
-            f"is not dropped): {exc}"
+            f"{path} is not JSON once its # comment lines are dropped (write it as JSON, with "
+            f"comments on lines of their own): {exc}"
         ) from None
 
 

@@ -44,6 +44,7 @@ class CreditRead(BaseModel):
     redeemed_units: int
     overdue: bool
     issued_at: int
+    grace_period_days: int = Field(description="The grace period after maturity it keeps.")
 
     @classmethod
     def of(cls, record: CreditRecord) -> "CreditRead":
@@ -61,6 +62,7 @@ class CreditRead(BaseModel):
             redeemed_units=record.redeemed_value,
             overdue=record.overdue,
             issued_at=record.issued_at,
+            grace_period_days=record.grace_period_days,
         )
 
 

@@ -315,11 +315,17 @@ class Follower:
         cursor = self._cursor(session)
         if cursor is None:
             session.add(
-                IndexerCursor(name=self.name, block_number=header.number, block_hash=header.hash)
+                IndexerCursor(
+                    name=self.name,
+                    block_number=header.number,
+                    block_hash=header.hash,
+                    block_timestamp=header.timestamp,
+                )
             )
         else:
             cursor.block_number = header.number
             cursor.block_hash = header.hash
+            cursor.block_timestamp = header.timestamp
         session.flush()
 
 

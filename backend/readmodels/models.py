@@ -45,13 +45,15 @@ class EventRow:
 
 
 class IndexerCursor(Base):
-    """Where the indexer stopped: the last fully indexed block and its hash."""
+    """Where the indexer stopped: the last fully indexed block, its hash and its time."""
 
     __tablename__ = "indexer_cursor"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger)
     block_hash: Mapped[str] = mapped_column(Hash32())
+    # The chain's clock as the read models reflect it; None on the SQLite lease row.
+    block_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
 
 
@@ -163,6 +165,8 @@ class CreditRecord(Base, StateRow):
     redeemed_value: Mapped[int] = mapped_column(Uint256(), default=0)
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_at: Mapped[int] = mapped_column(BigInteger)
+    # The platform's grace period when it was issued, which the credit keeps (CreditIssued).
+    grace_period_days: Mapped[int] = mapped_column(BigInteger)
     tx_hash: Mapped[str] = mapped_column(Hash32())
 
 
@@ -237,6 +241,8 @@ class RepaymentRecord(Base, EventRow):
 
 
 class RedemptionRecord(Base, EventRow):
+    """A redeemed fragment: its holder's claim on what the obligor repays of its credit."""
+
     __tablename__ = "redemptions"
     __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_redemptions_log"),)
 
@@ -244,6 +250,8 @@ class RedemptionRecord(Base, EventRow):
     credit_id: Mapped[int] = mapped_column(BigInteger, index=True)
     holder: Mapped[str] = mapped_column(Address(), index=True)
     value: Mapped[int] = mapped_column(Uint256())
+    # The claim counts toward the holder's exposure to the obligor until paid or written off.
+    held_as_financier: Mapped[bool] = mapped_column(Boolean)
 
 
 class ClaimPaymentRecord(Base, EventRow):

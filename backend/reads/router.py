@@ -7,7 +7,6 @@ they quote on), and any credit, its lineage and any document's audit trail.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
@@ -85,10 +84,8 @@ def _require_self_or_supervisor(member: Member, address: str) -> None:
 async def overdue(
     factory: SessionFactoryDep, _member: CurrentMember, offset: Offset = 0, limit: Limit = 100
 ) -> Page[OverdueCredit]:
-    now = int(time.time())
     return await _read(
-        factory,
-        lambda session: service.overdue_credits(session, now, offset=offset, limit=limit),
+        factory, lambda session: service.overdue_credits(session, offset=offset, limit=limit)
     )
 
 

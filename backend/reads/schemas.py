@@ -69,6 +69,8 @@ class CreditRead(BaseModel):
     redeemed_units: int
     overdue: bool
     issued_at: int
+    # The grace period after maturity it keeps from its issue, in days.
+    grace_period_days: int
     block_number: int
 
 
@@ -161,3 +163,5 @@ class FinancingRequestRead(BaseModel):
 class IndexerStatus(BaseModel):
     block_number: int | None
     block_hash: str | None
+    # The chain's time at that block: the "now" of time-dependent reads such as the overdue list.
+    block_timestamp: int | None

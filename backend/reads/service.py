@@ -8,12 +8,12 @@ tracking an entity per fragment cost more than the queries themselves.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import Row, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound
@@ -50,8 +50,8 @@ from backend.reads.schemas import (
 )
 
 DAY = 86_400
-# Consortium's constructor sets 30 days; LimitsChanged events change it for credits issued later.
-DEFAULT_GRACE_DAYS = 30
+# The follower's cursor (backend.indexer.follower.DEFAULT_CURSOR).
+INDEXER_CURSOR = "main"
 MAX_PAGE = 500
 CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
 # What a FragmentRead needs of a fragment (not tx_hash, updated_block).
@@ -138,6 +138,7 @@ def _credit_read(credit: Any, quality_frozen: bool) -> CreditRead:
         redeemed_units=credit.redeemed_value,
         overdue=credit.overdue,
         issued_at=credit.issued_at,
+        grace_period_days=credit.grace_period_days,
         block_number=credit.block_number,
     )
 
@@ -298,74 +299,45 @@ def list_credits(
     return _paged([_credit_read(c, c.credit_id in quality) for c in matched], offset, limit)
 
 
-def _grace_days_at_issue(session: Session, credits: Sequence[Any]) -> dict[int, int]:
-    """Each credit's grace period: the platform's when it was issued (a credit keeps it), that is
-    of the newest LimitsChanged the indexer saw before the credit's CreditIssued."""
-    audit = AuditEvent.__table__
-    changes = session.execute(
-        select(audit.c.block_number, audit.c.log_index, audit.c.args)
-        .where(audit.c.contract == "Consortium", audit.c.event == "LimitsChanged")
-        .order_by(audit.c.block_number, audit.c.log_index)
-    ).all()
-    if not changes:
-        return {c.credit_id: DEFAULT_GRACE_DAYS for c in credits}
-    positions = [(block, index) for block, index, _ in changes]
-    graces = [int(args["gracePeriodDays"]) for _, _, args in changes]
-    # Only a change in the very block of an issue needs the issue's own log index.
-    blocks = {block for block, _ in positions}
-    shared = [c.credit_id for c in credits if c.block_number in blocks]
-    issued: dict[int, tuple[int, int]] = {}
-    if shared:
-        rows = session.execute(
-            select(audit.c.subject_id, audit.c.block_number, audit.c.log_index).where(
-                audit.c.event == "CreditIssued",
-                audit.c.subject_kind == "credit",
-                audit.c.subject_id.in_([str(credit_id) for credit_id in shared]),
-            )
-        )
-        issued = {int(subject): (block, index) for subject, block, index in rows}
-    result: dict[int, int] = {}
-    for credit in credits:
-        position = issued.get(credit.credit_id, (credit.block_number, -1))
-        before = bisect_left(positions, position)
-        result[credit.credit_id] = graces[before - 1] if before else DEFAULT_GRACE_DAYS
-    return result
-
-
-def _shortest_grace_days(session: Session) -> int:
-    """The shortest grace period any credit can have: the default or one the operator set."""
-    graces = session.scalars(
-        select(AuditEvent.args).where(
-            AuditEvent.contract == "Consortium", AuditEvent.event == "LimitsChanged"
-        )
+def indexed_time(session: Session) -> int:
+    """The moment the read models reflect: the timestamp of the last block the indexer took in
+    (a chain's clock need not follow the wall clock, and time travel moves it); the wall clock
+    only before the indexer's first batch."""
+    moment = session.scalar(
+        select(IndexerCursor.block_timestamp).where(IndexerCursor.name == INDEXER_CURSOR)
     )
-    return min([DEFAULT_GRACE_DAYS, *(int(args["gracePeriodDays"]) for args in graces)])
+    return int(time.time()) if moment is None else moment
 
 
-def overdue_credits(session: Session, now: int, *, offset: int, limit: int) -> Page[OverdueCredit]:
-    """Credits marked overdue on chain, or past maturity plus their grace and not fully repaid."""
-    shortest = _shortest_grace_days(session) * DAY
+def overdue_credits(
+    session: Session, *, offset: int, limit: int, now: int | None = None
+) -> Page[OverdueCredit]:
+    """Credits marked overdue on chain, or past maturity plus the grace period they were issued
+    with and not fully repaid, at ``now`` (by default the last indexed block's time)."""
+    if now is None:
+        now = indexed_time(session)
     query = (
         select(CreditRecord)
-        .where(or_(CreditRecord.overdue.is_(True), CreditRecord.maturity < now - shortest))
+        .where(
+            or_(
+                CreditRecord.overdue.is_(True),
+                # The first term lets the (overdue, maturity) index narrow the scan.
+                and_(
+                    CreditRecord.maturity < now,
+                    CreditRecord.maturity + CreditRecord.grace_period_days * DAY < now,
+                ),
+            )
+        )
         .order_by(CreditRecord.maturity, CreditRecord.credit_id)
     )
-    candidates = list(session.scalars(query))
-    grace = {
-        credit_id: days * DAY
-        for credit_id, days in _grace_days_at_issue(session, candidates).items()
-    }
-    due = [
-        c
-        for c in candidates
-        if c.overdue or (c.repaid < c.face_value and c.maturity < now - grace[c.credit_id])
-    ]
+    # Repaid and face value are compared here: SQLite keeps uint256 values as text.
+    due = [c for c in session.scalars(query) if c.overdue or c.repaid < c.face_value]
     window = due[offset : offset + limit + 1]
     quality = _quality_frozen(session, window)
     items = [
         OverdueCredit(
             **_credit_read(c, c.credit_id in quality).model_dump(),
-            overdue_since=c.maturity + grace[c.credit_id],
+            overdue_since=c.maturity + c.grace_period_days * DAY,
             unpaid_units=c.face_value - min(c.repaid, c.face_value),
         )
         for c in window
@@ -608,10 +580,11 @@ def list_fragments(
 
 
 def indexer_status(session: Session) -> IndexerStatus:
-    cursor = session.get(IndexerCursor, "main")
+    cursor = session.get(IndexerCursor, INDEXER_CURSOR)
     return IndexerStatus(
         block_number=cursor.block_number if cursor else None,
         block_hash=cursor.block_hash if cursor else None,
+        block_timestamp=cursor.block_timestamp if cursor else None,
     )
 
 

@@ -69,8 +69,8 @@ def write_off(
     writer: WriterDep,
     idempotent: IdempotencyDep,
 ) -> Response:
-    """The financier holding a redeemed fragment's claim writes its unpaid rest off its exposure,
-    with a reason."""
+    """The claimant of a redeemed fragment writes the unpaid rest of its claim off its exposure,
+    with a reason (the claimant alone, whatever its roles today)."""
     return idempotent.respond(
         lambda: service.write_off(writer, member, token_id, Reason(body.reason))
     )

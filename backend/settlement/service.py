@@ -113,9 +113,14 @@ def claim(writer: ChainWriter, member: Member, token_id: int) -> ClaimWrite | Re
 def write_off(
     writer: ChainWriter, member: Member, token_id: int, reason: Reason
 ) -> WriteOffWrite | Reply:
-    """The financier that holds a redeemed fragment's claim writes its unpaid rest off its
-    exposure to the obligor; the claim stays payable if the obligor repays later."""
-    actor = writer.authorize(member, "FINANCIER")
+    """The claimant of a redeemed fragment's claim that counts toward its exposure writes the
+    unpaid rest off it; the claim stays payable if the obligor repays later.
+
+    No role is asked for: the exposure follows the value, so a claimant whose financier role was
+    revoked still writes off its claim. The contract authorizes by claimant, and its refusal
+    (SettlementNotClaimant, 403, with the token and the caller) comes at gas estimation, before
+    anything is sent."""
+    actor = writer.authorize(member)
     outcome = writer.send(actor, SETTLEMENT, "writeOff", token_id, reason.digest)
     amount = int(outcome.event("ClaimWrittenOff").args["amount"])
     return writer.record(

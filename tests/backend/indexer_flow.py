@@ -27,6 +27,8 @@ from backend.core.database import make_engine
 
 UNIT = 10**6  # SettlementToken and voucher values have 6 decimals
 DAY = 86_400
+# The Consortium's grace period from its constructor, and the one late_day sets.
+DEFAULT_GRACE_DAYS, LATE_GRACE_DAYS = 30, 10
 PASS, FAIL = 1, 2
 ROLE_ACCOUNTS = {
     "operator": (0, []),
@@ -180,6 +182,7 @@ class Platform:
             "core", "CreditVoucher", "issue", ids["inv1"], 80_000 * UNIT, maturity, ids["cert1"]
         )
         ids["credit1"] = int(issued.event("CreditIssued").args["creditId"])
+        assert issued.event("CreditIssued").args["gracePeriodDays"] == DEFAULT_GRACE_DAYS
         ids["maturity1"] = maturity
 
         ids["inv2"] = self.invoice("supplier2", "supplier1", 50_000 * UNIT, "inv2")
@@ -279,8 +282,11 @@ class Platform:
         """Past credit 1's maturity and credit 2's grace: redemptions, a claim, an overdue mark."""
         ids = self.ids
         self.travel(ids["maturity1"] - self.now() + DAY)
-        self.send("bank_b", "Settlement", "redeem", ids["token4"])
-        self.send("supplier3", "Settlement", "redeem", ids["token3"])
+        # A discounted fragment's claim counts toward its financier's exposure; a supplier's not.
+        by_financier = self.send("bank_b", "Settlement", "redeem", ids["token4"])
+        by_supplier = self.send("supplier3", "Settlement", "redeem", ids["token3"])
+        assert by_financier.event("FragmentRedeemed").args["heldAsFinancier"] is True
+        assert by_supplier.event("FragmentRedeemed").args["heldAsFinancier"] is False
         self.send("bank_b", "Settlement", "writeOff", ids["token4"], h("reason:provisioned"))
         self.send("core", "Settlement", "repay", ids["credit1"], 50_000 * UNIT)
         self.send("bank_b", "Settlement", "claim", ids["token4"])
@@ -288,7 +294,8 @@ class Platform:
 
     def late_day(self) -> None:
         """After maturity day: a failed inspection and its lift, a pause, a value approval, a
-        batch that skips a frozen credit, new limits, and the overdue credit repaid in full."""
+        batch that skips a frozen credit, new limits and a credit issued under them, and the
+        overdue credit repaid in full."""
         ids = self.ids
         failed = self.send(
             "inspector",
@@ -316,7 +323,13 @@ class Platform:
             UNIT,
         )
         self.send("operator", "Settlement", "redeemBatch", [ids["token5"], ids["credit2"]])
-        self.send("operator", "Consortium", "setLimits", 180, 10, 8)
+        self.send("operator", "Consortium", "setLimits", 180, LATE_GRACE_DAYS, 8)
+        ids["inv8"] = self.invoice("supplier2", "core2", 10_000 * UNIT, "inv8")
+        issued = self.send(
+            "core2", "CreditVoucher", "issue", ids["inv8"], 10_000 * UNIT, self.now() + 30 * DAY, 0
+        )
+        ids["credit3"] = int(issued.event("CreditIssued").args["creditId"])
+        assert issued.event("CreditIssued").args["gracePeriodDays"] == LATE_GRACE_DAYS
         self.deposit("bank_a", "core2", 60_000 * UNIT)
         self.send(
             "core2", "SettlementToken", "approve", self.manifest.contracts["Settlement"], 2**256 - 1

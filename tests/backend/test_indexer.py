@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, delete, func, select
 
+from backend.chain.artifacts import PLATFORM_CONTRACTS, load_artifacts
 from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
 from backend.chain.models import SignerNonce
 from backend.chain.node import rpc_request, start_node
@@ -26,7 +27,13 @@ from backend.indexer.follower import (
     index_once,
     run_indexer,
 )
-from backend.indexer.projector import ZERO_ADDRESS, project
+from backend.indexer.projector import (
+    AUDIT_ONLY_EVENTS,
+    HANDLERS,
+    ZERO_ADDRESS,
+    project,
+    projectable_events,
+)
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
@@ -44,7 +51,7 @@ from backend.readmodels.models import (
     RedemptionRecord,
     RedemptionSkipRecord,
 )
-from tests.backend.indexer_flow import UNIT, Platform, h
+from tests.backend.indexer_flow import DEFAULT_GRACE_DAYS, LATE_GRACE_DAYS, UNIT, Platform, h
 
 READ_MODEL_TABLES = (
     "member_chain_status",
@@ -152,6 +159,12 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
                 select(ClaimWriteOffRecord).where(ClaimWriteOffRecord.token_id == token_id)
             ).all()
             assert [r.claimant for r in written_off] == ([claim.claimant] * claim.written_off)
+            redeemed = session.scalars(
+                select(RedemptionRecord).where(RedemptionRecord.token_id == token_id)
+            ).all()
+            assert [(r.holder, r.value, r.held_as_financier) for r in redeemed] == (
+                [(claim.claimant, claim.value, claim.held_as_financier)] if row.redeemed else []
+            ), token_id
         for credit_id, row in credits.items():
             credit = read_credit(platform.chain, credit_id)
             account = read_account(platform.chain, credit_id)
@@ -162,6 +175,7 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
                 row.frozen,
                 row.face_value,
                 row.quality_freeze_lifted,
+                row.grace_period_days,
             ) == (
                 credit.obligor,
                 credit.maturity,
@@ -169,6 +183,7 @@ def assert_matches_chain(platform: Platform, url: str) -> None:
                 credit.frozen,
                 credit.face_value,
                 credit.quality_freeze_lifted,
+                credit.grace_period_days,
             )
             assert (row.repaid, row.overdue) == (account.repaid, account.overdue)
             live = sum(
@@ -232,9 +247,10 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
     with session_factory(migrated_url)() as session:
         cursor = session.get(IndexerCursor, "main")
         head = day.chain.w3.eth.get_block("latest")
-        assert (cursor.block_number, cursor.block_hash) == (
+        assert (cursor.block_number, cursor.block_hash, cursor.block_timestamp) == (
             head["number"],
             "0x" + head["hash"].hex(),
+            head["timestamp"],
         )
         token4 = session.get(FragmentRecord, day.ids["token4"])
         assert (token4.owner, token4.parent_id, token4.depth, token4.redeemed) == (
@@ -258,6 +274,22 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
             False,
             60_000 * UNIT,
         )
+        # Each credit keeps the grace period of its CreditIssued, not the platform's of today.
+        graces = dict(
+            session.execute(select(CreditRecord.credit_id, CreditRecord.grace_period_days)).all()
+        )
+        assert graces == {
+            day.ids["credit1"]: DEFAULT_GRACE_DAYS,
+            day.ids["credit2"]: DEFAULT_GRACE_DAYS,
+            day.ids["credit3"]: LATE_GRACE_DAYS,
+        }
+        # FragmentRedeemed's heldAsFinancier: bank_b's discounted fragment, not supplier3's.
+        held = dict(
+            session.execute(
+                select(RedemptionRecord.token_id, RedemptionRecord.held_as_financier)
+            ).all()
+        )
+        assert (held[day.ids["token4"]], held[day.ids["token3"]]) == (True, False)
         (skip,) = session.scalars(select(RedemptionSkipRecord)).all()
         assert (skip.token_id, skip.error, skip.error_args) == (
             day.ids["credit2"],
@@ -280,7 +312,32 @@ def test_read_models_match_chain_after_a_business_day(day: Platform, migrated_ur
             "ClaimWrittenOff",
             "CreditOverdueCleared",
             "LimitsChanged",
+            "VoucherLinked",
         }
+        linked = session.execute(
+            select(AuditEvent.contract, AuditEvent.subject_kind, AuditEvent.args)
+            .where(AuditEvent.event == "VoucherLinked")
+            .order_by(AuditEvent.block_number)
+        ).all()
+        voucher = {"voucher": day.manifest.address("CreditVoucher")}
+        assert [tuple(row) for row in linked] == [
+            ("Consortium", "contract", voucher),
+            ("InvoiceRegistry", "contract", voucher),
+        ]
+
+
+def test_every_compiled_event_is_projected_or_kept_for_the_audit_trail() -> None:
+    artifacts = load_artifacts()
+    compiled = {
+        (contract, item["name"])
+        for contract in PLATFORM_CONTRACTS
+        for item in artifacts[contract].abi
+        if item["type"] == "event"
+    }
+
+    assert sorted(compiled - projectable_events()) == []
+    assert sorted(projectable_events() - compiled) == []
+    assert sorted(set(HANDLERS) & AUDIT_ONLY_EVENTS) == []
 
 
 def test_projecting_the_same_events_again_changes_nothing(day: Platform, migrated_url: str) -> None:

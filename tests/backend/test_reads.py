@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from backend.indexer.follower import Follower
 from backend.readmodels.models import CreditRecord, FragmentRecord
 from backend.reads import service
 from backend.reads.schemas import LineageNode
-from tests.backend.indexer_flow import UNIT, Platform, h
+from tests.backend.indexer_flow import DAY, UNIT, Platform, h
 
 
 @pytest.fixture(scope="module")
@@ -192,6 +194,48 @@ def test_overdue_lists_the_unpaid_credit_past_grace(
     )
 
 
+def test_overdue_goes_by_the_chain_clock_the_indexer_reached(
+    tmp_path: Path,
+    settings: Settings,
+    serve: Callable[..., Any],
+    make_member: Callable[..., Any],
+) -> None:
+    """Time travel runs a chain ahead of the wall clock: a credit is overdue by the last indexed
+    block's time, which is what the read models reflect."""
+    platform = Platform.start(tmp_path)
+    try:
+        platform.onboard_all()
+        core = platform.address("core")
+        platform.send("bank_a", "Consortium", "setCreditLine", core, 1_000_000 * UNIT)
+        issued = {}
+        for label, days in (("due", 10), ("later", 100)):
+            invoice = platform.invoice("supplier1", "core", 1_000 * UNIT, f"overdue-{label}")
+            maturity = platform.now() + days * DAY
+            outcome = platform.send(
+                "core", "CreditVoucher", "issue", invoice, 1_000 * UNIT, maturity, 0
+            )
+            issued[label] = outcome.event("CreditIssued").args
+        due = issued["due"]
+        overdue_at = due["maturity"] + due["gracePeriodDays"] * DAY
+        platform.travel(overdue_at - platform.now() + DAY)
+        chain_now = platform.now()
+        Follower(platform.chain, session_factory(settings.database_url)).index_once()
+    finally:
+        platform.node.stop()
+    client = serve(settings).client(make_member(["AUDITOR"]).api_key)
+
+    body = client.get("/credits/overdue").json()
+    status = client.get("/indexer/status").json()
+
+    # By the wall clock nothing would be overdue yet.
+    assert overdue_at > time.time()
+    assert status["block_timestamp"] == chain_now
+    assert [
+        (c["credit_id"], c["overdue"], c["overdue_since"], c["grace_period_days"])
+        for c in body["items"]
+    ] == [(due["creditId"], False, overdue_at, due["gracePeriodDays"])]
+
+
 def test_audit_trail_of_an_invoice_document(day: Platform, api: Callable[[str], Any]) -> None:
     document = "0x" + h("document:inv1").hex()
     body = api("auditor").get(f"/audit-trail/{document}").json()
@@ -289,6 +333,7 @@ def fill_synthetic(url: str) -> tuple[list[str], list[dict[str, Any]]]:
                 "redeemed_value": 0,
                 "overdue": False,
                 "issued_at": 1,
+                "grace_period_days": 30,
                 "tx_hash": "0x" + "11" * 32,
                 "block_number": 1,
                 "updated_block": 1,

@@ -1,4 +1,4 @@
-"""The solc toolchain: the solc-js adapter stands in for native solc; brownie-config.json's
+"""The solc toolchain: the solc-js adapter stands in for native solc; brownie-config.yaml's
 compiler section is the one place the compiler settings live, and package.json's solc-js agrees."""
 
 from __future__ import annotations
@@ -119,7 +119,7 @@ def test_install_solc_puts_pinned_compiler_where_solcx_looks(
 
 
 def test_npm_installs_the_pinned_solc(pinned_version: str) -> None:
-    # npm cannot read brownie-config.json: package.json and its lock must name the same solc-js.
+    # npm cannot read brownie-config.yaml: package.json and its lock must name the same solc-js.
     manifest = json.loads((PROJECT_ROOT / "package.json").read_text(encoding="utf-8"))
     lock = json.loads((PROJECT_ROOT / "package-lock.json").read_text(encoding="utf-8"))
 
@@ -159,7 +159,7 @@ def test_install_solc_refuses_when_package_json_disagrees(tmp_path: Path) -> Non
 
 
 def test_brownie_reads_the_same_compiler_section() -> None:
-    # Brownie parses brownie-config.json itself (dropping // comments its way); what it compiles
+    # Brownie parses brownie-config.yaml itself, as YAML; what it compiles
     # with must be exactly the section the backend, Slither and Foundry read.
     script = (
         "import json, pathlib; from brownie._config import _load_project_compiler_config as c; "

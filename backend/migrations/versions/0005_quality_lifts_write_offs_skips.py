@@ -1,4 +1,5 @@
-"""Quality-freeze lifts on credits, claim write-offs and skipped redemptions in the read models.
+"""Quality-freeze lifts and each credit's grace period on credits, whether a redemption's claim
+counts as exposure, claim write-offs, skipped redemptions, and the indexer cursor's block time.
 
 Revision ID: 0005
 Revises: 0004
@@ -26,8 +27,27 @@ def upgrade() -> None:
                 "quality_freeze_lifted", sa.Boolean(), nullable=False, server_default=sa.false()
             )
         )
+        # Credits indexed before CreditIssued carried it get the Consortium's default (30 days).
+        batch_op.add_column(
+            sa.Column(
+                "grace_period_days", sa.BigInteger(), nullable=False, server_default=sa.text("30")
+            )
+        )
     with op.batch_alter_table("credits", schema=None) as batch_op:
         batch_op.alter_column("quality_freeze_lifted", server_default=None)
+        batch_op.alter_column("grace_period_days", server_default=None)
+
+    with op.batch_alter_table("redemptions", schema=None) as batch_op:
+        # Before FragmentRedeemed said so, no redeemed claim counted toward exposure.
+        batch_op.add_column(
+            sa.Column("held_as_financier", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("redemptions", schema=None) as batch_op:
+        batch_op.alter_column("held_as_financier", server_default=None)
+
+    with op.batch_alter_table("indexer_cursor", schema=None) as batch_op:
+        # Filled by the indexer's next batch.
+        batch_op.add_column(sa.Column("block_timestamp", sa.BigInteger(), nullable=True))
 
     op.create_table(
         "claim_write_offs",
@@ -85,5 +105,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_claim_write_offs_claimant"))
         batch_op.drop_index(batch_op.f("ix_claim_write_offs_block_number"))
     op.drop_table("claim_write_offs")
+    with op.batch_alter_table("indexer_cursor", schema=None) as batch_op:
+        batch_op.drop_column("block_timestamp")
+    with op.batch_alter_table("redemptions", schema=None) as batch_op:
+        batch_op.drop_column("held_as_financier")
     with op.batch_alter_table("credits", schema=None) as batch_op:
+        batch_op.drop_column("grace_period_days")
         batch_op.drop_column("quality_freeze_lifted")

@@ -48,14 +48,24 @@ def assert_wired(chain: Chain, manifest: Manifest, deployer: str) -> None:
             )
         )
     ]
-    linked = {e.name: e.args for e in events if e.name in ("VoucherLinked", "PlatformLinked")}
-    assert linked == {
-        "VoucherLinked": {"voucher": manifest.address("CreditVoucher")},
-        "PlatformLinked": {
-            "financing": manifest.address("Financing"),
-            "settlement": manifest.address("Settlement"),
-        },
-    }
+    linked = [
+        (e.contract, e.name, e.args)
+        for e in events
+        if e.name in ("VoucherLinked", "PlatformLinked")
+    ]
+    voucher = {"voucher": manifest.address("CreditVoucher")}
+    assert linked == [
+        ("Consortium", "VoucherLinked", voucher),
+        ("InvoiceRegistry", "VoucherLinked", voucher),
+        (
+            "CreditVoucher",
+            "PlatformLinked",
+            {
+                "financing": manifest.address("Financing"),
+                "settlement": manifest.address("Settlement"),
+            },
+        ),
+    ]
     onboarded = [
         e.args
         for e in events

@@ -165,6 +165,98 @@ def test_a_credit_line_to_oneself_is_422(
     )
 
 
+def test_the_voucher_is_linked_once_and_alone_draws_issuance(
+    chain_client: Chain,
+    onboarded_roles: dict[str, LocalAccount],
+    make_sender: Callable[[LocalAccount], TxSender],
+) -> None:
+    operator, core = onboarded_roles["operator"], onboarded_roles["core"]
+    voucher = chain_client.manifest.address("CreditVoucher")
+
+    with pytest.raises(ContractRevert) as relinked:
+        make_sender(operator).transact(
+            chain_client.prepare("Consortium", "linkVoucher", operator.address)
+        )
+    with pytest.raises(ContractRevert) as drawn:
+        make_sender(core).transact(
+            chain_client.prepare(
+                "Consortium", "drawIssuance", core.address, onboarded_roles["supplier1"].address, 1
+            )
+        )
+
+    assert (relinked.value.name, relinked.value.error_args, relinked.value.http_status) == (
+        "ConsortiumVoucherAlreadyLinked",
+        {"voucher": voucher},
+        409,
+    )
+    assert (drawn.value.name, drawn.value.error_args, drawn.value.http_status) == (
+        "ConsortiumNotVoucher",
+        {"caller": core.address},
+        403,
+    )
+
+
+def test_an_issue_by_a_buyer_that_is_no_core_enterprise_is_403_with_the_role(
+    chain_client: Chain,
+    onboarded_roles: dict[str, LocalAccount],
+    make_sender: Callable[[LocalAccount], TxSender],
+) -> None:
+    # supplier1 owes supplier2 on a confirmed invoice, but only a core enterprise issues credit.
+    buyer, seller = onboarded_roles["supplier1"], onboarded_roles["supplier2"]
+    registered = make_sender(seller).transact(
+        register_call(chain_client, buyer.address, "INV-tier2", "doc-tier2")
+    )
+    invoice_id = registered.event("InvoiceRegistered").args["invoiceId"]
+    make_sender(buyer).transact(chain_client.prepare("InvoiceRegistry", "confirm", invoice_id))
+    maturity = int(chain_client.w3.eth.get_block("latest")["timestamp"]) + 30 * DAY
+
+    with pytest.raises(ContractRevert) as caught:
+        make_sender(buyer).transact(
+            chain_client.prepare("CreditVoucher", "issue", invoice_id, 1_000_000, maturity, 0)
+        )
+
+    assert (caught.value.name, caught.value.error_args, caught.value.http_status) == (
+        "ConsortiumMissingRole",
+        {"account": buyer.address, "role": role_id("CORE_ENTERPRISE")},
+        403,
+    )
+
+
+def test_a_seventeenth_certificate_for_one_invoice_is_409(
+    chain_client: Chain,
+    onboarded_roles: dict[str, LocalAccount],
+    make_sender: Callable[[LocalAccount], TxSender],
+) -> None:
+    inspector = make_sender(onboarded_roles["inspector"])
+    registered = make_sender(onboarded_roles["supplier3"]).transact(
+        register_call(chain_client, onboarded_roles["core"].address, "INV-certs", "doc-certs")
+    )
+    invoice_id = registered.event("InvoiceRegistered").args["invoiceId"]
+    expires_at = int(chain_client.w3.eth.get_block("latest")["timestamp"]) + 365 * DAY
+
+    def certificate(number: int) -> Call:
+        return chain_client.prepare(
+            "QualityRegistry",
+            "issue",
+            invoice_id,
+            keccak(text="batch-certs"),
+            keccak(text="GB/T 19001"),
+            1,
+            keccak(text=f"certificate-certs-{number}"),
+            expires_at,
+        )
+
+    inspector.send_many([certificate(n) for n in range(16)], window=1)
+    with pytest.raises(ContractRevert) as caught:
+        inspector.transact(certificate(16))
+
+    assert (caught.value.name, caught.value.error_args, caught.value.http_status) == (
+        "QualityTooManyCertificates",
+        {"invoiceId": invoice_id, "max": 16},
+        409,
+    )
+
+
 def test_view_revert_is_404_for_an_unknown_invoice(chain_client: Chain) -> None:
     with pytest.raises(ContractRevert) as caught:
         chain_client.read("InvoiceRegistry", "invoice", 987_654)

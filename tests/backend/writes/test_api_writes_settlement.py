@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from backend.chain.ids import role_id
 from backend.core.database import session_factory
 from backend.documents.hashing import text_hash, to_hex
-from backend.readmodels.models import ClaimWriteOffRecord, RedemptionSkipRecord
+from backend.readmodels.models import ClaimWriteOffRecord, RedemptionRecord, RedemptionSkipRecord
 from backend.reads.service import overdue_credits
 from tests.consortium_api import (
     DAY,
@@ -169,6 +170,34 @@ def test_a_batch_skips_what_it_cannot_redeem_and_pays_the_rest(
     assert private_chain.client.read("CreditVoucher", "balanceOf", tier2) == 200 * UNIT
 
 
+def discounted(
+    consortium: Consortium, chain: PrivateChain, token_id: int, value: int, bank: Party
+) -> int:
+    """supplier1 sells `value` of its fragment to `bank` at 5 %; the bought fragment's id."""
+    holder = consortium["supplier1"]
+    bank.ok("/cash/mint", {"to": bank.address, "amount_units": value, "deposit_reference": "A"})
+    request = holder.ok(
+        "/financing/requests",
+        {"token_id": token_id, "value_units": value, "expires_at": chain.now() + DAY},
+        status=201,
+    )
+    request_id = request["request"]["request_id"]
+    quote = bank.ok(f"/financing/requests/{request_id}/quotes", {"rate_bps": 500}, status=201)
+    accepted = holder.ok(
+        f"/financing/requests/{request_id}/accept", {"quote_id": quote["quote"]["quote_id"]}
+    )
+    return int(accepted["fragment"]["token_id"])
+
+
+def redemptions(consortium: Consortium) -> dict[int, tuple[str, bool]]:
+    """The claims read model: each redeemed token's claimant and whether it counts as exposure."""
+    with session_factory(consortium.settings.database_url)() as session:
+        return {
+            r.token_id: (r.holder, r.held_as_financier)
+            for r in session.scalars(select(RedemptionRecord))
+        }
+
+
 def test_a_financier_writes_off_the_unpaid_rest_of_its_claim(
     consortium: Consortium, private_chain: PrivateChain
 ) -> None:
@@ -177,19 +206,7 @@ def test_a_financier_writes_off_the_unpaid_rest_of_its_claim(
     credit = issued_credit(private_chain, consortium, 1_000 * UNIT, maturity_days=10)["credit"]
     credit_id = credit["credit_id"]
     bank_b.ok("/credit-lines", {"obligor": core.address, "limit_units": LINE})
-    bank_a.ok(
-        "/cash/mint", {"to": bank_a.address, "amount_units": 1_000 * UNIT, "deposit_reference": "A"}
-    )
-    request = holder.ok(
-        "/financing/requests",
-        {"token_id": credit_id, "value_units": 400 * UNIT, "expires_at": private_chain.now() + DAY},
-        status=201,
-    )
-    request_id = request["request"]["request_id"]
-    quote = bank_a.ok(f"/financing/requests/{request_id}/quotes", {"rate_bps": 500}, status=201)
-    bought = holder.ok(
-        f"/financing/requests/{request_id}/accept", {"quote_id": quote["quote"]["quote_id"]}
-    )["fragment"]["token_id"]
+    bought = discounted(consortium, private_chain, credit_id, 400 * UNIT, bank_a)
     fund(consortium, "core", 1_000 * UNIT)
     core.ok(f"/credits/{credit_id}/repayments", {"amount_units": 250 * UNIT}, status=201)
     private_chain.travel_to(credit["maturity"])
@@ -212,7 +229,14 @@ def test_a_financier_writes_off_the_unpaid_rest_of_its_claim(
     assert redeemed["paid_units"] == 100 * UNIT
     assert redeemed["claim"]["held_as_financier"] is True
     assert after_redemption == 300 * UNIT
-    assert by_supplier.status_code == 403 and by_supplier.json()["error"] == "MissingRole"
+    # The supplier is its claim's claimant, but that claim never counted as exposure.
+    assert by_supplier.status_code == 409
+    assert by_supplier.json()["error"] == "SettlementNothingToWriteOff"
+    assert by_supplier.json()["args"] == {"tokenId": credit_id}
+    assert redemptions(consortium) == {
+        bought: (bank_a.address, True),
+        credit_id: (holder.address, False),
+    }
     assert not_claimant.status_code == 403
     assert not_claimant.json() == {
         "error": "SettlementNotClaimant",
@@ -250,6 +274,37 @@ def test_a_financier_writes_off_the_unpaid_rest_of_its_claim(
         ]
 
 
+def test_a_claimant_whose_financier_role_was_revoked_still_writes_off_its_claim(
+    consortium: Consortium, private_chain: PrivateChain
+) -> None:
+    core, bank = consortium["core"], consortium["bank_a"]
+    credit = issued_credit(private_chain, consortium, 1_000 * UNIT, maturity_days=10)["credit"]
+    bought = discounted(consortium, private_chain, credit["credit_id"], 400 * UNIT, bank)
+    fund(consortium, "core", 1_000 * UNIT)
+    core.ok(f"/credits/{credit['credit_id']}/repayments", {"amount_units": 250 * UNIT}, status=201)
+    private_chain.travel_to(credit["maturity"])
+    bank.ok(f"/fragments/{bought}/redeem")
+    # No API route revokes a role: the operator does it on chain, from its own (unlocked) account.
+    chain = private_chain.client
+    revoke = chain.prepare("Consortium", "revokeRole", role_id("FINANCIER"), bank.address)
+    private_chain.rpc(
+        "eth_sendTransaction",
+        [{"from": chain.manifest.deployer, "to": revoke.to, "data": "0x" + revoke.data.hex()}],
+    )
+
+    written_off = bank.ok(f"/fragments/{bought}/write-off", {"reason": "Obligor in default"})
+
+    assert chain.read("Consortium", "roleBitsOf", bank.address) == 0
+    assert written_off["written_off_units"] == 300 * UNIT
+    assert (written_off["claim"]["claimant"], written_off["claim"]["written_off"]) == (
+        bank.address,
+        True,
+    )
+    assert redemptions(consortium)[bought] == (bank.address, True)
+    assert exposure_of(bank, core) == 0
+    assert chain.read("Consortium", "exposure", bank.address, core.address) == 0
+
+
 def test_each_credit_keeps_the_grace_period_it_was_issued_with(
     consortium: Consortium, private_chain: PrivateChain
 ) -> None:
@@ -264,14 +319,15 @@ def test_each_credit_keeps_the_grace_period_it_was_issued_with(
     usual = issued_credit(private_chain, consortium, 10 * UNIT, maturity_days=5)["credit"]
     private_chain.travel_to(short["maturity"] + 3 * DAY)
 
-    # The overdue list as of the chain's clock (the endpoint asks the wall clock, which the
-    # time travel left behind).
+    # The overdue list as of the chain's clock: no indexer runs here to record the last block's
+    # time, which the endpoint goes by (tests/backend/test_reads.py covers that).
     with session_factory(consortium.settings.database_url)() as session:
-        listed = overdue_credits(session, private_chain.now(), offset=0, limit=500)
+        listed = overdue_credits(session, offset=0, limit=500, now=private_chain.now())
     marked = holder.ok(f"/credits/{short['credit_id']}/mark-overdue")
     not_yet = holder.post(f"/credits/{usual['credit_id']}/mark-overdue")
 
     due = {c.credit_id: c for c in listed.items}
+    assert (short["grace_period_days"], usual["grace_period_days"]) == (2, grace)
     assert due[short["credit_id"]].overdue_since == short["maturity"] + 2 * DAY
     assert due[short["credit_id"]].overdue is False
     assert usual["credit_id"] not in due
