@@ -224,7 +224,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         (uint256 creditId, Credit storage cr) = _movable(fromTokenId, source);
         _spend(fromTokenId, holder, value);
         (, uint8 toBits) = _counterpartyBits(holder, to);
-        bool toFinancier = _isFinancier(toBits);
+        // Value split off to oneself keeps the source's flag: nothing is acquired.
+        bool toFinancier = to == holder ? source.heldAsFinancier : _isFinancier(toBits);
         newTokenId = _split(fromTokenId, source, creditId, to, value, 0, source.depth, false, toFinancier);
         _shiftExposure(cr.obligor, holder, source.heldAsFinancier, to, toFinancier, value);
         _checkValueReceiver(fromTokenId, newTokenId, to, value);
@@ -246,7 +247,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
             target.value = uint96(held + value);
         }
         emit TransferValue(fromTokenId, toTokenId, value);
-        bool toCounted = _recountTarget(cr.obligor, target, receiver, toBits, held);
+        // Into one's own fragment nothing is acquired: the target keeps its flag.
+        bool toCounted = receiver == holder ? target.heldAsFinancier : _recountTarget(cr.obligor, target, receiver, toBits, held);
         _shiftExposure(cr.obligor, holder, source.heldAsFinancier, receiver, toCounted, value);
         _checkValueReceiver(fromTokenId, toTokenId, receiver, value);
     }
@@ -654,7 +656,8 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         ++_balances[to];
         f.owner = to;
         bool fromCounted = f.heldAsFinancier;
-        bool toCounted = _isFinancier(toBits);
+        // To oneself nothing is acquired: the fragment keeps its flag whatever the roles are now.
+        bool toCounted = from == to ? fromCounted : _isFinancier(toBits);
         if (fromCounted != toCounted) f.heldAsFinancier = toCounted;
         emit Transfer(from, to, tokenId);
         _shiftExposure(obligor, from, fromCounted, to, toCounted, f.value);

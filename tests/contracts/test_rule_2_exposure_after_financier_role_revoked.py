@@ -78,3 +78,18 @@ def test_redeeming_a_repaid_fragment_empties_its_exposure(
     ]
     assert consortium.exposure(bank_a, core) == 0
     assert cash.balanceOf(bank_a) == BOUGHT
+
+
+def test_a_transfer_to_itself_sheds_no_exposure(voucher, consortium, bought, core, bank_a):
+    """Found by the forge campaign: nothing is acquired by moving value to oneself, so the
+    fragment keeps counting although its owner is no financier today."""
+    whole = voucher.transferFrom["address,address,uint256"](
+        bank_a, bank_a, bought, {"from": bank_a}
+    )
+    part = voucher.transferFrom["uint256,address,uint256"](bought, bank_a, HALF, {"from": bank_a})
+
+    assert [name for name, _ in emitted(whole)] == ["Transfer"]
+    assert "ExposureChanged" not in [name for name, _ in emitted(part)]
+    assert voucher.fragment(bought)["heldAsFinancier"]
+    assert voucher.fragment(part.return_value)["heldAsFinancier"]
+    assert consortium.exposure(bank_a, core) == BOUGHT
