@@ -130,7 +130,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
     function owed(uint256 tokenId) external view returns (uint256) {
         Claim storage c = _claims[tokenId];
         if (c.claimant == address(0)) return 0;
-        return _entitlement(c) - c.paid;
+        return _entitlement(c, _voucher.credit(c.creditId).faceValue) - c.paid;
     }
 
     /// @inheritdoc ISettlement
@@ -188,25 +188,23 @@ contract Settlement is ISettlement, ReentrancyGuard {
         return _payTo(tokenId, c, cr.obligor, cr.faceValue);
     }
 
-    /// @dev Pays the claim up to `value * repaid / faceValue`: never more than the obligor paid in.
+    /// @dev Pays the claim up to its entitlement: never more than the obligor paid in.
     /// What is paid to a financier on value that counted as its exposure leaves that exposure.
     // slither-disable-next-line calls-loop
     function _payTo(uint256 tokenId, Claim storage c, address obligor, uint256 faceValue) private returns (uint256 amount) {
-        CreditAccount storage acct = _accounts[c.creditId];
-        uint256 entitled = (uint256(c.value) * acct.repaid) / faceValue;
+        uint256 entitled = _entitlement(c, faceValue);
         amount = entitled - c.paid;
         if (amount == 0) return 0;
         c.paid = uint96(entitled);
-        acct.paidOut += uint96(amount);
+        _accounts[c.creditId].paidOut += uint96(amount);
         address claimant = c.claimant;
         emit ClaimPaid(tokenId, claimant, amount, entitled);
         if (c.heldAsFinancier && !c.writtenOff) _consortium.decreaseExposure(claimant, obligor, amount);
         _cash.safeTransfer(claimant, amount);
     }
 
-    // slither-disable-next-line calls-loop
-    function _entitlement(Claim storage c) private view returns (uint256) {
-        uint256 faceValue = _voucher.credit(c.creditId).faceValue;
+    /// @dev `value * repaid / faceValue`, rounded down: the claim's pro-rata share of what was repaid.
+    function _entitlement(Claim storage c, uint256 faceValue) private view returns (uint256) {
         return (uint256(c.value) * _accounts[c.creditId].repaid) / faceValue;
     }
 }
