@@ -194,7 +194,7 @@ contract Consortium is IConsortium, AccessControl {
             fromRoleBits: issuer.roleBits,
             toRoleBits: supplierBits,
             fromRequiresCertificate: issuer.requiresQualityCertificate,
-            limits: Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth)
+            limits: _limitsOf(settings)
         });
         uint256 used = uint256(issuer.outstanding) + amount;
         if (used > issuer.quota) revert ConsortiumQuotaExceeded(obligor, amount, issuer.outstanding, issuer.quota);
@@ -273,7 +273,7 @@ contract Consortium is IConsortium, AccessControl {
             fromRoleBits: sender.roleBits,
             toRoleBits: _requireActive(to),
             fromRequiresCertificate: sender.requiresQualityCertificate,
-            limits: Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth)
+            limits: _limitsOf(settings)
         });
     }
 
@@ -299,8 +299,7 @@ contract Consortium is IConsortium, AccessControl {
 
     /// @inheritdoc IConsortium
     function limits() external view returns (Limits memory) {
-        Settings memory settings = _settings;
-        return Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth);
+        return _limitsOf(_settings);
     }
 
     /// @inheritdoc IConsortium
@@ -362,6 +361,10 @@ contract Consortium is IConsortium, AccessControl {
         uint256 count = _activeOperators;
         if (count == 1) revert ConsortiumLastOperator(operator);
         _activeOperators = count - 1;
+    }
+
+    function _limitsOf(Settings memory settings) private pure returns (Limits memory) {
+        return Limits(settings.maxTenorDays, settings.gracePeriodDays, settings.maxTierDepth);
     }
 
     function _requireNotPaused() private view {
