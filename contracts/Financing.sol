@@ -100,6 +100,8 @@ contract Financing is IFinancing, ReentrancyGuard {
         if (req.holder != msg.sender) revert FinancingUnauthorized(msg.sender);
         if (block.timestamp >= req.expiresAt) revert FinancingRequestExpired(requestId, req.expiresAt);
         Quote storage q = _quoteFor(requestId, quoteId);
+        // The buyer must still be an active financier: a quote outlives no role.
+        _consortium.requireActiveRole(q.financier, Roles.FINANCIER);
         uint256 daysToMaturity;
         (price, daysToMaturity) = _price(req, q);
         req.status = RequestStatus.Accepted;

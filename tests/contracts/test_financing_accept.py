@@ -261,5 +261,17 @@ def test_accept_from_a_member_no_longer_a_financier(
 ):
     consortium.revokeRole(ROLE["FINANCIER"], bank_a, {"from": operator})
 
-    with brownie.reverts(err("VoucherTradeReferenceRequired", supplier1, bank_a)):
+    with brownie.reverts(err("ConsortiumMissingRole", bank_a, ROLE["FINANCIER"])):
+        financing.accept(request_id, quote_id, {"from": supplier1})
+
+
+def test_accept_of_a_quote_whose_financier_renounced_by_a_holder_that_is_a_financier(
+    consortium, financing, request_id, quote_id, operator, supplier1, bank_a
+):
+    """Found by the forge campaign at ten times its calls: with a financier on the holder's side
+    the hop needs no trade reference, so only the quote's own role check stops the sale."""
+    consortium.grantRole(ROLE["FINANCIER"], supplier1, {"from": operator})
+    consortium.renounceRole(ROLE["FINANCIER"], bank_a, {"from": bank_a})
+
+    with brownie.reverts(err("ConsortiumMissingRole", bank_a, ROLE["FINANCIER"])):
         financing.accept(request_id, quote_id, {"from": supplier1})
