@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -9,7 +11,7 @@ import {Roles} from "./libraries/Roles.sol";
 /// @notice Members, roles, platform limits, credit lines, issuance quotas and financier exposure.
 /// @dev Roles are OpenZeppelin AccessControl roles; each is mirrored in a bit of the member record
 /// so the other contracts learn status and roles of both parties of a transfer in one call.
-contract Consortium is IConsortium, AccessControl {
+contract Consortium is IConsortium, AccessControl, ERC2771Context {
     /// @dev One slot: whatever a voucher asks of a party (status, roles, issuance preference) and,
     /// for a core enterprise, its issuance quota and outstanding face value cost one read.
     struct Member {
@@ -59,7 +61,9 @@ contract Consortium is IConsortium, AccessControl {
     }
 
     /// @param operator the first operator; it is onboarded as an active member.
-    constructor(address operator) {
+    /// @param forwarder the ERC-2771 forwarder every platform contract trusts to relay members'
+    /// signed requests (address(0): none, members call directly only).
+    constructor(address operator, address forwarder) ERC2771Context(forwarder) {
         _settings = Settings({maxTenorDays: 180, gracePeriodDays: 30, maxTierDepth: 8, paused: false, voucher: address(0)});
         _setRoleAdmin(OPERATOR_ROLE, OPERATOR_ROLE);
         _setRoleAdmin(CORE_ENTERPRISE_ROLE, OPERATOR_ROLE);
@@ -135,45 +139,45 @@ contract Consortium is IConsortium, AccessControl {
     function pause() external onlyRole(OPERATOR_ROLE) {
         _requireNotPaused();
         _settings.paused = true;
-        emit Paused(msg.sender);
+        emit Paused(_msgSender());
     }
 
     /// @inheritdoc IConsortium
     function unpause() external onlyRole(OPERATOR_ROLE) {
         if (!_settings.paused) revert ExpectedPause();
         _settings.paused = false;
-        emit Unpaused(msg.sender);
+        emit Unpaused(_msgSender());
     }
 
     // ----------------------------------------------------------------- members
 
     /// @inheritdoc IConsortium
     function setQualityRequirement(bool required) external {
-        _requireActiveRole(msg.sender, Roles.CORE_ENTERPRISE);
-        _members[msg.sender].requiresQualityCertificate = required;
-        emit QualityRequirementChanged(msg.sender, required);
+        _requireActiveRole(_msgSender(), Roles.CORE_ENTERPRISE);
+        _members[_msgSender()].requiresQualityCertificate = required;
+        emit QualityRequirementChanged(_msgSender(), required);
     }
 
     /// @inheritdoc IConsortium
     function setCreditLine(address obligor, uint256 limit) external {
-        _requireActiveRole(msg.sender, Roles.FINANCIER);
+        _requireActiveRole(_msgSender(), Roles.FINANCIER);
         // A member holding both roles would otherwise make its own issuance quota.
-        if (obligor == msg.sender) revert ConsortiumSelfCreditLine(msg.sender);
+        if (obligor == _msgSender()) revert ConsortiumSelfCreditLine(_msgSender());
         if (_members[obligor].roleBits & Roles.CORE_ENTERPRISE_BIT == 0) {
             revert ConsortiumMissingRole(obligor, CORE_ENTERPRISE_ROLE);
         }
-        uint256 currentExposure = _exposures[msg.sender][obligor];
+        uint256 currentExposure = _exposures[_msgSender()][obligor];
         if (limit < currentExposure) {
-            revert ConsortiumCreditLineBelowExposure(msg.sender, obligor, limit, currentExposure);
+            revert ConsortiumCreditLineBelowExposure(_msgSender(), obligor, limit, currentExposure);
         }
         Member storage issuer = _members[obligor];
-        uint256 quota = issuer.quota - _creditLines[msg.sender][obligor] + limit;
+        uint256 quota = issuer.quota - _creditLines[_msgSender()][obligor] + limit;
         if (quota > type(uint112).max) revert ConsortiumQuotaOverflow(obligor, quota);
         uint256 used = issuer.outstanding;
         if (quota < used) revert ConsortiumQuotaBelowOutstanding(obligor, quota, used);
-        _creditLines[msg.sender][obligor] = limit;
+        _creditLines[_msgSender()][obligor] = limit;
         issuer.quota = uint112(quota);
-        emit CreditLineSet(msg.sender, obligor, limit, quota);
+        emit CreditLineSet(_msgSender(), obligor, limit, quota);
     }
 
     // ----------------------------------------------------------------- platform
@@ -283,6 +287,11 @@ contract Consortium is IConsortium, AccessControl {
     }
 
     /// @inheritdoc IConsortium
+    function trustedForwarder() public view override(IConsortium, ERC2771Context) returns (address) {
+        return super.trustedForwarder();
+    }
+
+    /// @inheritdoc IConsortium
     function statusOf(address account) external view returns (MemberStatus) {
         return _members[account].status;
     }
@@ -389,5 +398,19 @@ contract Consortium is IConsortium, AccessControl {
     function _requireActiveRole(address account, bytes32 role) private view {
         _requireNotPaused();
         if (_requireActive(account) & Roles.bitOf(role) == 0) revert ConsortiumMissingRole(account, role);
+    }
+
+    // --- ERC-2771: a member's request relayed by the trusted forwarder acts as the member ---------
+
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 }

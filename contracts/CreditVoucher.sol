@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IERC721} from "@openzeppelin/contracts/token/ERC721/IERC721.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
 import {IERC721Metadata} from "@openzeppelin/contracts/token/ERC721/extensions/IERC721Metadata.sol";
@@ -21,7 +22,7 @@ import {Roles} from "./libraries/Roles.sol";
 /// @title CreditVoucher
 /// @notice ERC-3525 (and ERC-721) credit vouchers of TierCredit. A credit is a slot; its fragments
 /// are tokens that keep their lineage back to the root, so every value traces to a confirmed invoice.
-contract CreditVoucher is ICreditVoucher, ERC165 {
+contract CreditVoucher is ICreditVoucher, ERC165, ERC2771Context {
     using Strings for uint256;
 
     /// @notice Value is in SettlementToken units, which have 6 decimals.
@@ -47,7 +48,9 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         _;
     }
 
-    constructor(IConsortium consortium, IInvoiceRegistry invoices, IQualityRegistry quality) {
+    constructor(IConsortium consortium, IInvoiceRegistry invoices, IQualityRegistry quality)
+        ERC2771Context(consortium.trustedForwarder())
+    {
         _consortium = consortium;
         _invoices = invoices;
         _quality = quality;
@@ -64,14 +67,14 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         returns (uint256 creditId)
     {
         if (faceValue == 0 || faceValue > type(uint96).max) revert VoucherInsufficientValue(0, faceValue, type(uint96).max);
-        address supplier = _invoices.drawDown(invoiceId, msg.sender, faceValue);
+        address supplier = _invoices.drawDown(invoiceId, _msgSender(), faceValue);
         uint32 gracePeriodDays = _checkIssuance(invoiceId, supplier, faceValue, maturity, certificateId);
 
         creditId = ++_tokenCount;
         // Field by field, leaving the zero ones (not frozen; no certificate) unwritten: each write
         // into a packed slot reads and writes it again.
         Credit storage cr = _credits[creditId];
-        cr.obligor = msg.sender;
+        cr.obligor = _msgSender();
         cr.maturity = uint40(maturity);
         if (certificateId != 0) cr.certificateId = uint48(certificateId);
         cr.faceValue = uint96(faceValue);
@@ -86,7 +89,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         emit Transfer(address(0), supplier, creditId);
         emit SlotChanged(creditId, 0, creditId);
         emit TransferValue(0, creditId, faceValue);
-        emit CreditIssued(creditId, msg.sender, supplier, faceValue, maturity, invoiceId, certificateId, gracePeriodDays);
+        emit CreditIssued(creditId, _msgSender(), supplier, faceValue, maturity, invoiceId, certificateId, gracePeriodDays);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -135,7 +138,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         uint256 certificateId = cr.certificateId;
         if (!_qualityFrozen(cr)) revert VoucherNotQualityFrozen(creditId, certificateId);
         cr.qualityFreezeLifted = true;
-        emit QualityFreezeLifted(creditId, msg.sender, reasonHash);
+        emit QualityFreezeLifted(creditId, _msgSender(), reasonHash);
     }
 
     /// @inheritdoc ICreditVoucher
@@ -207,7 +210,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
 
     /// @inheritdoc ICreditVoucher
     function linkPlatform(address financing, address settlement) external {
-        _consortium.requireActiveRole(msg.sender, Roles.OPERATOR);
+        _consortium.requireActiveRole(_msgSender(), Roles.OPERATOR);
         if (_financing != address(0)) revert VoucherAlreadyLinked();
         if (financing == address(0) || settlement == address(0)) revert VoucherNotPlatform(address(0));
         _financing = financing;
@@ -258,10 +261,10 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = _ownerOf(tokenId);
         if (operator == holder) revert VoucherInvalidOperator(operator);
         // EIP-3525: the owner, an operator for all its tokens, or the token's approved address.
-        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
-            revert VoucherUnauthorized(msg.sender, tokenId);
+        if (_msgSender() != holder && !_operatorApprovals[holder][_msgSender()] && _tokenApprovals[tokenId] != _msgSender()) {
+            revert VoucherUnauthorized(_msgSender(), tokenId);
         }
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         _valueAllowances[tokenId][_ownerEpochs[tokenId]][operator] = value;
         emit ApprovalValue(tokenId, operator, value);
     }
@@ -308,11 +311,11 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         address holder = f.owner;
         (, Credit storage cr) = _movable(tokenId, f);
         if (from != holder) revert VoucherUnauthorized(from, tokenId);
-        if (msg.sender != holder) {
-            if (!_operatorApprovals[holder][msg.sender] && _tokenApprovals[tokenId] != msg.sender) {
-                revert VoucherUnauthorized(msg.sender, tokenId);
+        if (_msgSender() != holder) {
+            if (!_operatorApprovals[holder][_msgSender()] && _tokenApprovals[tokenId] != _msgSender()) {
+                revert VoucherUnauthorized(_msgSender(), tokenId);
             }
-            _consortium.requireActive(msg.sender);
+            _consortium.requireActive(_msgSender());
         }
         (, uint8 toBits) = _counterpartyBits(holder, to);
         _changeOwner(tokenId, f, cr.obligor, holder, to, toBits);
@@ -327,7 +330,7 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     function safeTransferFrom(address from, address to, uint256 tokenId, bytes memory data) public {
         transferFrom(from, to, tokenId);
         if (to.code.length > 0) {
-            try IERC721Receiver(to).onERC721Received(msg.sender, from, tokenId, data) returns (bytes4 retval) {
+            try IERC721Receiver(to).onERC721Received(_msgSender(), from, tokenId, data) returns (bytes4 retval) {
                 if (retval != IERC721Receiver.onERC721Received.selector) revert VoucherInvalidReceiver(to);
             } catch {
                 revert VoucherInvalidReceiver(to);
@@ -338,18 +341,18 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     /// @inheritdoc IERC721
     function approve(address to, uint256 tokenId) external {
         address holder = _ownerOf(tokenId);
-        if (msg.sender != holder && !_operatorApprovals[holder][msg.sender]) revert VoucherUnauthorized(msg.sender, tokenId);
-        _consortium.requireActive(msg.sender);
+        if (_msgSender() != holder && !_operatorApprovals[holder][_msgSender()]) revert VoucherUnauthorized(_msgSender(), tokenId);
+        _consortium.requireActive(_msgSender());
         _tokenApprovals[tokenId] = to;
         emit Approval(holder, to, tokenId);
     }
 
     /// @inheritdoc IERC721
     function setApprovalForAll(address operator, bool approved) external {
-        if (operator == msg.sender || operator == address(0)) revert VoucherInvalidOperator(operator);
-        _consortium.requireActive(msg.sender);
-        _operatorApprovals[msg.sender][operator] = approved;
-        emit ApprovalForAll(msg.sender, operator, approved);
+        if (operator == _msgSender() || operator == address(0)) revert VoucherInvalidOperator(operator);
+        _consortium.requireActive(_msgSender());
+        _operatorApprovals[_msgSender()][operator] = approved;
+        emit ApprovalForAll(_msgSender(), operator, approved);
     }
 
     /// @inheritdoc IERC721
@@ -532,18 +535,18 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
     /// @dev The caller must be the owner, an approved operator, or hold enough value allowance, which it spends.
     /// A spender other than the owner must itself be an active member.
     function _spend(uint256 tokenId, address holder, uint256 value) private {
-        if (msg.sender == holder) return;
-        _consortium.requireActive(msg.sender);
-        if (_operatorApprovals[holder][msg.sender] || _tokenApprovals[tokenId] == msg.sender) return;
+        if (_msgSender() == holder) return;
+        _consortium.requireActive(_msgSender());
+        if (_operatorApprovals[holder][_msgSender()] || _tokenApprovals[tokenId] == _msgSender()) return;
         uint256 epoch = _ownerEpochs[tokenId];
-        uint256 allowed = _valueAllowances[tokenId][epoch][msg.sender];
-        if (allowed < value) revert VoucherInsufficientAllowance(msg.sender, tokenId, allowed, value);
+        uint256 allowed = _valueAllowances[tokenId][epoch][_msgSender()];
+        if (allowed < value) revert VoucherInsufficientAllowance(_msgSender(), tokenId, allowed, value);
         if (allowed != type(uint256).max) {
             unchecked {
                 allowed -= value;
             }
-            _valueAllowances[tokenId][epoch][msg.sender] = allowed;
-            emit ApprovalValue(tokenId, msg.sender, allowed);
+            _valueAllowances[tokenId][epoch][_msgSender()] = allowed;
+            emit ApprovalValue(tokenId, _msgSender(), allowed);
         }
     }
 
@@ -567,13 +570,13 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         uint256 maturity,
         uint256 certificateId
     ) private returns (uint32 gracePeriodDays) {
-        IConsortium.TradeContext memory parties = _consortium.drawIssuance(msg.sender, supplier, faceValue);
+        IConsortium.TradeContext memory parties = _consortium.drawIssuance(_msgSender(), supplier, faceValue);
         uint256 maxMaturity = block.timestamp + uint256(parties.limits.maxTenorDays) * 1 days;
         if (maturity <= block.timestamp || maturity > maxMaturity) revert VoucherInvalidMaturity(maturity, maxMaturity);
         if (certificateId != 0) {
             _quality.requireUsable(certificateId, invoiceId);
         } else if (parties.fromRequiresCertificate) {
-            revert VoucherCertificateRequired(msg.sender, invoiceId);
+            revert VoucherCertificateRequired(_msgSender(), invoiceId);
         }
         return parties.limits.gracePeriodDays;
     }
@@ -671,16 +674,16 @@ contract CreditVoucher is ICreditVoucher, ERC165 {
         } catch {
             return;
         }
-        bytes4 retval = IERC3525Receiver(to).onERC3525Received(msg.sender, fromTokenId, toTokenId, value, "");
+        bytes4 retval = IERC3525Receiver(to).onERC3525Received(_msgSender(), fromTokenId, toTokenId, value, "");
         if (retval != IERC3525Receiver.onERC3525Received.selector) revert VoucherInvalidReceiver(to);
     }
 
     function _requireSupervisor() private view {
-        uint8 bits = _consortium.roleBitsOf(msg.sender);
+        uint8 bits = _consortium.roleBitsOf(_msgSender());
         if (
             bits & (Roles.AUDITOR_BIT | Roles.OPERATOR_BIT) == 0
-                || _consortium.statusOf(msg.sender) != IConsortium.MemberStatus.Active
-        ) revert VoucherNotSupervisor(msg.sender);
+                || _consortium.statusOf(_msgSender()) != IConsortium.MemberStatus.Active
+        ) revert VoucherNotSupervisor(_msgSender());
     }
 
     function _creditProperties(Credit storage cr) private view returns (string memory) {

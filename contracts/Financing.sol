@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -15,7 +16,7 @@ import {Roles} from "./libraries/Roles.sol";
 // slither-disable-start timestamp
 /// @title Financing
 /// @notice Discounting: competing quotes on locked voucher value, settled delivery versus payment.
-contract Financing is IFinancing, ReentrancyGuard {
+contract Financing is IFinancing, ReentrancyGuard, ERC2771Context {
     using SafeERC20 for ISettlementToken;
 
     /// @notice Highest annual discount rate a quote may carry: 100 % a year.
@@ -30,7 +31,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     mapping(uint256 requestId => Request) private _requests;
     mapping(uint256 quoteId => Quote) private _quotes;
 
-    constructor(IConsortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
+    constructor(IConsortium consortium, ICreditVoucher voucher, ISettlementToken cash) ERC2771Context(consortium.trustedForwarder()) {
         _consortium = consortium;
         _voucher = voucher;
         _cash = cash;
@@ -47,10 +48,10 @@ contract Financing is IFinancing, ReentrancyGuard {
         uint256 creditId = _voucher.slotOf(tokenId);
         uint256 maturity = _voucher.credit(creditId).maturity;
         if (expiresAt <= block.timestamp || expiresAt > maturity) revert FinancingInvalidExpiry(expiresAt, maturity);
-        uint256 lockedTokenId = _voucher.lock(tokenId, value, msg.sender);
+        uint256 lockedTokenId = _voucher.lock(tokenId, value, _msgSender());
         requestId = ++_requestCount;
         _requests[requestId] = Request({
-            holder: msg.sender,
+            holder: _msgSender(),
             tokenId: uint64(lockedTokenId),
             expiresAt: uint40(expiresAt),
             status: RequestStatus.Open,
@@ -58,7 +59,7 @@ contract Financing is IFinancing, ReentrancyGuard {
             acceptedQuoteId: 0,
             creditId: uint64(creditId)
         });
-        emit FinancingRequested(requestId, msg.sender, lockedTokenId, value, expiresAt);
+        emit FinancingRequested(requestId, _msgSender(), lockedTokenId, value, expiresAt);
     }
 
     /// @inheritdoc IFinancing
@@ -86,9 +87,9 @@ contract Financing is IFinancing, ReentrancyGuard {
     function withdrawQuote(uint256 quoteId) external {
         Quote storage q = _quotes[quoteId];
         if (q.financier == address(0)) revert FinancingQuoteNotFound(0, quoteId);
-        if (q.financier != msg.sender) revert FinancingUnauthorized(msg.sender);
+        if (q.financier != _msgSender()) revert FinancingUnauthorized(_msgSender());
         if (q.withdrawn) revert FinancingQuoteWithdrawn(quoteId);
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         _openRequest(q.requestId);
         q.withdrawn = true;
         emit QuoteWithdrawn(quoteId);
@@ -97,7 +98,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     /// @inheritdoc IFinancing
     function accept(uint256 requestId, uint256 quoteId) external nonReentrant returns (uint256 price) {
         Request storage req = _openRequest(requestId);
-        if (req.holder != msg.sender) revert FinancingUnauthorized(msg.sender);
+        if (req.holder != _msgSender()) revert FinancingUnauthorized(_msgSender());
         if (block.timestamp >= req.expiresAt) revert FinancingRequestExpired(requestId, req.expiresAt);
         Quote storage q = _quoteFor(requestId, quoteId);
         // The buyer must still be an active financier: a quote outlives no role.
@@ -110,15 +111,15 @@ contract Financing is IFinancing, ReentrancyGuard {
         // Delivery versus payment: both legs or neither. Paying from the quoting financier is its
         // consent: a quote is only ever recorded with its financier as msg.sender.
         // slither-disable-next-line arbitrary-send-erc20
-        _cash.safeTransferFrom(q.financier, msg.sender, price);
+        _cash.safeTransferFrom(q.financier, _msgSender(), price);
         _voucher.deliverLocked(req.tokenId, q.financier);
     }
 
     /// @inheritdoc IFinancing
     function cancel(uint256 requestId) external nonReentrant {
         Request storage req = _openRequest(requestId);
-        if (req.holder != msg.sender) revert FinancingUnauthorized(msg.sender);
-        _consortium.requireActive(msg.sender);
+        if (req.holder != _msgSender()) revert FinancingUnauthorized(_msgSender());
+        _consortium.requireActive(_msgSender());
         req.status = RequestStatus.Cancelled;
         emit FinancingCancelled(requestId);
         _voucher.unlock(req.tokenId);
@@ -128,7 +129,7 @@ contract Financing is IFinancing, ReentrancyGuard {
     function expire(uint256 requestId) external nonReentrant {
         Request storage req = _openRequest(requestId);
         if (block.timestamp < req.expiresAt) revert FinancingRequestNotExpired(requestId, req.expiresAt);
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         req.status = RequestStatus.Expired;
         emit FinancingExpired(requestId);
         _voucher.unlock(req.tokenId);
@@ -159,19 +160,19 @@ contract Financing is IFinancing, ReentrancyGuard {
         Request storage req = _openRequest(requestId);
         if (block.timestamp >= req.expiresAt) revert FinancingRequestExpired(requestId, req.expiresAt);
         if (rateBps == 0 || rateBps > MAX_RATE_BPS) revert FinancingInvalidRate(rateBps, MAX_RATE_BPS);
-        _consortium.requireActiveRole(msg.sender, Roles.FINANCIER);
+        _consortium.requireActiveRole(_msgSender(), Roles.FINANCIER);
         // Fail early when the line cannot take the value; acceptance checks again atomically.
-        _consortium.requireExposureHeadroom(msg.sender, _voucher.credit(req.creditId).obligor, req.value);
+        _consortium.requireExposureHeadroom(_msgSender(), _voucher.credit(req.creditId).obligor, req.value);
         quoteId = ++_quoteCount;
         _quotes[quoteId] =
-            Quote({financier: msg.sender, requestId: uint64(requestId), rateBps: uint16(rateBps), withdrawn: false});
-        emit QuoteSubmitted(quoteId, requestId, msg.sender, rateBps);
+            Quote({financier: _msgSender(), requestId: uint64(requestId), rateBps: uint16(rateBps), withdrawn: false});
+        emit QuoteSubmitted(quoteId, requestId, _msgSender(), rateBps);
     }
 
     /// @dev A permit someone else already submitted must not block the call: the allowance it set
     /// is what `accept` spends, and a missing one fails there with the token's own error.
     function _tryPermit(uint256 value, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
-        try IERC20Permit(address(_cash)).permit(msg.sender, address(this), value, deadline, v, r, s) {}
+        try IERC20Permit(address(_cash)).permit(_msgSender(), address(this), value, deadline, v, r, s) {}
         catch {}
     }
 

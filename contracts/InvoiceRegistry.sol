@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
 import {Roles} from "./libraries/Roles.sol";
@@ -11,7 +12,7 @@ import {Roles} from "./libraries/Roles.sol";
 /// @title InvoiceRegistry
 /// @notice Invoices anchored by hash. The same (seller, invoice number) or the same document can
 /// never be registered twice, and a confirmed invoice backs at most its amount.
-contract InvoiceRegistry is IInvoiceRegistry {
+contract InvoiceRegistry is IInvoiceRegistry, ERC2771Context {
     IConsortium private immutable _consortium;
     address private _voucher;
     uint256 private _invoiceCount;
@@ -19,7 +20,7 @@ contract InvoiceRegistry is IInvoiceRegistry {
     mapping(bytes32 sellerNumberKey => uint256 invoiceId) private _idByNumber;
     mapping(bytes32 documentHash => uint256 invoiceId) private _idByDocument;
 
-    constructor(IConsortium consortium) {
+    constructor(IConsortium consortium) ERC2771Context(consortium.trustedForwarder()) {
         _consortium = consortium;
     }
 
@@ -28,23 +29,23 @@ contract InvoiceRegistry is IInvoiceRegistry {
         external
         returns (uint256 invoiceId)
     {
-        (uint8 sellerBits, uint8 buyerBits) = _consortium.activeRoleBitsPair(msg.sender, buyer);
-        if (sellerBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(msg.sender, Roles.SUPPLIER);
+        (uint8 sellerBits, uint8 buyerBits) = _consortium.activeRoleBitsPair(_msgSender(), buyer);
+        if (sellerBits & Roles.SUPPLIER_BIT == 0) revert IConsortium.ConsortiumMissingRole(_msgSender(), Roles.SUPPLIER);
         uint8 buyerRoles = Roles.SUPPLIER_BIT | Roles.CORE_ENTERPRISE_BIT;
-        if (buyer == msg.sender || buyerBits & buyerRoles == 0 || numberHash == 0 || documentHash == 0) {
-            revert InvoiceInvalidParties(msg.sender, buyer);
+        if (buyer == _msgSender() || buyerBits & buyerRoles == 0 || numberHash == 0 || documentHash == 0) {
+            revert InvoiceInvalidParties(_msgSender(), buyer);
         }
         if (amount == 0 || amount > type(uint96).max) revert InvoiceInvalidAmount(amount);
         if (dueDate <= block.timestamp || dueDate > type(uint40).max) revert InvoiceInvalidDueDate(dueDate, block.timestamp);
-        bytes32 key = keccak256(abi.encode(msg.sender, numberHash));
+        bytes32 key = keccak256(abi.encode(_msgSender(), numberHash));
         uint256 existing = _idByNumber[key];
-        if (existing != 0) revert InvoiceAlreadyRegistered(msg.sender, numberHash, existing);
+        if (existing != 0) revert InvoiceAlreadyRegistered(_msgSender(), numberHash, existing);
         existing = _idByDocument[documentHash];
         if (existing != 0) revert InvoiceDocumentAlreadyRegistered(documentHash, existing);
 
         invoiceId = ++_invoiceCount;
         _invoices[invoiceId] = Invoice({
-            seller: msg.sender,
+            seller: _msgSender(),
             status: InvoiceStatus.Registered,
             dueDate: uint40(dueDate),
             buyer: buyer,
@@ -55,7 +56,7 @@ contract InvoiceRegistry is IInvoiceRegistry {
         });
         _idByNumber[key] = invoiceId;
         _idByDocument[documentHash] = invoiceId;
-        emit InvoiceRegistered(invoiceId, msg.sender, buyer, amount, dueDate, numberHash, documentHash);
+        emit InvoiceRegistered(invoiceId, _msgSender(), buyer, amount, dueDate, numberHash, documentHash);
     }
 
     /// @inheritdoc IInvoiceRegistry
@@ -99,7 +100,7 @@ contract InvoiceRegistry is IInvoiceRegistry {
 
     /// @inheritdoc IInvoiceRegistry
     function linkVoucher(address voucher) external {
-        _consortium.requireActiveRole(msg.sender, Roles.OPERATOR);
+        _consortium.requireActiveRole(_msgSender(), Roles.OPERATOR);
         if (_voucher != address(0)) revert InvoiceVoucherAlreadyLinked(_voucher);
         if (voucher == address(0)) revert InvoiceUnauthorizedCaller(voucher);
         _voucher = voucher;
@@ -138,8 +139,8 @@ contract InvoiceRegistry is IInvoiceRegistry {
         inv = _invoices[invoiceId];
         if (inv.status == InvoiceStatus.None) revert InvoiceNotFound(invoiceId);
         address party = byBuyer ? inv.buyer : inv.seller;
-        if (msg.sender != party) revert InvoiceUnauthorizedParty(invoiceId, msg.sender);
-        _consortium.requireActive(msg.sender);
+        if (_msgSender() != party) revert InvoiceUnauthorizedParty(invoiceId, _msgSender());
+        _consortium.requireActive(_msgSender());
         if (inv.status != InvoiceStatus.Registered) revert InvoiceInvalidStatus(invoiceId, inv.status);
     }
 }

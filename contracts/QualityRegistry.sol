@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IInvoiceRegistry} from "./interfaces/IInvoiceRegistry.sol";
 import {IQualityRegistry} from "./interfaces/IQualityRegistry.sol";
@@ -11,7 +12,7 @@ import {Roles} from "./libraries/Roles.sol";
 // slither-disable-start timestamp
 /// @title QualityRegistry
 /// @notice Inspection certificates for the goods behind invoices, anchored by document hash.
-contract QualityRegistry is IQualityRegistry {
+contract QualityRegistry is IQualityRegistry, ERC2771Context {
     /// @dev What the standing check behind every move of a certified credit reads, in one slot:
     /// the result, the revocation, the expiry and how many failing inspections of the same goods
     /// stand (kept in step on every certificate of the invoice when one fails or is revoked).
@@ -50,7 +51,7 @@ contract QualityRegistry is IQualityRegistry {
     // Failing certificates of an invoice's goods not revoked: while any stands, its passing ones do not.
     mapping(uint256 invoiceId => uint256) private _failingCertificates;
 
-    constructor(IConsortium consortium, IInvoiceRegistry invoices) {
+    constructor(IConsortium consortium, IInvoiceRegistry invoices) ERC2771Context(consortium.trustedForwarder()) {
         _consortium = consortium;
         _invoices = invoices;
     }
@@ -64,7 +65,7 @@ contract QualityRegistry is IQualityRegistry {
         bytes32 documentHash,
         uint256 expiresAt
     ) external returns (uint256 certificateId) {
-        _consortium.requireActiveRole(msg.sender, Roles.INSPECTOR);
+        _consortium.requireActiveRole(_msgSender(), Roles.INSPECTOR);
         // Goods are inspected on delivery, before or after the buyer confirms; never for a dead invoice.
         IInvoiceRegistry.InvoiceStatus status = _invoices.statusOf(invoiceId);
         if (status == IInvoiceRegistry.InvoiceStatus.None) revert IInvoiceRegistry.InvoiceNotFound(invoiceId);
@@ -90,7 +91,7 @@ contract QualityRegistry is IQualityRegistry {
             failingInspections: uint16(failing)
         });
         _records[certificateId] = Record({
-            inspector: msg.sender,
+            inspector: _msgSender(),
             batchCodeHash: batchCodeHash,
             standardCode: standardCode,
             documentHash: documentHash
@@ -100,15 +101,15 @@ contract QualityRegistry is IQualityRegistry {
         // A failed inspection taints every certificate of the same goods, so their vouchers freeze.
         if (result == CertificateResult.Fail) _countFailing(invoiceId, failing + 1);
         emit CertificateIssued(
-            certificateId, invoiceId, msg.sender, result, batchCodeHash, standardCode, documentHash, expiresAt
+            certificateId, invoiceId, _msgSender(), result, batchCodeHash, standardCode, documentHash, expiresAt
         );
     }
 
     /// @inheritdoc IQualityRegistry
     function revoke(uint256 certificateId, bytes32 reasonHash) external {
         Standing storage standing = _existing(certificateId);
-        if (_records[certificateId].inspector != msg.sender) revert QualityNotIssuer(certificateId, msg.sender);
-        _consortium.requireActive(msg.sender);
+        if (_records[certificateId].inspector != _msgSender()) revert QualityNotIssuer(certificateId, _msgSender());
+        _consortium.requireActive(_msgSender());
         if (standing.revoked) revert QualityCertificateAlreadyRevoked(certificateId);
         standing.revoked = true;
         // Revoking a failing inspection lifts the freeze it put on the goods' vouchers.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
@@ -16,7 +17,7 @@ import {ISettlementToken} from "./interfaces/ISettlementToken.sol";
 /// @notice Repayment in parts by the obligor; pull redemption by holders from maturity, or a
 /// bounded batch pushed by anyone; pro rata while a credit is only partly funded, the rest
 /// claimable as late repayments arrive. Costs never grow with the number of holders.
-contract Settlement is ISettlement, ReentrancyGuard {
+contract Settlement is ISettlement, ReentrancyGuard, ERC2771Context {
     using SafeERC20 for ISettlementToken;
 
     uint256 public constant MAX_BATCH = 50;
@@ -27,7 +28,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
     mapping(uint256 creditId => CreditAccount) private _accounts;
     mapping(uint256 tokenId => Claim) private _claims;
 
-    constructor(IConsortium consortium, ICreditVoucher voucher, ISettlementToken cash) {
+    constructor(IConsortium consortium, ICreditVoucher voucher, ISettlementToken cash) ERC2771Context(consortium.trustedForwarder()) {
         _consortium = consortium;
         _voucher = voucher;
         _cash = cash;
@@ -45,14 +46,14 @@ contract Settlement is ISettlement, ReentrancyGuard {
     {
         // A permit someone else already submitted must not block the repayment: the allowance it
         // set is what `_repay` spends, and a missing one fails there with the token's own error.
-        try IERC20Permit(address(_cash)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        try IERC20Permit(address(_cash)).permit(_msgSender(), address(this), amount, deadline, v, r, s) {} catch {}
         _repay(creditId, amount);
     }
 
     /// @inheritdoc ISettlement
     function redeem(uint256 tokenId) external nonReentrant returns (uint256 paid) {
         address holder = _voucher.ownerOf(tokenId);
-        if (holder != msg.sender) revert SettlementNotHolder(tokenId, msg.sender);
+        if (holder != _msgSender()) revert SettlementNotHolder(tokenId, _msgSender());
         return _redeem(tokenId);
     }
 
@@ -66,7 +67,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
         uint256 size = tokenIds.length;
         if (size == 0 || size > MAX_BATCH) revert SettlementInvalidBatch(size, MAX_BATCH);
         // Checked first: paused, every entry would be skipped instead of the batch refused.
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         for (uint256 i = 0; i < size; ++i) {
             uint256 tokenId = tokenIds[i];
             try _voucher.burnForRedemption(tokenId) returns (
@@ -81,7 +82,7 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function claim(uint256 tokenId) external nonReentrant returns (uint256 paid) {
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         Claim storage c = _claims[tokenId];
         if (c.claimant == address(0)) revert SettlementNoClaim(tokenId);
         // A claim is the rest of a redemption: a freeze stops it as it stops `redeem`.
@@ -92,20 +93,20 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     /// @inheritdoc ISettlement
     function writeOff(uint256 tokenId, bytes32 reasonHash) external returns (uint256 amount) {
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         Claim storage c = _claims[tokenId];
         if (c.claimant == address(0)) revert SettlementNoClaim(tokenId);
-        if (c.claimant != msg.sender) revert SettlementNotClaimant(tokenId, msg.sender);
+        if (c.claimant != _msgSender()) revert SettlementNotClaimant(tokenId, _msgSender());
         amount = uint256(c.value) - c.paid;
         if (!c.heldAsFinancier || c.writtenOff || amount == 0) revert SettlementNothingToWriteOff(tokenId);
         c.writtenOff = true;
-        emit ClaimWrittenOff(tokenId, msg.sender, amount, reasonHash);
-        _consortium.decreaseExposure(msg.sender, _voucher.credit(c.creditId).obligor, amount);
+        emit ClaimWrittenOff(tokenId, _msgSender(), amount, reasonHash);
+        _consortium.decreaseExposure(_msgSender(), _voucher.credit(c.creditId).obligor, amount);
     }
 
     /// @inheritdoc ISettlement
     function markOverdue(uint256 creditId) external {
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         ICreditVoucher.Credit memory cr = _voucher.credit(creditId);
         CreditAccount storage acct = _accounts[creditId];
         uint256 overdueAt = uint256(cr.maturity) + uint256(cr.gracePeriodDays) * 1 days;
@@ -140,19 +141,19 @@ contract Settlement is ISettlement, ReentrancyGuard {
 
     function _repay(uint256 creditId, uint256 amount) private {
         ICreditVoucher.Credit memory cr = _voucher.credit(creditId);
-        if (cr.obligor != msg.sender) revert SettlementNotObligor(creditId, msg.sender);
+        if (cr.obligor != _msgSender()) revert SettlementNotObligor(creditId, _msgSender());
         CreditAccount storage acct = _accounts[creditId];
         uint256 outstandingValue = cr.faceValue - acct.repaid;
         if (amount == 0 || amount > outstandingValue) revert SettlementInvalidRepayment(creditId, amount, outstandingValue);
         uint256 total = acct.repaid + amount;
         acct.repaid = uint96(total);
-        emit CreditRepaid(creditId, msg.sender, amount, total);
+        emit CreditRepaid(creditId, _msgSender(), amount, total);
         if (acct.overdue && total == cr.faceValue) {
             acct.overdue = false;
             emit CreditOverdueCleared(creditId, total);
         }
-        _consortium.restoreQuota(msg.sender, amount);
-        _cash.safeTransferFrom(msg.sender, address(this), amount);
+        _consortium.restoreQuota(_msgSender(), amount);
+        _cash.safeTransferFrom(_msgSender(), address(this), amount);
     }
 
     /// @dev Burns the fragment, records the holder's claim to its value and pays what is funded.

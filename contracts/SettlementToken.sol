@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
@@ -12,24 +14,24 @@ import {Roles} from "./libraries/Roles.sol";
 /// @title SettlementToken
 /// @notice On-chain cash of TierCredit: a deposit token with EIP-2612 permit, minted by financiers
 /// against deposits and burned on withdrawal, held only by active members.
-contract SettlementToken is ISettlementToken, ERC20Permit {
+contract SettlementToken is ISettlementToken, ERC20Permit, ERC2771Context {
     IConsortium private immutable _consortium;
 
-    constructor(IConsortium consortium) ERC20("TierCredit Settlement Token", "TCST") ERC20Permit("TierCredit Settlement Token") {
+    constructor(IConsortium consortium) ERC20("TierCredit Settlement Token", "TCST") ERC20Permit("TierCredit Settlement Token") ERC2771Context(consortium.trustedForwarder()) {
         _consortium = consortium;
     }
 
     /// @inheritdoc ISettlementToken
     function mint(address to, uint256 amount, bytes32 depositRef) external {
-        _consortium.requireActiveRole(msg.sender, Roles.FINANCIER);
+        _consortium.requireActiveRole(_msgSender(), Roles.FINANCIER);
         _mint(to, amount);
-        emit Deposited(msg.sender, to, amount, depositRef);
+        emit Deposited(_msgSender(), to, amount, depositRef);
     }
 
     /// @inheritdoc ISettlementToken
     function burn(uint256 amount, bytes32 withdrawalRef) external {
-        _burn(msg.sender, amount);
-        emit Withdrawn(msg.sender, amount, withdrawalRef);
+        _burn(_msgSender(), amount);
+        emit Withdrawn(_msgSender(), amount, withdrawalRef);
     }
 
     /// @notice Cash has cents and micro-units: 6 decimals, as the voucher's value.
@@ -44,7 +46,7 @@ contract SettlementToken is ISettlementToken, ERC20Permit {
 
     /// @notice Moves cash on behalf of `from`; the spender must itself be an active member.
     function transferFrom(address from, address to, uint256 value) public override(ERC20, IERC20) returns (bool) {
-        _consortium.requireActive(msg.sender);
+        _consortium.requireActive(_msgSender());
         return super.transferFrom(from, to, value);
     }
 
@@ -74,5 +76,19 @@ contract SettlementToken is ISettlementToken, ERC20Permit {
 
     function _requireReceiver(address to, uint8 toBits) private view {
         if (toBits & Roles.PLATFORM_BIT != 0 && msg.sender != to) revert ERC20InvalidReceiver(to);
+    }
+
+    // --- ERC-2771: a member's request relayed by the trusted forwarder acts as the member ---------
+
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 }

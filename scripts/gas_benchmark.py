@@ -20,6 +20,7 @@ from brownie import (
     Consortium,
     CreditVoucher,
     Financing,
+    Forwarder,
     InvoiceRegistry,
     QualityRegistry,
     ReferenceERC20,
@@ -63,7 +64,8 @@ class Bench:
             accounts[:6]
         )
         op = {"from": self.operator}
-        self.consortium = Consortium.deploy(self.operator, op)
+        self.forwarder = Forwarder.deploy(op)
+        self.consortium = Consortium.deploy(self.operator, self.forwarder, op)
         self.cash = SettlementToken.deploy(self.consortium, op)
         self.invoices = InvoiceRegistry.deploy(self.consortium, op)
         self.quality = QualityRegistry.deploy(self.consortium, self.invoices, op)

@@ -16,6 +16,7 @@ from backend.chain.compiler import BUILD_SUBDIR, META_FILE, PROJECT_ROOT, compil
 
 # The platform's contracts in deployment order; each constructor takes only earlier ones.
 PLATFORM_CONTRACTS = (
+    "Forwarder",
     "Consortium",
     "SettlementToken",
     "InvoiceRegistry",

@@ -99,7 +99,8 @@ def deploy_platform(
     build_dir: Path = DEFAULT_BUILD_DIR,
     receipt_timeout: float = 120.0,
 ) -> Manifest:
-    """Deploys Consortium … Settlement in order, links them, onboards the platform contracts.
+    """Deploys the Forwarder, Consortium … Settlement in order, links them, onboards the
+    platform contracts.
 
     The deployer becomes the consortium's first operator: the wiring calls need that role.
     """
@@ -121,7 +122,9 @@ def deploy_platform(
         data = bytes.fromhex(contract.encode_abi(function, args=list(args))[2:])
         sender.send(data, to=addresses[name])
 
-    consortium = deploy("Consortium", sender.address)
+    # Every platform contract trusts the forwarder the Consortium names: it comes first.
+    forwarder = deploy("Forwarder")
+    consortium = deploy("Consortium", sender.address, forwarder)
     cash = deploy("SettlementToken", consortium)
     invoices = deploy("InvoiceRegistry", consortium)
     quality = deploy("QualityRegistry", consortium, invoices)

@@ -43,6 +43,11 @@ ERROR_HTTP_STATUS: dict[str, int] = {
     "ConsortiumNotVoucher": FORBIDDEN,
     "ERC20InsufficientAllowance": FORBIDDEN,
     "ERC2612InvalidSigner": FORBIDDEN,
+    # A forward request whose signature is not its `from`'s, or a target that does not trust the
+    # forwarder: the platform checks both before relaying, so a client meets them only when it
+    # signed the wrong typed data.
+    "ERC2771ForwarderInvalidSigner": FORBIDDEN,
+    "ERC2771UntrustfulTarget": FORBIDDEN,
     "FinancingUnauthorized": FORBIDDEN,
     "InvoiceUnauthorizedCaller": FORBIDDEN,
     "InvoiceUnauthorizedParty": FORBIDDEN,
@@ -72,6 +77,8 @@ ERROR_HTTP_STATUS: dict[str, int] = {
     "FinancingRequestNotExpired": CONFLICT,
     "FinancingRequestNotOpen": CONFLICT,
     "InvalidAccountNonce": CONFLICT,
+    # A signed forward request past its deadline; sign a fresh one.
+    "ERC2771ForwarderExpiredRequest": CONFLICT,
     "InvoiceAlreadyRegistered": CONFLICT,
     "InvoiceDocumentAlreadyRegistered": CONFLICT,
     "InvoiceInsufficientRemaining": CONFLICT,
@@ -112,6 +119,11 @@ ERROR_HTTP_STATUS: dict[str, int] = {
     "FinancingInvalidRate": UNPROCESSABLE,
     "FinancingNothingToPay": UNPROCESSABLE,
     "InvalidShortString": UNPROCESSABLE,
+    # Members' requests carry no ether, and the relayer sends none (FailedCall and
+    # InsufficientBalance come from the forwarder's value transfer).
+    "ERC2771ForwarderMismatchedValue": UNPROCESSABLE,
+    "FailedCall": UNPROCESSABLE,
+    "InsufficientBalance": UNPROCESSABLE,
     "InvoiceInvalidAmount": UNPROCESSABLE,
     "InvoiceInvalidDueDate": UNPROCESSABLE,
     "InvoiceInvalidParties": UNPROCESSABLE,

@@ -219,6 +219,10 @@ AUDIT_ONLY_EVENTS: frozenset[tuple[str, str]] = frozenset(
         ("SettlementToken", "Deposited"),
         ("SettlementToken", "Withdrawn"),
         ("SettlementToken", "EIP712DomainChanged"),
+        # The relayed request's own events say what it did; this says only that it ran (the
+        # write path reads it from the batch's receipt to tell each request its outcome).
+        ("Forwarder", "ExecutedForwardRequest"),
+        ("Forwarder", "EIP712DomainChanged"),
     }
 )
 

@@ -265,6 +265,11 @@ interface IConsortium {
     /// @return isPaused true while paused
     function paused() external view returns (bool isPaused);
 
+    /// @notice The ERC-2771 forwarder every platform contract trusts, fixed when the Consortium is
+    /// deployed; the others read it at their construction.
+    /// @return forwarder its address (address(0): none)
+    function trustedForwarder() external view returns (address forwarder);
+
     /// @notice The status of an account.
     /// @param account the address
     /// @return status its status

@@ -7,6 +7,7 @@ from brownie import (
     Consortium,
     CreditVoucher,
     Financing,
+    Forwarder,
     InvoiceRegistry,
     QualityRegistry,
     Settlement,
@@ -131,7 +132,8 @@ def stranger(roles):
 def platform(roles):
     """Deploys and wires every contract; onboards the demo members with their roles."""
     op = roles["operator"]
-    consortium = Consortium.deploy(op, {"from": op})
+    forwarder = Forwarder.deploy({"from": op})
+    consortium = Consortium.deploy(op, forwarder, {"from": op})
     cash = SettlementToken.deploy(consortium, {"from": op})
     invoices = InvoiceRegistry.deploy(consortium, {"from": op})
     quality = QualityRegistry.deploy(consortium, invoices, {"from": op})
@@ -159,6 +161,7 @@ def platform(roles):
             roles[name], h(f"kyc:{name}"), [ROLE[r] for r in role_names], {"from": op}
         )
     return {
+        "forwarder": forwarder,
         "consortium": consortium,
         "cash": cash,
         "invoices": invoices,
@@ -172,6 +175,11 @@ def platform(roles):
 @pytest.fixture(autouse=True)
 def isolate(fn_isolation):
     """Every test starts from the module's deployment, untouched by other tests."""
+
+
+@pytest.fixture(scope="module")
+def forwarder(platform):
+    return platform["forwarder"]
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def platform_caller(consortium, operator, newcomer):
 def issuing(operator, core, supplier1, bank_a, newcomer):
     """A consortium of its own whose linked voucher is `newcomer` (a stand-in onboarded with
     PLATFORM_ROLE), with core holding a line of LINE from bank_a and supplier1 onboarded."""
-    own = Consortium.deploy(operator, {"from": operator})
+    own = Consortium.deploy(operator, ZERO, {"from": operator})
     members = {core: "CORE_ENTERPRISE", supplier1: "SUPPLIER", bank_a: "FINANCIER"}
     for account, role in (*members.items(), (newcomer, "PLATFORM")):
         own.onboard(account, h(f"kyc:{account}"), [ROLE[role]], {"from": operator})
@@ -480,7 +480,7 @@ def test_link_voucher_once(issuing, operator, newcomer, supplier1):
 
 
 def test_link_voucher_emits_the_link(operator, newcomer):
-    own = Consortium.deploy(operator, {"from": operator})
+    own = Consortium.deploy(operator, ZERO, {"from": operator})
 
     tx = own.linkVoucher(newcomer, {"from": operator})
 
@@ -488,7 +488,7 @@ def test_link_voucher_emits_the_link(operator, newcomer):
 
 
 def test_link_voucher_to_zero_reverts(operator):
-    own = Consortium.deploy(operator, {"from": operator})
+    own = Consortium.deploy(operator, ZERO, {"from": operator})
 
     with brownie.reverts(err("ConsortiumNotVoucher", ZERO)):
         own.linkVoucher(ZERO, {"from": operator})

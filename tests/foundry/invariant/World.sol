@@ -100,7 +100,7 @@ contract World {
         vm.warp(START_TIME);
         // From the artifacts, not `new`: embedding seven creation codes would put World's own
         // initcode past the EIP-3860 limit that the project's forge settings enforce.
-        consortium = Consortium(vm.deployCode("Consortium.sol:Consortium", abi.encode(op)));
+        consortium = Consortium(vm.deployCode("Consortium.sol:Consortium", abi.encode(op, address(0))));
         cash = SettlementToken(vm.deployCode("SettlementToken.sol:SettlementToken", abi.encode(consortium)));
         invoices = InvoiceRegistry(vm.deployCode("InvoiceRegistry.sol:InvoiceRegistry", abi.encode(consortium)));
         quality =

@@ -24,7 +24,7 @@ contract DiscountWiringTest {
 
     function test_discountSettlesWithTheDeployScriptsWiring() public {
         vm.warp(1_750_000_000);
-        Consortium consortium = Consortium(vm.deployCode("Consortium.sol:Consortium", abi.encode(_OPERATOR)));
+        Consortium consortium = Consortium(vm.deployCode("Consortium.sol:Consortium", abi.encode(_OPERATOR, address(0))));
         SettlementToken cash =
             SettlementToken(vm.deployCode("SettlementToken.sol:SettlementToken", abi.encode(consortium)));
         InvoiceRegistry invoices =
