@@ -10,13 +10,19 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Gauge,
+    generate_latest,
+    multiprocess,
+)
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.cash.router import router as cash_router
 from backend.certificates.router import router as certificates_router
-from backend.core.database import engine_for, session_factory, transaction
+from backend.core.database import session_factory
 from backend.core.errors import DomainError, Unavailable, error_response
 from backend.core.http import BodyLimitMiddleware, HttpMetrics, RequestContextMiddleware
 from backend.core.logging import configure_logging
@@ -27,7 +33,6 @@ from backend.documents import service as documents_service
 from backend.documents.router import PDF_PATH
 from backend.documents.router import router as documents_router
 from backend.financing.router import router as financing_router
-from backend.indexer.projector import project
 from backend.invoices.router import router as invoices_router
 from backend.members import service as members_service
 from backend.members.keystore import Keystore
@@ -35,7 +40,9 @@ from backend.members.models import Member
 from backend.members.router import router as members_router
 from backend.platform.router import router as platform_router
 from backend.reads.router import router as reads_router
+from backend.relay.relayer import Relayer
 from backend.settlement.router import router as settlement_router
+from backend.writes import ChainWriter
 
 log = logging.getLogger("tiercredit.api")
 
@@ -56,7 +63,11 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         run_migrations(settings.database_url)
         log.info("started", extra={"environment": settings.environment})
+        if settings.relayer_private_key and (settings.rpc_url or chain is not None):
+            # Requests a dead process left unfinished are taken over from the start.
+            app.state.relayer.start()
         yield
+        app.state.relayer.stop()
 
     app = FastAPI(
         title="TierCredit", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan
@@ -73,6 +84,16 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     app.state.chain_provider = _chain_provider(settings, chain)
     app.state.anchor_lookup_provider = lambda: documents_service.chain_anchor_lookup(
         app.state.chain_provider()
+    )
+    app.state.relayer = Relayer(
+        app.state.chain_provider, app.state.session_factory, app.state.keystore, settings
+    )
+    app.state.chain_writer = ChainWriter(
+        app.state.chain_provider,
+        app.state.session_factory,
+        app.state.keystore,
+        settings,
+        app.state.relayer,
     )
     app.state.onboard_on_chain_factory = _onboarding_via_chain(app)
 
@@ -128,24 +149,17 @@ def _chain_provider(settings: Settings, chain: Any) -> Callable[[], Any]:
 
 
 def _onboarding_via_chain(app: FastAPI) -> Callable[[Member], members_service.OnboardOnChain]:
-    """Onboarding signs with the acting operator's custodial key, nonces from the shared table."""
-    allocators: list[Any] = []
+    """Onboarding is the acting operator's forward request, relayed like any other write."""
 
     def for_operator(operator: Member) -> members_service.OnboardOnChain:
         def onboard(address: str, kyc_hash: bytes, roles: Sequence[str]) -> str:
-            from backend.chain.sender import NonceAllocator
+            from backend.chain.ids import role_id
 
-            chain = app.state.chain_provider()
-            if not allocators:
-                allocators.append(
-                    NonceAllocator(engine_for(app.state.settings.database_url), chain.w3)
-                )
-            signer = members_service.signer_for(app.state.keystore, operator)
-            sender = chain.sender(signer, allocators[0], app.state.settings)
-            outcome = members_service.consortium_onboard(chain, sender, address, kyc_hash, roles)
-            # The read models show the new member and its roles at once, as after any other write.
-            with transaction(app.state.session_factory) as session:
-                project(session, outcome.events)
+            writer: ChainWriter = app.state.chain_writer
+            actor = writer.authorize(operator, "OPERATOR")
+            outcome = writer.send(
+                actor, "Consortium", "onboard", address, kyc_hash, [role_id(r) for r in roles]
+            )
             return outcome.tx_hash
 
         return onboard
@@ -220,8 +234,19 @@ def _install_operations_routes(app: FastAPI, registry: CollectorRegistry) -> Non
             body, status_code=code, headers={"Retry-After": "5"} if code == 503 else None
         )
 
+    relayer_balance = Gauge(
+        "tiercredit_relayer_balance_wei",
+        "Balance of the relayer that pays members' gas (read at each scrape)",
+        registry=registry,
+        multiprocess_mode="liveall",
+    )
+
     @app.get("/metrics", tags=["operations"], response_class=Response)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        try:
+            relayer_balance.set(request.app.state.relayer.balance())
+        except Exception:  # no relayer key or no chain: the gauge is left out of date
+            log.debug("relayer balance unreadable", exc_info=True)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

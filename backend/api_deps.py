@@ -129,6 +129,13 @@ class _RunningClaim:
 _running_claim: ContextVar[_RunningClaim | None] = ContextVar("running_claim", default=None)
 
 
+def running_idempotency_key() -> str | None:
+    """The Idempotency-Key of the request running in this context (None without one): the
+    write path records it with the request, so recovery can answer it after a crash."""
+    claim = _running_claim.get()
+    return None if claim is None else claim.key
+
+
 def store_answer(session: Session, answer: Any) -> None:
     """Stores `answer` as the response of the running idempotent request, in `session`'s
     transaction: a write's answer then commits with its read models, in one transaction instead
@@ -170,7 +177,10 @@ class IdempotentRequest:
             # A 4xx is final; so is any failure after a transaction went out (it carries the hash):
             # releasing the key then would let a retry send the same action twice.
             sent = getattr(exc, "tx_hash", None) is not None
-            if error_body is not None and (status < 500 or sent):
+            if getattr(exc, "keeps_claim", False):
+                # Recorded and maybe sent: recovery finishes it and answers the key.
+                pass
+            elif error_body is not None and (status < 500 or sent):
                 idempotency.complete(self._factory, self._member_id, self._key, status, error_body)
             else:
                 idempotency.release(self._factory, self._member_id, self._key)

@@ -35,6 +35,7 @@ DEFAULT_STATE_DIR = PROJECT_ROOT / "var"
 MEMBERS_FILE = "demo-members.json"
 API_READY_TIMEOUT_SECONDS = 90.0
 DEFAULT_FUND_ETHER = 100
+RELAYER_KEY_FILE = "relayer.key"
 INDEXER_LAG_TOLERANCE_BLOCKS = 5
 
 
@@ -395,7 +396,10 @@ def up(
         ),
     ] = None,
     fund_ether: Annotated[
-        int, typer.Option(help="ether sent to each custodial key for gas (0: a gas-free chain)")
+        int,
+        typer.Option(
+            help="ether sent to the relayer, which pays every member's gas (0: a gas-free chain)"
+        ),
     ] = DEFAULT_FUND_ETHER,
     demo: Annotated[
         bool, typer.Option("--demo", help="play the demo story once the platform is up")
@@ -522,10 +526,18 @@ class LocalPlatform:
             deployment_manifest=paths.manifest,
         )
         manifest = self._deployment(run_settings, paths, deployer)
-        run_settings = _settings(**{**run_settings.model_dump(), "chain_id": manifest.chain_id})
+        run_settings = _settings(
+            **{
+                **run_settings.model_dump(),
+                "chain_id": manifest.chain_id,
+                "relayer_private_key": _relayer_key(paths.state_dir / RELAYER_KEY_FILE),
+            }
+        )
         with console.status("Migrating the database…"):
             run_migrations(run_settings.database_url)
         console.print(f"[green]✓[/] database migrated ({_shown_url(run_settings.database_url)})")
+        if fund_ether > 0:
+            _fund_relayer(run_settings, funder, fund_ether)
 
         env = {**os.environ, **_settings_env(run_settings)}
         api_url = f"http://{api_host}:{api_port}"
@@ -546,7 +558,7 @@ class LocalPlatform:
             f"(pid {indexer.pid}, log {indexer.log_path})"
         )
 
-        run = _seed(run_settings, paths, manifest, api_url, deployer, funder, fund_ether)
+        run = _seed(run_settings, paths, manifest, api_url, deployer)
         _print_ready(run, paths, self.started_names())
 
     def _deployment(self, settings: Settings, paths: UpPaths, deployer: Any) -> Any:
@@ -606,7 +618,34 @@ def _settings_env(settings: Settings) -> dict[str, str]:
         "TIERCREDIT_DATABASE_URL": settings.database_url,
         "TIERCREDIT_KEYSTORE_DIR": str(settings.keystore_dir),
         "TIERCREDIT_DEPLOYMENT_MANIFEST": str(settings.deployment_manifest),
+        "TIERCREDIT_RELAYER_PRIVATE_KEY": settings.relayer_private_key,
     }
+
+
+def _relayer_key(path: Path) -> str:
+    """The local platform's relayer key, made once per state directory (owner-only file)."""
+    if not path.is_file():
+        from eth_account import Account
+
+        path.write_text(Account.create().key.hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _fund_relayer(settings: Settings, funder: Any, ether: int) -> None:
+    """Tops the relayer up to `ether` on a local chain: it pays every member's gas."""
+    from eth_account import Account
+
+    from backend.chain.client import Chain
+    from backend.demo.seed import fund_with_ether
+
+    chain = Chain.from_settings(settings)
+    relayer = Account.from_key(settings.relayer_private_key).address
+    if chain.w3.eth.get_balance(relayer) >= ether * 10**18 // 2:
+        return
+    with console.status(f"Funding the relayer with {ether} ETH for members' gas…"):
+        fund_with_ether(settings, chain, funder, [relayer], ether)
+    console.print(f"[green]✓[/] relayer {relayer} funded with {ether} ETH (members hold none)")
 
 
 def _shown_url(database_url: str) -> str:
@@ -621,15 +660,12 @@ def _seed(
     manifest: Any,
     api_url: str,
     deployer: Any,
-    funder: Any,
-    fund_ether: int,
 ) -> Any:
     """The demo members: reused if this deployment was seeded before, else onboarded now."""
     import httpx
 
-    from backend.chain.client import Chain
     from backend.demo.cast import DemoRun, read_demo_run, write_demo_run
-    from backend.demo.seed import fund_with_ether, onboard_members, register_operator
+    from backend.demo.seed import onboard_members, register_operator
 
     if paths.members_file.is_file():
         previous = read_demo_run(paths.members_file)
@@ -651,13 +687,6 @@ def _seed(
             lambda role: spinner.update(f"Onboarding {role.name} ({role.part})…"),
         )
     console.print(f"[green]✓[/] onboarded {len(members) - 1} members, each with a custodial key")
-    if fund_ether > 0:
-        addresses = [member.address for key, member in members.items() if key != operator.key]
-        with console.status(f"Funding the custodial keys with {fund_ether} ETH each for gas…"):
-            fund_with_ether(settings, Chain.from_settings(settings), funder, addresses, fund_ether)
-        console.print(
-            f"[green]✓[/] funded {len(addresses)} custodial keys with {fund_ether} ETH each"
-        )
     run = DemoRun(
         api_url=api_url,
         rpc_url=settings.rpc_url,
@@ -784,11 +813,13 @@ def _status_settings(members_file: Path) -> Settings:
     if settings.rpc_url or not members_file.is_file():
         return settings
     run = read_demo_run(members_file)
+    relayer_key = members_file.parent / RELAYER_KEY_FILE
     return _settings(
         rpc_url=run.rpc_url,
         chain_id=run.chain_id,
         deployment_manifest=Path(run.manifest_path),
         database_url=run.database_url,
+        relayer_private_key=relayer_key.read_text().strip() if relayer_key.is_file() else "",
     )
 
 
@@ -817,8 +848,28 @@ def _status_checks(settings: Settings) -> list[Check]:
         checks.append(Check("contracts", False, str(exc)))
     else:
         checks.append(_contracts_check(settings, manifest, reachable=head is not None))
+    if head is not None:
+        checks.append(_relayer_check(settings))
     checks.extend(_database_checks(settings, head))
     return checks
+
+
+def _relayer_check(settings: Settings) -> Check:
+    """The relayer's balance: it pays every member's gas (none is needed at gas price 0)."""
+    from eth_account import Account
+
+    from backend.chain.node import rpc_request
+
+    if not settings.relayer_private_key:
+        return Check("relayer", False, "no relayer key: set TIERCREDIT_RELAYER_PRIVATE_KEY")
+    address = Account.from_key(settings.relayer_private_key).address
+    try:
+        balance = int(str(rpc_request(settings.rpc_url, "eth_getBalance", [address, "latest"])), 16)
+        price = int(str(rpc_request(settings.rpc_url, "eth_gasPrice")), 16)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return Check("relayer", False, f"{address}: balance unreadable ({exc})")
+    detail = f"{address} holds {balance / 10**18:.4f} ETH (gas price {price} wei)"
+    return Check("relayer", balance > 0 or price == 0, detail)
 
 
 def _contracts_check(settings: Settings, manifest: Any, *, reachable: bool) -> Check:

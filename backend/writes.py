@@ -1,58 +1,56 @@
 """The write pipeline every domain service uses to act on chain for the authenticated member.
 
 One write, in order:
-1. authorize: the member's key is custodial, and on-chain the member is active and holds a
-   role the action needs (read from the Consortium, the source of truth, not from the mirror in
-   `members.roles`);
-2. send the call signed with that member's own key (a member never acts for another); a revert
-   during gas estimation raises the contract's named error and nothing is sent;
-3. in one database transaction: project the receipt's events into the read models (the same
-   projector the indexer runs), record what belongs with them (documents, reason texts), read
-   the resulting state, store it as the answer of the request's idempotency key, commit.
+1. authorize: on-chain the member is active and holds a role the action needs (read from the
+   Consortium, the source of truth, not from the mirror in `members.roles`);
+2. simulate the call as the member: a revert raises the contract's named error and nothing is
+   recorded, signed or sent;
+3. record the request durably (`write_requests`), then hand it to the relayer (backend/relay),
+   which signs it with the member's own key as an EIP-712 forward request (a member never acts
+   for another), relays it in a batch through the forwarder, and projects the batch's events
+   into the read models in one database transaction;
+4. read the resulting state and store it as the answer of the request's idempotency key.
 
-No database transaction is open across step 2: on SQLite the nonce allocator needs the write
-lock, and a slow node must not hold database locks.
+No database transaction is open across the chain calls: a slow node must not hold locks.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from eth_utils import is_address, to_checksum_address
 from fastapi import Depends, Path, Request
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, model_validator
-from sqlalchemy import select
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.api_deps import Reply, store_answer
+from backend.api_deps import Reply, running_idempotency_key, store_answer
 from backend.chain.ids import MEMBER_STATUSES, ROLE_BITS
-from backend.core.database import engine_for, transaction
-from backend.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable
+from backend.core.database import transaction
+from backend.core.errors import Conflict, Forbidden
 from backend.core.settings import Settings
-from backend.documents import service as documents_service
-from backend.documents.hashing import keccak256, to_hex
-from backend.documents.models import Document
 from backend.members.keystore import Keystore
 from backend.members.models import Member
+from backend.relay.attachments import Attachment
+from backend.relay.relayer import Relayer, record_request
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
     from backend.chain.client import Chain
-    from backend.chain.sender import NonceAllocator, TxOutcome, TxSender
+    from backend.chain.sender import Call, TxOutcome
 
 T = TypeVar("T")
 log = logging.getLogger("tiercredit.writes")
 
 ACTIVE = 1
+# A forwarded call gets its simulated gas with this margin (state may move before it runs).
+GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
 
 
 class TxPending(BaseModel):
@@ -72,10 +70,9 @@ class TxRead(BaseModel):
 
 @dataclass(frozen=True)
 class Actor:
-    """The authenticated member, cleared to act on chain with its own custodial key."""
+    """The authenticated member, cleared to act on chain."""
 
     member: Member
-    signer: LocalAccount
 
     @property
     def address(self) -> str:
@@ -83,7 +80,7 @@ class Actor:
 
 
 class ChainWriter:
-    """Authorizes, sends and records writes; one per app, shared by its requests."""
+    """Authorizes, records, relays and answers writes; one per app, shared by its requests."""
 
     def __init__(
         self,
@@ -91,13 +88,13 @@ class ChainWriter:
         factory: sessionmaker[Session],
         keystore: Keystore,
         settings: Settings,
+        relayer: Relayer,
     ) -> None:
         self._chain_provider = chain_provider
         self.factory = factory
         self._keystore = keystore
         self._settings = settings
-        self._nonces: NonceAllocator | None = None
-        self._senders: dict[str, TxSender] = {}
+        self.relayer = relayer
         self._lock = threading.Lock()
         self._signer_locks: dict[str, threading.Lock] = {}
 
@@ -107,19 +104,21 @@ class ChainWriter:
         return self._chain_provider()
 
     def authorize(self, member: Member, *roles: str) -> Actor:
-        """The member as an Actor if it may act: custodial key, active on-chain, one of `roles`
-        (any active member when none are given). Raises 409 or 403 before anything is sent."""
+        """The member as an Actor if it may act: active on-chain, one of `roles` (any active
+        member when none are given). Raises 409 or 403 before anything is recorded."""
+        from backend.chain.client import View
+
         if not member.custodial:
+            # Self-custody signing through the API is not built yet: such a member calls the
+            # contracts from its own account (directly, or through the forwarder itself).
             raise Conflict(
                 "MemberHoldsOwnKey",
                 "this member holds its own key: the platform cannot sign for it; sign and send "
                 "the transaction with your own wallet",
                 {"member_id": member.id, "address": member.address},
             )
-        from backend.chain.client import View
 
-        # Both read fresh on every request, in one round trip to the node. A cache per block
-        # would never hit where it matters most: with automine every write is its own block.
+        # Both read fresh on every request, in one round trip to the node.
         status, bits = self.chain.read_many(
             [
                 View("Consortium", "statusOf", (member.address,)),
@@ -138,12 +137,60 @@ class ChainWriter:
                 "the member lacks, on-chain, every role this action accepts",
                 {"address": member.address, "required_any_of": sorted(roles)},
             )
-        return Actor(member, self._keystore.account(member.address))
+        return Actor(member)
 
-    def send(self, actor: Actor, contract: str, function: str, *args: Any) -> TxOutcome:
-        """Sends `contract.function(*args)` signed by the actor; raises the named revert."""
+    def signer_of(self, actor: Actor) -> LocalAccount:
+        """The member's custodial key (for permits it signs besides its forward request)."""
+        from backend.members.service import signer_for
+
+        return signer_for(self._keystore, actor.member)
+
+    def send(
+        self,
+        actor: Actor,
+        contract: str,
+        function: str,
+        *args: Any,
+        amount: int | None = None,
+        attachments: Sequence[Attachment] = (),
+    ) -> TxOutcome:
+        """Relays `contract.function(*args)` as the actor; raises the named revert.
+
+        `amount` is the largest value the action moves (what approval thresholds compare);
+        `attachments` are stored with the request's events once it is mined.
+        """
         chain = self.chain
-        return self._sender(chain, actor.signer).transact(chain.prepare(contract, function, *args))
+        relayer = self.relayer
+        relayer.address  # noqa: B018 - 503 RelayerNotConfigured before anything is recorded
+        call = chain.prepare(contract, function, *args)
+        gas = self.simulate(actor.address, call)
+        row = record_request(
+            self.factory,
+            relayer,
+            member_id=actor.member.id,
+            idempotency_key=running_idempotency_key(),
+            signer=actor.address,
+            signing="custodial",
+            contract=contract,
+            function=function,
+            target=call.to,
+            data=call.data,
+            gas=gas,
+            amount_units=amount,
+            attachments=list(attachments),
+        )
+        return relayer.relay(row)
+
+    def simulate(self, member_address: str, call: Call) -> int:
+        """The gas `call` needs as the member, with margin; a revert raises its named error."""
+        from web3.types import RPCEndpoint
+
+        from backend.chain.sender import batch_responses, batch_result
+
+        tx = {"from": member_address, "to": call.to, "data": "0x" + call.data.hex()}
+        (response,) = batch_responses(self.chain.w3, [(RPCEndpoint("eth_estimateGas"), [tx])])
+        estimate = int(batch_result(response, self.chain.errors, call.contract), 16)
+        return estimate * GAS_MARGIN_NUMERATOR // GAS_MARGIN_DENOMINATOR
 
     @contextmanager
     def serialized(self, actor: Actor) -> Iterator[None]:
@@ -159,26 +206,19 @@ class ChainWriter:
         outcome: TxOutcome,
         read: Callable[[Session], T],
         *,
-        alongside: Callable[[Session], None] | None = None,
         state_on_chain: bool = False,
     ) -> T | Reply:
-        """Projects the outcome's events, adds what goes `alongside`, returns what `read` reads
-        (from the read models, or only from the chain when `state_on_chain`).
+        """Returns what `read` reads of the write's resulting state (from the read models, or
+        only from the chain when `state_on_chain`) and stores it as the request's answer.
 
-        The transaction is mined: from here nothing may fail the request, or a client retry
-        would send it again. When the read models cannot take its events yet (they depend on
-        blocks the indexer has not projected) or the node stops answering the reads, the answer
-        is 202 with the transaction alone; the state follows once the indexer catches up.
+        The request is mined and its events projected: from here nothing may fail the request.
+        When the read models cannot take its events yet (they depend on blocks the indexer has
+        not projected) or the node stops answering the reads, the answer is 202 with the
+        transaction alone; the state follows once the indexer catches up.
         """
         from backend.chain.errors import ChainError
-        from backend.indexer.projector import project
 
-        timestamps = self._block_timestamps(outcome)
         with transaction(self.factory) as session:
-            result = project(session, outcome.events, block_timestamps=timestamps)
-            if alongside is not None:
-                alongside(session)
-            session.flush()
             answer: T | Reply = Reply(
                 202,
                 TxPending(
@@ -187,54 +227,16 @@ class ChainWriter:
                     detail="mined; its resulting state is served once the indexer has caught up",
                 ),
             )
-            if state_on_chain or outcome.tx_hash not in result.deferred_txs:
-                try:
-                    answer = read(session)
-                except (ChainError, LookupError):
-                    log.warning("state after %s unreadable", outcome.tx_hash, exc_info=True)
+            try:
+                answer = read(session)
+            except (ChainError, LookupError):
+                log.warning("state after %s unreadable", outcome.tx_hash, exc_info=True)
             store_answer(session, answer)
         return answer
 
-    def _block_timestamps(self, outcome: TxOutcome) -> dict[int, int]:
-        """The mined block's time for the read models' events: from the receipt where the node
-        puts it there, else asked for; left to the indexer if the node is gone."""
-        from backend.chain.errors import ChainError
-        from backend.chain.sender import node_errors
-
-        if not outcome.events:
-            return {}
-        if outcome.block_timestamp is not None:
-            return {outcome.block_number: outcome.block_timestamp}
-        try:
-            with node_errors():
-                block = self.chain.w3.eth.get_block(outcome.block_number)
-        except ChainError:
-            return {}
-        return {outcome.block_number: int(block["timestamp"])}
-
-    def _sender(self, chain: Chain, signer: LocalAccount) -> TxSender:
-        """One sender per signer, kept: it caches the chain id and the fee fields."""
-        with self._lock:
-            sender = self._senders.get(signer.address)
-            if sender is None:
-                if self._nonces is None:
-                    from backend.chain.sender import NonceAllocator
-
-                    engine = engine_for(self._settings.database_url)
-                    self._nonces = NonceAllocator(engine, chain.w3)
-                sender = chain.sender(signer, self._nonces, self._settings)
-                self._senders[signer.address] = sender
-            return sender
-
 
 async def get_writer(request: Request) -> ChainWriter:
-    state = request.app.state
-    writer: ChainWriter | None = getattr(state, "chain_writer", None)
-    if writer is None:
-        writer = ChainWriter(
-            state.chain_provider, state.session_factory, state.keystore, state.settings
-        )
-        state.chain_writer = writer
+    writer: ChainWriter = request.app.state.chain_writer
     return writer
 
 
@@ -303,140 +305,6 @@ class ReasonBody(BaseModel):
 class ReasonRead(BaseModel):
     reason: str
     reason_hash: str
-
-
-# --- documents anchored by a write ----------------------------------------------------------------
-
-
-class AnchoredDocument(BaseModel):
-    """The document a write anchors: its content inline, or the id of one stored before."""
-
-    document: dict[str, Any] | None = Field(
-        default=None, description="The structured document; hashed as RFC 8785 canonical JSON."
-    )
-    document_id: int | None = Field(
-        default=None, ge=1, lt=2**31, description="A document stored by POST /documents."
-    )
-    pdf_base64: str | None = Field(
-        default=None, description="Optional PDF rendition of an inline document, base64."
-    )
-
-    @model_validator(mode="after")
-    def _one_source(self) -> Self:
-        if (self.document is None) == (self.document_id is None):
-            raise ValueError("give exactly one of `document` and `document_id`")
-        if self.pdf_base64 is not None and self.document is None:
-            raise ValueError("`pdf_base64` goes with an inline `document`")
-        return self
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    """A validated document whose hash a write is about to anchor; stored only if it succeeds."""
-
-    digest: bytes
-    kind: str
-    member_id: int
-    canonical: bytes
-    pdf: bytes | None
-
-    @property
-    def hash_hex(self) -> str:
-        return to_hex(self.digest)
-
-    def store(self, session: Session) -> Document:
-        """Stores the document (and PDF) with the write's read models; reuses a stored copy."""
-        document = session.execute(
-            select(Document).where(Document.document_hash == self.hash_hex)
-        ).scalar_one_or_none()
-        if document is None:
-            document = Document(
-                kind=self.kind,
-                member_id=self.member_id,
-                canonical_json=self.canonical.decode("utf-8"),
-                document_hash=self.hash_hex,
-                size_bytes=len(self.canonical),
-            )
-            session.add(document)
-        if self.pdf is not None and document.pdf_hash is None:
-            document.pdf = self.pdf
-            document.pdf_hash = to_hex(keccak256(self.pdf))
-            document.pdf_size_bytes = len(self.pdf)
-        session.flush()
-        return document
-
-
-def prepare_document(
-    factory: sessionmaker[Session],
-    member: Member,
-    kind: str,
-    source: AnchoredDocument,
-    settings: Settings,
-) -> PreparedDocument:
-    """Validates the document before anything is sent: size, canonical form, owner, PDF."""
-    with factory() as session:
-        if source.document_id is not None:
-            stored = session.get(Document, source.document_id)
-            if stored is None:
-                raise NotFound(
-                    "DocumentNotFound",
-                    "no document with this id",
-                    {"document_id": source.document_id},
-                )
-            if stored.member_id != member.id:
-                raise Forbidden(
-                    "DocumentNotOwner",
-                    "a member anchors only documents it stored",
-                    {"document_id": stored.id},
-                )
-            if stored.kind != kind:
-                raise Unprocessable(
-                    "DocumentKindMismatch",
-                    f"expected a document of kind {kind}",
-                    {"document_id": stored.id, "kind": stored.kind},
-                )
-            canonical = stored.canonical_json.encode("utf-8")
-            return PreparedDocument(keccak256(canonical), kind, member.id, canonical, None)
-        canonical = documents_service.canonical_bytes(source.document, settings.max_document_bytes)
-        digest = keccak256(canonical)
-        owner = session.execute(
-            select(Document.member_id).where(Document.document_hash == to_hex(digest))
-        ).scalar_one_or_none()
-    if owner is not None and owner != member.id:
-        raise Conflict(
-            "DocumentAlreadyStored",
-            "another member stored this document",
-            {"document_hash": to_hex(digest)},
-        )
-    pdf = _decoded_pdf(source, settings)
-    return PreparedDocument(digest, kind, member.id, canonical, pdf)
-
-
-def _decoded_pdf(source: AnchoredDocument, settings: Settings) -> bytes | None:
-    if source.pdf_base64 is None:
-        return None
-    try:
-        pdf = base64.b64decode(source.pdf_base64, validate=True)
-    except binascii.Error as exc:
-        raise Unprocessable("PdfInvalid", "pdf_base64 is not valid base64") from exc
-    if len(pdf) > settings.max_pdf_bytes:
-        raise PayloadTooLarge(
-            "PdfTooLarge",
-            "the PDF exceeds the size limit",
-            {"size_bytes": len(pdf), "max_bytes": settings.max_pdf_bytes},
-        )
-    if not pdf.startswith(documents_service.PDF_MAGIC):
-        raise Unprocessable("PdfInvalid", "the attachment is not a PDF file")
-    assert source.document is not None
-    declared = source.document.get(documents_service.PDF_HASH_FIELD)
-    actual = to_hex(keccak256(pdf))
-    if declared is not None and str(declared).lower() != actual:
-        raise Unprocessable(
-            "PdfHashMismatch",
-            f"the document's {documents_service.PDF_HASH_FIELD} does not match this PDF",
-            {"declared": declared, "actual": actual},
-        )
-    return pdf
 
 
 def projected(session: Session, model: type[T], key: Any) -> T:

@@ -35,7 +35,7 @@ GAS_ETHER = 10 * 10**18
 # A credit line no benchmark can exhaust.
 LINE = 10**12 * UNIT
 # Dev accounts (Anvil's mnemonic) by use: the API's operator is account 0.
-RAW_SENDER, CORE, SUPPLIER, BANK, FILLER_BANK = 19, 11, 12, 13, 14
+RAW_SENDER, CORE, SUPPLIER, BANK, FILLER_BANK, RELAYER = 19, 11, 12, 13, 14, 15
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ class BenchChain:
         self.rpc("evm_increaseTime", [max(timestamp - self.now(), 0) + 1])
         self.rpc("evm_mine")
 
-    def fund(self, address: str) -> None:
+    def fund(self, address: str) -> None:  # direct senders only: API members need no ether
         """Gas money for a fresh key (a permissioned chain would run gas-free)."""
         self.rpc("anvil_setBalance", [address, hex(GAS_ETHER)])
 
@@ -178,6 +178,8 @@ class BenchChain:
             keystore_kdf_iterations=2,
             api_key_pepper="bench-pepper",
             log_level="WARNING",
+            # Pays every member's gas: members hold no ether.
+            relayer_private_key=self.account(RELAYER).key.hex(),
         )
         return Settings(**{**values, **overrides}, _env_file=None)  # type: ignore[call-arg]
 
@@ -257,6 +259,9 @@ def _settings_env(settings: Settings) -> dict[str, str]:
         "keystore_kdf_iterations",
         "api_key_pepper",
         "log_level",
+        "relayer_private_key",
+        "batch_window_ms",
+        "batch_max_requests",
     )
     values = settings.model_dump()
     return {

@@ -210,7 +210,6 @@ class WriteStack:
             "/members", {"name": name, "roles": [role], "kyc_reference": f"KYC-BENCH-{name}"}
         )
         member = answer["member"]
-        self.chain.fund(member["address"])
         return self._member(name, member["address"], answer["api_key"])
 
     def _holder(self, supplier: ApiMember) -> Holder:

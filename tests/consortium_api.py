@@ -68,6 +68,11 @@ class PrivateChain:
     def operator_key(self) -> str:
         return self.node.accounts[0].key.hex()
 
+    @property
+    def relayer_key(self) -> str:
+        """The account that relays members' requests and pays their gas (members hold none)."""
+        return self.node.accounts[9].key.hex()
+
     def rpc(self, method: str, params: list[Any] | None = None) -> Any:
         return rpc_request(self.url, method, params or [])
 
@@ -93,6 +98,7 @@ class PrivateChain:
                 "rpc_url": self.url,
                 "chain_id": self.manifest.chain_id,
                 "deployment_manifest": self.manifest_path,
+                "relayer_private_key": self.relayer_key,
             }
         )
 
@@ -176,13 +182,11 @@ class Consortium:
             status=201,
         )
         member = answer["member"]
-        self.chain.fund(member["address"])
         return self._party(name, member["id"], member["address"], answer["api_key"])
 
     def stranger(self) -> Party:
         """A member of the database with a custodial key that the chain never onboarded."""
         address = self.keystore().create()
-        self.chain.fund(address)
         return self.recorded_member("stranger", address, custodial=True)
 
     def self_custodied(self, address: str) -> Party:

@@ -58,7 +58,7 @@ def sign_permit(writer: ChainWriter, actor: Actor, spender: str, value: int) -> 
     with node_errors():
         deadline = int(chain.w3.eth.get_block("latest")["timestamp"]) + PERMIT_LIFETIME_SECONDS
         chain_id = chain.w3.eth.chain_id
-    signed = actor.signer.sign_typed_data(
+    signed = writer.signer_of(actor).sign_typed_data(
         domain_data={
             "name": chain.read(TOKEN, "name"),
             "version": "1",

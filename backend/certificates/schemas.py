@@ -4,8 +4,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from backend.documents.prepare import AnchoredDocument
 from backend.readmodels.models import CertificateRecord
-from backend.writes import AnchoredDocument, Id, TxRead, UnixTime
+from backend.writes import Id, TxRead, UnixTime
 
 # IQualityRegistry.CertificateResult by name.
 CERTIFICATE_RESULTS = {"pass": 1, "fail": 2}

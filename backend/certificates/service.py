@@ -9,10 +9,12 @@ from backend.certificates.schemas import (
 )
 from backend.core.settings import Settings
 from backend.documents.hashing import text_hash
+from backend.documents.prepare import prepare_document
 from backend.members.models import Member
 from backend.readmodels.models import CertificateRecord
-from backend.reasons.service import Reason, record_reason
-from backend.writes import ChainWriter, prepare_document, projected
+from backend.reasons.service import Reason
+from backend.relay import attachments as attached
+from backend.writes import ChainWriter, projected
 
 REGISTRY = "QualityRegistry"
 
@@ -33,18 +35,17 @@ def issue_certificate(
         CERTIFICATE_RESULTS[request.result],
         document.digest,
         request.expires_at,
+        attachments=[attached.document(document)],
     )
     certificate_id = outcome.event("CertificateIssued").args["certificateId"]
-    stored: list[int] = []
     return writer.record(
         outcome,
         lambda session: CertificateWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
             certificate=CertificateRead.of(projected(session, CertificateRecord, certificate_id)),
-            document_id=stored[0],
+            document_id=document.stored(session).id,
         ),
-        alongside=lambda session: stored.append(document.store(session).id),
     )
 
 
@@ -53,7 +54,14 @@ def revoke_certificate(
 ) -> CertificateWrite | Reply:
     """The issuing inspector revokes a certificate; vouchers issued against it freeze."""
     actor = writer.authorize(member, "INSPECTOR")
-    outcome = writer.send(actor, REGISTRY, "revoke", certificate_id, reason.digest)
+    outcome = writer.send(
+        actor,
+        REGISTRY,
+        "revoke",
+        certificate_id,
+        reason.digest,
+        attachments=[attached.reason(member.id, reason)],
+    )
     return writer.record(
         outcome,
         lambda session: CertificateWrite(
@@ -63,5 +71,4 @@ def revoke_certificate(
                 projected(session, CertificateRecord, certificate_id), reason=reason.text
             ),
         ),
-        alongside=lambda session: record_reason(session, member.id, reason),
     )

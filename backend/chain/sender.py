@@ -8,7 +8,7 @@ revert during gas estimation raises ContractRevert before anything is sent.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +134,8 @@ class TxOutcome:
     events: list[DecodedEvent]
     # The block's unix time when the node puts it in the receipt (Anvil, geth 1.16+), else None.
     block_timestamp: int | None = None
+    # Whether its events are in the read models already (the relayer projects a whole batch).
+    projected: bool = False
 
     def events_named(self, name: str) -> list[DecodedEvent]:
         return [event for event in self.events if event.name == name]
@@ -149,13 +151,16 @@ class TxOutcome:
 class NonceAllocator:
     """Hands out nonces per signer from the ``signer_nonces`` table, safe across processes."""
 
-    def __init__(self, engine: Engine, w3: Web3) -> None:
+    def __init__(self, engine: Engine, w3: Web3, table: type[Any] = SignerNonce) -> None:
+        """``table`` (``address``, ``next_nonce``) is ``signer_nonces`` for transaction nonces;
+        the relayer keeps members' forwarder nonces in another (it passes ``node_pending``)."""
         if engine.dialect.name not in ("sqlite", "postgresql"):
             raise ValueError(
                 f"nonce allocation supports SQLite and PostgreSQL, not {engine.dialect.name}"
             )
         self._engine = engine
         self._w3 = w3
+        self._table = table
 
     def _lock_row(self, conn: Any, address: str) -> int:
         """Creates the row if new and locks it; returns the stored next nonce.
@@ -165,12 +170,12 @@ class NonceAllocator:
         """
         dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
         conn.execute(
-            dialect.insert(SignerNonce)
+            dialect.insert(self._table)
             .values(address=address, next_nonce=0)
             .on_conflict_do_nothing(index_elements=["address"])
         )
         query = (
-            select(SignerNonce.next_nonce).where(SignerNonce.address == address).with_for_update()
+            select(self._table.next_nonce).where(self._table.address == address).with_for_update()
         )
         return int(conn.execute(query).scalar_one())
 
@@ -194,7 +199,7 @@ class NonceAllocator:
         postgres = self._engine.dialect.name == "postgresql"
         dialect = postgresql if postgres else sqlite
         larger = func.greatest if postgres else func.max
-        table = SignerNonce.__table__
+        table = self._table.__table__
         statement = (
             dialect.insert(table)
             .values(address=address, next_nonce=on_chain + count)
@@ -215,7 +220,7 @@ class NonceAllocator:
             if self._lock_row(conn, address) != nonce + 1:
                 return False
             conn.execute(
-                update(SignerNonce).where(SignerNonce.address == address).values(next_nonce=nonce)
+                update(self._table).where(self._table.address == address).values(next_nonce=nonce)
             )
         return True
 
@@ -258,11 +263,18 @@ class TxSender:
                 self._chain_id = self.w3.eth.chain_id
         return self._chain_id
 
-    def transact(self, call: Call) -> TxOutcome:
-        """Sends ``call`` and waits for it; raises ContractRevert (named error) if it reverts."""
-        return self.send_many([call], window=1)[0]
+    def transact(self, call: Call, on_sent: Callable[[str], None] | None = None) -> TxOutcome:
+        """Sends ``call`` and waits for it; raises ContractRevert (named error) if it reverts.
+        ``on_sent`` hears the transaction hash as soon as the node took it."""
+        return self.send_many([call], window=1, on_sent=on_sent)[0]
 
-    def send_many(self, calls: Sequence[Call], *, window: int = DEFAULT_WINDOW) -> list[TxOutcome]:
+    def send_many(
+        self,
+        calls: Sequence[Call],
+        *,
+        window: int = DEFAULT_WINDOW,
+        on_sent: Callable[[str], None] | None = None,
+    ) -> list[TxOutcome]:
         """Sends ``calls`` in order, at most ``window`` in flight, each window to its receipts.
 
         Bounded windows keep the node's pending pool small (Anvil stalls under huge bursts).
@@ -274,7 +286,7 @@ class TxSender:
             raise ValueError("window must be at least 1")
         outcomes: list[TxOutcome] = []
         for start in range(0, len(calls), window):
-            outcomes.extend(self._send_window(calls[start : start + window]))
+            outcomes.extend(self._send_window(calls[start : start + window], on_sent))
         return outcomes
 
     def _prepare(self, calls: Sequence[Call]) -> tuple[list[dict[str, Any]], int]:
@@ -314,7 +326,9 @@ class TxSender:
                 tx["gas"] = call.gas
         return txs, int(batch_result(responses[-1], self.errors), 16)
 
-    def _send_window(self, calls: Sequence[Call]) -> list[TxOutcome]:
+    def _send_window(
+        self, calls: Sequence[Call], on_sent: Callable[[str], None] | None
+    ) -> list[TxOutcome]:
         txs, node_pending = self._prepare(calls)
         fees = self._fees()
         first = self.nonces.allocate(self.address, len(txs), node_pending=node_pending)
@@ -329,6 +343,8 @@ class TxSender:
                 failure = exc
                 break
             sent.append((calls[offset], tx, tx_hash))
+            if on_sent is not None:
+                on_sent(tx_hash)
         outcomes: list[TxOutcome] = []
         receipts = self._wait_for_receipts([(tx_hash, tx["nonce"]) for _, tx, tx_hash in sent])
         for (call, tx, tx_hash), receipt in zip(sent, receipts, strict=True):

@@ -18,6 +18,7 @@ MODEL_MODULES = (
     "backend.readmodels.models",
     "backend.chain.models",
     "backend.reasons.models",
+    "backend.relay.models",
 )
 # Arbitrary but fixed: the PostgreSQL advisory lock that serializes concurrent migrators.
 MIGRATION_LOCK_ID = 0x7469657263726564

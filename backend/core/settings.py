@@ -4,7 +4,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -43,6 +43,22 @@ class Settings(BaseSettings):
     max_pdf_bytes: int = 5 * 1024 * 1024
     max_request_bytes: int = 512 * 1024
     log_level: str = "INFO"
+    # The operator-funded account that sends members' forward requests and pays their gas.
+    relayer_private_key: str = ""
+    # Group commit: requests arriving within this window (and at most this many) share one
+    # executeBatch; batches in flight at once per API process.
+    batch_window_ms: float = 5.0
+    batch_max_requests: int = Field(default=32, ge=1, le=256)
+    relay_batches_in_flight: int = Field(default=4, ge=1, le=64)
+    # How long a forward request signed by the keystore stays valid.
+    forward_request_ttl_seconds: int = 3600
+    # A request whose owning process stops renewing its lease for this long is taken over by
+    # another process's recovery.
+    request_lease_seconds: float = 15.0
+    # Test instrumentation of crash safety: the relayer stops at this point and waits to be
+    # killed (before_send, after_send, after_receipt), announcing it with a file in fault_dir.
+    fault_pause_at: str = ""
+    fault_dir: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> "Settings":

@@ -16,7 +16,8 @@ from backend.credits.schemas import (
 )
 from backend.members.models import Member
 from backend.readmodels.models import CreditRecord, FragmentRecord
-from backend.reasons.service import Reason, record_reason
+from backend.reasons.service import Reason
+from backend.relay import attachments as attached
 from backend.writes import ChainWriter, ReasonRead, projected
 
 VOUCHER = "CreditVoucher"
@@ -38,6 +39,7 @@ def issue_credit(writer: ChainWriter, member: Member, request: CreditCreate) -> 
         request.face_value_units,
         request.maturity,
         request.certificate_id,
+        amount=request.face_value_units,
     )
     credit_id = outcome.event("CreditIssued").args["creditId"]
     return writer.record(
@@ -65,6 +67,7 @@ def split_transfer(
         request.to,
         request.value_units,
         request.invoice_id,
+        amount=request.value_units,
     )
     new_token_id = outcome.event("TradeTransferred").args["toTokenId"]
     return writer.record(
@@ -83,7 +86,15 @@ def set_fragment_frozen(
 ) -> FragmentFreezeWrite | Reply:
     """An auditor or the operator freezes or unfreezes one fragment, with a reason."""
     actor = writer.authorize(member, *SUPERVISOR_ROLES)
-    outcome = writer.send(actor, VOUCHER, "setFragmentFrozen", token_id, frozen, reason.digest)
+    outcome = writer.send(
+        actor,
+        VOUCHER,
+        "setFragmentFrozen",
+        token_id,
+        frozen,
+        reason.digest,
+        attachments=[attached.reason(member.id, reason)],
+    )
     return writer.record(
         outcome,
         lambda session: FragmentFreezeWrite(
@@ -92,7 +103,6 @@ def set_fragment_frozen(
             fragment=FragmentRead.of(projected(session, FragmentRecord, token_id)),
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
-        alongside=lambda session: record_reason(session, member.id, reason),
     )
 
 
@@ -101,7 +111,15 @@ def set_credit_frozen(
 ) -> CreditFreezeWrite | Reply:
     """An auditor or the operator freezes or unfreezes every fragment of a credit."""
     actor = writer.authorize(member, *SUPERVISOR_ROLES)
-    outcome = writer.send(actor, VOUCHER, "setCreditFrozen", credit_id, frozen, reason.digest)
+    outcome = writer.send(
+        actor,
+        VOUCHER,
+        "setCreditFrozen",
+        credit_id,
+        frozen,
+        reason.digest,
+        attachments=[attached.reason(member.id, reason)],
+    )
     return writer.record(
         outcome,
         lambda session: CreditFreezeWrite(
@@ -110,7 +128,6 @@ def set_credit_frozen(
             credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
-        alongside=lambda session: record_reason(session, member.id, reason),
     )
 
 
@@ -120,7 +137,14 @@ def lift_quality_freeze(
     """An auditor or the operator lifts, for good, the freeze a revoked or failed quality
     certificate puts on a credit; freezes of the credit or its fragments stay."""
     actor = writer.authorize(member, *SUPERVISOR_ROLES)
-    outcome = writer.send(actor, VOUCHER, "liftQualityFreeze", credit_id, reason.digest)
+    outcome = writer.send(
+        actor,
+        VOUCHER,
+        "liftQualityFreeze",
+        credit_id,
+        reason.digest,
+        attachments=[attached.reason(member.id, reason)],
+    )
     lifted = outcome.event("QualityFreezeLifted").args
     return writer.record(
         outcome,
@@ -131,7 +155,6 @@ def lift_quality_freeze(
             supervisor=lifted["supervisor"],
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
-        alongside=lambda session: record_reason(session, member.id, reason),
     )
 
 

@@ -4,9 +4,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from backend.documents.prepare import AnchoredDocument
 from backend.documents.schemas import INVOICE_EXAMPLE
 from backend.readmodels.models import InvoiceRecord
-from backend.writes import AddressStr, AnchoredDocument, TxRead, Units, UnixTime
+from backend.writes import AddressStr, TxRead, Units, UnixTime
 
 
 class InvoiceCreate(AnchoredDocument):

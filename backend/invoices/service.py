@@ -3,11 +3,13 @@
 from backend.api_deps import Reply
 from backend.core.settings import Settings
 from backend.documents.hashing import text_hash
+from backend.documents.prepare import prepare_document
 from backend.invoices.schemas import InvoiceCreate, InvoiceRead, InvoiceWrite
 from backend.members.models import Member
 from backend.readmodels.models import InvoiceRecord
-from backend.reasons.service import Reason, record_reason
-from backend.writes import ChainWriter, prepare_document, projected
+from backend.reasons.service import Reason
+from backend.relay import attachments as attached
+from backend.writes import ChainWriter, projected
 
 REGISTRY = "InvoiceRegistry"
 # Who buys on the platform: the core enterprise from tier 1, each supplier from the next tier.
@@ -29,18 +31,18 @@ def register_invoice(
         request.due_date,
         text_hash(request.invoice_number),
         document.digest,
+        amount=request.amount_units,
+        attachments=[attached.document(document)],
     )
     invoice_id = outcome.event("InvoiceRegistered").args["invoiceId"]
-    stored: list[int] = []
     return writer.record(
         outcome,
         lambda session: InvoiceWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
             invoice=InvoiceRead.of(projected(session, InvoiceRecord, invoice_id)),
-            document_id=stored[0],
+            document_id=document.stored(session).id,
         ),
-        alongside=lambda session: stored.append(document.store(session).id),
     )
 
 
@@ -59,7 +61,14 @@ def reject_invoice(
 ) -> InvoiceWrite | Reply:
     """The buyer rejects the invoice; the reason's hash goes on-chain, its text stays here."""
     actor = writer.authorize(member, *BUYER_ROLES)
-    outcome = writer.send(actor, REGISTRY, "reject", invoice_id, reason.digest)
+    outcome = writer.send(
+        actor,
+        REGISTRY,
+        "reject",
+        invoice_id,
+        reason.digest,
+        attachments=[attached.reason(member.id, reason)],
+    )
     return writer.record(
         outcome,
         lambda session: InvoiceWrite(
@@ -69,7 +78,6 @@ def reject_invoice(
                 projected(session, InvoiceRecord, invoice_id), reason=reason.text
             ),
         ),
-        alongside=lambda session: record_reason(session, member.id, reason),
     )
 
 

@@ -14,7 +14,8 @@ from backend.platform.schemas import (
     MemberStatusWrite,
     PauseWrite,
 )
-from backend.reasons.service import Reason, record_reason
+from backend.reasons.service import Reason
+from backend.relay import attachments as attached
 from backend.writes import MEMBER_STATUSES, ChainWriter
 
 CONSORTIUM = "Consortium"
@@ -64,17 +65,19 @@ def suspend(
     and its API keys stop working."""
     actor = writer.authorize(member, "OPERATOR")
     target = _target(writer, member_id)
-    outcome = writer.send(actor, CONSORTIUM, "suspend", target.address, reason.digest)
-
-    def alongside(session: Session) -> None:
-        record_reason(session, member.id, reason)
-        _set_registry_status(session, member_id, "suspended")
-
+    outcome = writer.send(
+        actor,
+        CONSORTIUM,
+        "suspend",
+        target.address,
+        reason.digest,
+        attachments=[
+            attached.reason(member.id, reason),
+            attached.member_status(member_id, "suspended"),
+        ],
+    )
     return writer.record(
-        outcome,
-        lambda _: _status_write(writer, outcome, target, reason),
-        alongside=alongside,
-        state_on_chain=True,
+        outcome, lambda _: _status_write(writer, outcome, target, reason), state_on_chain=True
     )
 
 
@@ -82,12 +85,15 @@ def reinstate(writer: ChainWriter, member: Member, member_id: int) -> MemberStat
     """The operator reinstates a suspended member."""
     actor = writer.authorize(member, "OPERATOR")
     target = _target(writer, member_id)
-    outcome = writer.send(actor, CONSORTIUM, "reinstate", target.address)
+    outcome = writer.send(
+        actor,
+        CONSORTIUM,
+        "reinstate",
+        target.address,
+        attachments=[attached.member_status(member_id, "active")],
+    )
     return writer.record(
-        outcome,
-        lambda _: _status_write(writer, outcome, target, None),
-        alongside=lambda session: _set_registry_status(session, member_id, "active"),
-        state_on_chain=True,
+        outcome, lambda _: _status_write(writer, outcome, target, None), state_on_chain=True
     )
 
 
@@ -96,12 +102,6 @@ def _target(writer: ChainWriter, member_id: int) -> Member:
         target = members_service.get_member(session, member_id)
         session.expunge(target)
         return target
-
-
-def _set_registry_status(session: Session, member_id: int, status: str) -> None:
-    target = session.get(Member, member_id)
-    assert target is not None  # looked up before the chain call; members are never deleted
-    target.status = status
 
 
 def _status_write(

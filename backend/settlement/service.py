@@ -11,7 +11,8 @@ from backend.chain.settlement import read_claim
 from backend.credits.schemas import CreditRead, FragmentRead
 from backend.members.models import Member
 from backend.readmodels.models import CreditRecord, FragmentRecord
-from backend.reasons.service import Reason, record_reason
+from backend.reasons.service import Reason
+from backend.relay import attachments as attached
 from backend.settlement.schemas import (
     BatchRedemptionWrite,
     ClaimRead,
@@ -121,7 +122,14 @@ def write_off(
     (SettlementNotClaimant, 403, with the token and the caller) comes at gas estimation, before
     anything is sent."""
     actor = writer.authorize(member)
-    outcome = writer.send(actor, SETTLEMENT, "writeOff", token_id, reason.digest)
+    outcome = writer.send(
+        actor,
+        SETTLEMENT,
+        "writeOff",
+        token_id,
+        reason.digest,
+        attachments=[attached.reason(member.id, reason)],
+    )
     amount = int(outcome.event("ClaimWrittenOff").args["amount"])
     return writer.record(
         outcome,
@@ -132,7 +140,6 @@ def write_off(
             claim=_claim(writer, token_id, outcome.block_number),
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
-        alongside=lambda session: record_reason(session, member.id, reason),
     )
 
 

@@ -13,6 +13,7 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select, update
 
+from backend.chain.node import rpc_request
 from backend.core.database import session_factory, transaction
 from backend.core.errors import NotFound, Unauthenticated
 from backend.core.settings import Settings
@@ -373,8 +374,16 @@ def test_siwe_parser_reads_every_field(wallet: LocalAccount) -> None:
 
 @pytest.fixture
 def chain_settings(settings: Settings, anvil: Any, manifest_path: Any) -> Settings:
+    # A relayer of its own, funded here: it pays the operator's onboarding calls.
+    relayer = Account.create()
+    rpc_request(anvil.url, "anvil_setBalance", [relayer.address, hex(10**20)])
     return settings.model_copy(
-        update={"rpc_url": anvil.url, "chain_id": 7357, "deployment_manifest": manifest_path}
+        update={
+            "rpc_url": anvil.url,
+            "chain_id": 7357,
+            "deployment_manifest": manifest_path,
+            "relayer_private_key": relayer.key.hex(),
+        }
     )
 
 

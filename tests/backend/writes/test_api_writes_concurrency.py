@@ -1,6 +1,7 @@
 """Concurrent writes through three API worker processes sharing one database and one chain:
-split-transfers by different members and by the same member at once all succeed, each signer's
-nonces run without gap or collision, and the read models agree with the chain."""
+split-transfers by different members and by the same member at once all succeed, each member's
+forwarder nonces run without gap or collision, the relayer pays, and the read models agree with
+the chain."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from backend.chain.models import SignerNonce
 from backend.chain.node import free_port
 from backend.core.database import session_factory
 from backend.core.settings import PROJECT_ROOT, Settings
 from backend.readmodels.models import FragmentRecord, InvoiceRecord
+from backend.relay.models import ForwarderNonce
 from tests.consortium_api import (
     UNIT,
     Consortium,
@@ -45,6 +46,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "KEYSTORE_KDF": settings.keystore_kdf,
         "KEYSTORE_KDF_ITERATIONS": str(settings.keystore_kdf_iterations),
         "API_KEY_PEPPER": settings.api_key_pepper,
+        "RELAYER_PRIVATE_KEY": settings.relayer_private_key,
         "LOG_LEVEL": "WARNING",
     }
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TIERCREDIT_")}
@@ -143,15 +145,30 @@ def test_three_workers_split_concurrently_without_nonce_collisions(
         r.json()["error"] for r in responses if r.status_code != 201
     ]
     w3 = private_chain.client.w3
-    nonces: dict[str, list[int]] = defaultdict(list)
-    for response in responses:
-        tx = w3.eth.get_transaction(response.json()["tx_hash"])
-        nonces[tx["from"]].append(tx["nonce"])
-    for address, used in nonces.items():
-        # No two requests took one nonce, none was skipped, and the node agrees.
-        assert sorted(used) == list(range(min(used), min(used) + len(used)))
-        assert w3.eth.get_transaction_count(address) == max(used) + 1
-    assert len(nonces[s1.address]) == 2 * WORKERS
+    chain = private_chain.client
+    relayer = w3.eth.account.from_key(private_chain.relayer_key).address
+    # Each member's forward requests: one forwarder nonce each, none shared, none skipped.
+    forwarded: dict[str, list[int]] = defaultdict(list)
+    relayer_nonces: set[int] = set()
+    for tx_hash in {response.json()["tx_hash"] for response in responses}:
+        tx = w3.eth.get_transaction(tx_hash)
+        assert tx["from"] == relayer and tx["to"] == chain.manifest.address("Forwarder")
+        relayer_nonces.add(tx["nonce"])
+        receipt = w3.eth.get_transaction_receipt(tx_hash)
+        for event in chain.events.decode_all(receipt["logs"]):
+            if event.name == "ExecutedForwardRequest":
+                assert event.args["success"] is True
+                forwarded[event.args["signer"]].append(int(event.args["nonce"]))
+    batches = len({response.json()["tx_hash"] for response in responses})
+    assert len(relayer_nonces) == batches
+    for address in (s1.address, s2.address, s3.address):
+        used = sorted(forwarded[address])
+        assert len(used) == len(set(used))
+        assert used == list(range(used[0], used[0] + len(used)))
+        assert chain.read("Forwarder", "nonces", address) == used[-1] + 1
+    assert len(forwarded[s1.address]) == 2 * WORKERS
+    # Members hold no ether: the relayer paid for every batch.
+    assert w3.eth.get_balance(s1.address) == 0
     voucher = private_chain.client
     factory = session_factory(consortium.settings.database_url)
     with factory() as session:
@@ -161,5 +178,6 @@ def test_three_workers_split_concurrently_without_nonce_collisions(
         assert session.get(FragmentRecord, root).value == (1_000 - 100 - 2 * WORKERS) * UNIT
         remaining = session.get(InvoiceRecord, s1_pays_s2).remaining
         assert remaining == (500 - 100 - 2 * WORKERS) * UNIT
-        stored = session.get(SignerNonce, s1.address)
-        assert stored is not None and stored.next_nonce == w3.eth.get_transaction_count(s1.address)
+        stored = session.get(ForwarderNonce, s1.address)
+        assert stored is not None
+        assert stored.next_nonce == chain.read("Forwarder", "nonces", s1.address)

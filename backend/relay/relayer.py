@@ -1,0 +1,754 @@
+"""The relayer: members' requests, recorded in `write_requests`, go out through the forwarder in
+group-committed batches sent and paid for by one operator-funded account.
+
+A request's row is written before anything is signed. The batcher collects the requests that
+arrive within a few milliseconds (at most a bounded count), signs those of custodial members
+(their forwarder nonces come from `forwarder_nonces`, allocated like transaction nonces, so
+threads, workers and processes never share one), sends one `executeBatch`, and then, in one
+database transaction, projects the whole batch's events into the read models and settles every
+row: done with its events, or failed with its own named error. One failing request never fails
+another: the forwarder skips it.
+
+Exactly once: a signed request can execute only at its member's forwarder nonce. A row not
+finished by its owner (its process died: the owner's lease lapses) is taken over by any other
+relayer's recovery, which looks whether the nonce was spent (then it finds the outcome in the
+chain's logs) or relays the same request again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eth_account import Account
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+from web3.exceptions import ContractLogicError, Web3RPCError
+
+from backend.chain import forwarder
+from backend.chain.errors import ChainError, ChainUnavailable, ContractRevert, revert_data
+from backend.chain.sender import TxOutcome, node_errors
+from backend.core.database import engine_for, transaction
+from backend.core.errors import Unavailable
+from backend.core.sqltypes import utc_now
+from backend.relay import attachments as attached
+from backend.relay.models import (
+    DONE,
+    FAILED,
+    RECEIVED,
+    RELAYABLE,
+    SENT,
+    SIGNED,
+    ForwarderNonce,
+    WriteRequest,
+)
+
+if TYPE_CHECKING:
+    from eth_account.signers.local import LocalAccount
+
+    from backend.chain.client import Chain
+    from backend.chain.sender import NonceAllocator, TxSender
+    from backend.core.settings import Settings
+    from backend.members.keystore import Keystore
+
+log = logging.getLogger("tiercredit.relay")
+
+# How far back recovery looks for a spent nonce's ExecutedForwardRequest when it has no hash.
+LOG_SEARCH_BLOCKS = 50_000
+# A request skipped by the forwarder (its nonce not reached yet) is tried again this often.
+MAX_SKIPS = 5
+
+
+class RelayerOutOfFunds(Unavailable):
+    """The relayer's balance does not cover a batch's gas; the operator must fund it."""
+
+    def __init__(self, relayer: str, balance_wei: int, needed_wei: int) -> None:
+        super().__init__(
+            "RelayerOutOfFunds",
+            "the relayer that pays members' gas is short of funds; the operator must top it up",
+            {"relayer": relayer, "balance_wei": str(balance_wei), "needed_wei": str(needed_wei)},
+            retry_after_seconds=30,
+        )
+
+
+class RelayerNotConfigured(Unavailable):
+    def __init__(self) -> None:
+        super().__init__(
+            "RelayerNotConfigured",
+            "no relayer key is configured (TIERCREDIT_RELAYER_PRIVATE_KEY)",
+            retry_after_seconds=30,
+        )
+
+
+class RequestUnfinished(Unavailable):
+    """The request is recorded (and maybe signed or sent) but its outcome is not known yet; it
+    is finished by recovery, and a retry with its Idempotency-Key then answers that outcome."""
+
+    # IdempotentRequest keeps the claim: releasing it would let a retry act a second time.
+    keeps_claim = True
+
+    def __init__(self, request_id: str, reason: str) -> None:
+        super().__init__(
+            "RequestUnfinished",
+            f"the request is recorded and will be finished: {reason}",
+            {"request_id": request_id},
+            retry_after_seconds=5,
+        )
+        self.request_id = request_id
+
+
+@dataclass
+class _Job:
+    row_id: int
+    public_id: str
+    signer: str
+    to: str
+    data: bytes
+    gas: int
+    signing: str
+    nonce: int | None = None
+    deadline: int | None = None
+    signature: bytes | None = None
+    tx_hash: str | None = None
+    skips: int = 0
+    # Whether an HTTP request waits for the outcome (it then stores its own answer).
+    waited: bool = False
+    future: Future[TxOutcome] = field(default_factory=Future)
+
+    def request(self) -> forwarder.ForwardRequest:
+        assert self.nonce is not None and self.deadline is not None
+        return forwarder.ForwardRequest(
+            self.signer, self.to, self.data, self.gas, self.nonce, self.deadline
+        )
+
+
+def _job_of(row: WriteRequest) -> _Job:
+    return _Job(
+        row_id=row.id,
+        public_id=row.public_id,
+        signer=row.signer,
+        to=row.target,
+        data=bytes.fromhex(row.data_hex),
+        gas=row.gas,
+        signing=row.signing,
+        nonce=row.forwarder_nonce,
+        deadline=row.deadline,
+        signature=bytes.fromhex(row.signature_hex) if row.signature_hex else None,
+        tx_hash=row.tx_hash,
+    )
+
+
+class Relayer:
+    """One per API process: batches, signs, sends and settles members' requests."""
+
+    def __init__(
+        self,
+        chain_provider: Callable[[], Chain],
+        factory: sessionmaker[Session],
+        keystore: Keystore,
+        settings: Settings,
+    ) -> None:
+        self._chain_provider = chain_provider
+        self._factory = factory
+        self._keystore = keystore
+        self._settings = settings
+        self.instance = uuid.uuid4().hex
+        self._lease = timedelta(seconds=settings.request_lease_seconds)
+        self._queue: list[_Job] = []
+        self._cond = threading.Condition()
+        self._in_flight: dict[int, _Job] = {}
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.relay_batches_in_flight, thread_name_prefix="relay-batch"
+        )
+        self._started = False
+        self._stopping = False
+        self._lock = threading.Lock()
+        self._account: LocalAccount | None = None
+        self._sender: TxSender | None = None
+        self._member_nonces: NonceAllocator | None = None
+
+    # --- the account that pays ---------------------------------------------------------------
+
+    @property
+    def account(self) -> LocalAccount:
+        if self._account is None:
+            key = self._settings.relayer_private_key
+            if not key:
+                raise RelayerNotConfigured()
+            self._account = Account.from_key(key)
+        return self._account
+
+    @property
+    def address(self) -> str:
+        return str(self.account.address)
+
+    def balance(self) -> int:
+        chain = self._chain_provider()
+        with node_errors():
+            return int(chain.w3.eth.get_balance(self.address))
+
+    def _tx_sender(self, chain: Chain) -> TxSender:
+        with self._lock:
+            if self._sender is None:
+                from backend.chain.sender import NonceAllocator
+
+                engine = engine_for(self._settings.database_url)
+                self._sender = chain.sender(
+                    self.account, NonceAllocator(engine, chain.w3), self._settings
+                )
+                self._member_nonces = NonceAllocator(engine, chain.w3, ForwarderNonce)
+            return self._sender
+
+    # --- entry points --------------------------------------------------------------------------
+
+    def relay(self, row: WriteRequest) -> TxOutcome:
+        """Queues the recorded request and waits for its outcome: its events, or its named error
+        raised. Raises RequestUnfinished when the outcome is not known in time."""
+        job = _job_of(row)
+        job.waited = True
+        self.start()
+        with self._cond:
+            self._queue.append(job)
+            self._cond.notify_all()
+        try:
+            return job.future.result(timeout=self._settings.receipt_timeout_seconds + 30)
+        except TimeoutError as exc:
+            raise RequestUnfinished(job.public_id, "no receipt in time") from exc
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def start(self) -> None:
+        """Starts the batcher and the upkeep (leases, recovery) once."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._batch_loop, name="relay-batcher", daemon=True).start()
+        threading.Thread(target=self._upkeep_loop, name="relay-upkeep", daemon=True).start()
+
+    # --- batching ------------------------------------------------------------------------------
+
+    def _batch_loop(self) -> None:
+        window = self._settings.batch_window_ms / 1000
+        limit = self._settings.batch_max_requests
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    self._cond.wait()
+                if self._stopping:
+                    return
+                # Group commit: requests arriving within the window go in one batch.
+                deadline = time.monotonic() + window
+                while len(self._queue) < limit and (left := deadline - time.monotonic()) > 0:
+                    self._cond.wait(left)
+                batch, self._queue = self._queue[:limit], self._queue[limit:]
+                for job in batch:
+                    self._in_flight[job.row_id] = job
+            self._pool.submit(self._run_batch, batch)
+
+    def _run_batch(self, jobs: list[_Job]) -> None:
+        try:
+            self._relay_batch(jobs)
+        except BaseException as exc:  # every waiter must hear something
+            log.warning("batch of %d failed", len(jobs), exc_info=True)
+            self._fail_unfinished(jobs, exc)
+        finally:
+            with self._cond:
+                for job in jobs:
+                    self._in_flight.pop(job.row_id, None)
+
+    def _relay_batch(self, jobs: list[_Job]) -> None:
+        chain = self._chain_provider()
+        sender = self._tx_sender(chain)
+        jobs = self._settle_spent(chain, jobs)
+        if not jobs:
+            return
+        self._check_funds(chain, jobs)
+        self._sign(chain, jobs)
+        self._fault_point("before_send")
+        call = forwarder.execute_batch(
+            chain,
+            [(job.request(), job.signature) for job in jobs],
+            self.address,  # type: ignore[misc]
+        )
+
+        def sent(tx_hash: str) -> None:
+            self._mark(jobs, status=SENT, tx_hash=tx_hash)
+            self._fault_point("after_send")
+
+        outcome = sender.transact(call, on_sent=sent)
+        self._fault_point("after_receipt")
+        self._settle(chain, jobs, outcome)
+
+    def _check_funds(self, chain: Chain, jobs: Sequence[_Job]) -> None:
+        """A batch the relayer cannot pay for is refused before anything is signed (503)."""
+        sender = self._tx_sender(chain)
+        with node_errors():
+            price = sender.fees.fields()
+        per_gas = int(price.get("maxFeePerGas", price.get("gasPrice", 0)))
+        if per_gas == 0:
+            return  # a gas-free permissioned chain: nothing needs funding
+        gas = forwarder.BATCH_BASE_GAS + sum(
+            j.gas + forwarder.PER_REQUEST_OVERHEAD_GAS for j in jobs
+        )
+        needed = gas * per_gas
+        balance = self.balance()
+        if balance < needed:
+            error = RelayerOutOfFunds(self.address, balance, needed)
+            # Unsigned requests fail (a retry acts anew); signed ones wait to be relayed later.
+            self._finish_failed([j for j in jobs if j.nonce is None], error)
+            self._finish_failed([j for j in jobs if j.nonce is not None], error, terminal=False)
+            raise _Handled()
+
+    def _sign(self, chain: Chain, jobs: Sequence[_Job]) -> None:
+        """Gives custodial requests their forwarder nonces and signatures, recorded before any
+        is sent; a request whose deadline is near is signed again at its own nonce."""
+        # The forwarder compares deadlines with block time, which need not be wall time.
+        with node_errors():
+            now = int(chain.w3.eth.get_block("latest")["timestamp"])
+        ttl = self._settings.forward_request_ttl_seconds
+        unsigned = [j for j in jobs if j.signing == "custodial" and j.nonce is None]
+        by_signer: dict[str, list[_Job]] = {}
+        for job in unsigned:
+            by_signer.setdefault(job.signer, []).append(job)
+        if by_signer:
+            from backend.chain.client import View
+
+            spent = chain.read_many([View(forwarder.FORWARDER, "nonces", (s,)) for s in by_signer])
+            assert self._member_nonces is not None
+            for (signer, signer_jobs), on_chain in zip(by_signer.items(), spent, strict=True):
+                first = self._member_nonces.allocate(
+                    signer, len(signer_jobs), node_pending=int(on_chain)
+                )
+                for offset, job in enumerate(signer_jobs):
+                    job.nonce = first + offset
+        for job in jobs:
+            if job.signing != "custodial":
+                continue
+            if job.signature is None or job.deadline is None or job.deadline < now + 60:
+                job.deadline = now + ttl
+                job.signature = forwarder.sign(
+                    chain, self._keystore.account(job.signer), job.request()
+                )
+        self._mark(jobs, status=SIGNED, signed=True)
+
+    # --- settling ------------------------------------------------------------------------------
+
+    def _settle(self, chain: Chain, jobs: Sequence[_Job], batch: TxOutcome) -> None:
+        requests = [job.request() for job in jobs]
+        results = forwarder.outcomes_by_request(batch.events, requests)
+        done: list[tuple[_Job, TxOutcome]] = []
+        failed: list[tuple[_Job, Exception]] = []
+        again: list[_Job] = []
+        for job, result in zip(jobs, results, strict=True):
+            if result.executed and result.success:
+                done.append((job, replace(batch, nonce=job.nonce or 0, events=result.events)))
+            elif result.executed:
+                failed.append((job, self._failure(chain, job, batch)))
+            else:
+                again.append(job)
+        self._commit(chain, done, failed, batch)
+        for job in again:
+            job.skips += 1
+            if job.skips > MAX_SKIPS:
+                self._finish_failed(
+                    [job],
+                    RequestUnfinished(job.public_id, "the forwarder skipped it repeatedly"),
+                    terminal=False,
+                )
+                continue
+            with self._cond:
+                self._queue.append(job)
+                self._cond.notify_all()
+
+    def _failure(self, chain: Chain, job: _Job, batch: TxOutcome) -> Exception:
+        """Why a relayed call failed: replayed as its member on the batch's block."""
+        call = {"from": job.signer, "to": job.to, "data": "0x" + job.data.hex()}
+        try:
+            with node_errors():
+                chain.w3.eth.call(call, block_identifier=batch.block_number)  # type: ignore[arg-type]
+        except (ContractLogicError, Web3RPCError) as exc:
+            raw = revert_data(exc)
+            if raw is not None:
+                return chain.errors.decode(raw, tx_hash=batch.tx_hash)
+        except ChainError as exc:
+            return exc
+        return ContractRevert("ForwardedCallFailed", {}, b"", tx_hash=batch.tx_hash)
+
+    def _commit(
+        self,
+        chain: Chain,
+        done: Sequence[tuple[_Job, TxOutcome]],
+        failed: Sequence[tuple[_Job, Exception]],
+        batch: TxOutcome,
+    ) -> None:
+        """One transaction: the batch's events into the read models, every row settled."""
+        from backend.indexer.projector import project
+
+        stamps = {batch.block_number: batch.block_timestamp} if batch.block_timestamp else {}
+        events = [event for _, outcome in done for event in outcome.events]
+        with transaction(self._factory) as session:
+            project(session, events, block_timestamps=stamps)
+            for job, outcome in done:
+                row = session.get(WriteRequest, job.row_id)
+                assert row is not None
+                attached.apply(session, row.attachments)
+                row.status, row.tx_hash, row.block_number = DONE, batch.tx_hash, batch.block_number
+                row.outcome = outcome_json(outcome)
+                row.owner = None
+                if not job.waited:
+                    answer_recovered(session, row)
+            for job, error in failed:
+                self._settle_failed_row(session, job, error, batch)
+        for job, outcome in done:
+            job.future.set_result(replace(outcome, projected=True))
+        for job, error in failed:
+            job.future.set_exception(error)
+
+    def _settle_failed_row(
+        self, session: Session, job: _Job, error: Exception, batch: TxOutcome | None
+    ) -> None:
+        row = session.get(WriteRequest, job.row_id)
+        assert row is not None
+        row.status = FAILED
+        row.owner = None
+        if batch is not None:
+            row.tx_hash, row.block_number = batch.tx_hash, batch.block_number
+        row.outcome = error_json(error)
+        if not job.waited:
+            answer_recovered(session, row)
+
+    def _finish_failed(
+        self, jobs: Sequence[_Job], error: Exception, *, terminal: bool = True
+    ) -> None:
+        if terminal:
+            with transaction(self._factory) as session:
+                for job in jobs:
+                    self._settle_failed_row(session, job, error, None)
+        else:
+            self._release(jobs)
+        for job in jobs:
+            if not job.future.done():
+                job.future.set_exception(error)
+
+    def _fail_unfinished(self, jobs: Sequence[_Job], exc: BaseException) -> None:
+        """A batch that broke off (node gone, crash of a step): rows go back to recovery, which
+        finds out what happened; waiters hear that the outcome is pending."""
+        if isinstance(exc, _Handled):
+            return
+        pending = [job for job in jobs if not job.future.done()]
+        try:
+            self._release(pending)
+        except Exception:
+            log.warning("could not release %d requests", len(pending), exc_info=True)
+        for job in pending:
+            if job.nonce is None and isinstance(exc, ChainUnavailable | Unavailable):
+                # Nothing was signed: the request can be failed outright and retried anew.
+                self._finish_failed([job], exc)
+            else:
+                job.future.set_exception(RequestUnfinished(job.public_id, str(exc)))
+
+    # --- recovery ------------------------------------------------------------------------------
+
+    def _settle_spent(self, chain: Chain, jobs: list[_Job]) -> list[_Job]:
+        """Recovered requests whose nonce is spent already ran: their outcome is on chain."""
+        signed = [j for j in jobs if j.nonce is not None and j.signature is not None]
+        if not signed:
+            return jobs
+        from backend.chain.client import View
+
+        spent = chain.read_many([View(forwarder.FORWARDER, "nonces", (j.signer,)) for j in signed])
+        ran = [j for j, nonce in zip(signed, spent, strict=True) if int(nonce) > (j.nonce or 0)]
+        for job in ran:
+            batch = self._executed_batch(chain, job)
+            if batch is None:
+                log.warning("request %s: nonce spent but no execution found", job.public_id)
+                continue
+            self._settle(chain, [job], batch)
+        ran_ids = {j.row_id for j in ran}
+        return [j for j in jobs if j.row_id not in ran_ids]
+
+    def _executed_batch(self, chain: Chain, job: _Job) -> TxOutcome | None:
+        """The transaction that executed `job`'s (signer, nonce), found by its hash or its log."""
+        hashes = [job.tx_hash] if job.tx_hash else []
+        if not hashes:
+            contract = chain.contract(forwarder.FORWARDER)
+            head = chain.w3.eth.block_number
+            with node_errors():
+                logs = contract.events.ExecutedForwardRequest.get_logs(
+                    from_block=max(head - LOG_SEARCH_BLOCKS, chain.manifest.deployment_block),
+                    argument_filters={"signer": job.signer},
+                )
+            hashes = [
+                "0x" + bytes(entry["transactionHash"]).hex()
+                for entry in logs
+                if int(entry["args"]["nonce"]) == job.nonce
+            ]
+        for tx_hash in hashes:
+            with node_errors():
+                receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            events = chain.events.decode_all(receipt["logs"])
+            return TxOutcome(
+                tx_hash=tx_hash,
+                nonce=job.nonce or 0,
+                block_number=int(receipt["blockNumber"]),
+                block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+                status=int(receipt["status"]),
+                gas_used=int(receipt["gasUsed"]),
+                events=events,
+            )
+        return None
+
+    def _upkeep_loop(self) -> None:
+        """Extends the leases of this process's requests; takes over lapsed ones of others."""
+        interval = max(self._lease.total_seconds() / 3, 0.2)
+        while not self._stopping:
+            try:
+                self._heartbeat()
+                self.recover()
+            except Exception:
+                log.warning("relay upkeep failed", exc_info=True)
+            time.sleep(interval)
+
+    def _heartbeat(self) -> None:
+        with self._cond:
+            ids = list(self._in_flight) + [job.row_id for job in self._queue]
+        if not ids:
+            return
+        with transaction(self._factory) as session:
+            session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id.in_(ids), WriteRequest.owner == self.instance)
+                .values(lease_until=utc_now() + self._lease)
+            )
+
+    def recover(self) -> int:
+        """Takes over relayable requests whose owner's lease lapsed and queues them; answers
+        idempotency keys of finished requests whose waiter is gone. Returns how many it took."""
+        now = utc_now()
+        lapsed = or_(WriteRequest.lease_until.is_(None), WriteRequest.lease_until < now)
+        with transaction(self._factory) as session:
+            rows = list(
+                session.execute(
+                    select(WriteRequest)
+                    .where(WriteRequest.status.in_(RELAYABLE), lapsed)
+                    .order_by(WriteRequest.id)
+                    .limit(self._settings.batch_max_requests * 4)
+                ).scalars()
+            )
+            taken: list[_Job] = []
+            for row in rows:
+                claimed = session.execute(
+                    update(WriteRequest)
+                    .where(
+                        WriteRequest.id == row.id,
+                        WriteRequest.status.in_(RELAYABLE),
+                        or_(WriteRequest.lease_until.is_(None), WriteRequest.lease_until < now),
+                    )
+                    .values(owner=self.instance, lease_until=now + self._lease)
+                )
+                if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                    taken.append(_job_of(row))
+            answer_abandoned(session, now - self._lease)
+            orphaned = timedelta(seconds=self._settings.receipt_timeout_seconds + 60)
+            release_orphan_claims(session, now - orphaned)
+        if taken:
+            log.info("recovering %d requests", len(taken))
+            self.start()
+            with self._cond:
+                self._queue.extend(taken)
+                self._cond.notify_all()
+        return len(taken)
+
+    # --- rows ----------------------------------------------------------------------------------
+
+    def _mark(
+        self, jobs: Sequence[_Job], *, status: str, tx_hash: str | None = None, signed: bool = False
+    ) -> None:
+        with transaction(self._factory) as session:
+            for job in jobs:
+                values: dict[str, Any] = {"status": status, "lease_until": utc_now() + self._lease}
+                if tx_hash is not None:
+                    values["tx_hash"] = tx_hash
+                    job.tx_hash = tx_hash
+                if signed:
+                    values.update(
+                        forwarder_nonce=job.nonce,
+                        deadline=job.deadline,
+                        signature_hex=job.signature.hex() if job.signature else None,
+                    )
+                session.execute(
+                    update(WriteRequest).where(WriteRequest.id == job.row_id).values(**values)
+                )
+
+    def _release(self, jobs: Sequence[_Job]) -> None:
+        if not jobs:
+            return
+        with transaction(self._factory) as session:
+            session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id.in_([j.row_id for j in jobs]))
+                .values(owner=None, lease_until=utc_now())
+            )
+
+    def _fault_point(self, name: str) -> None:
+        """Test instrumentation: with TIERCREDIT_FAULT_PAUSE_AT=<name> the process announces
+        it reached `name` (a file in TIERCREDIT_FAULT_DIR) and waits there to be killed."""
+        if self._settings.fault_pause_at != name:
+            return
+        directory = Path(self._settings.fault_dir or ".")
+        (directory / f"{name}.{os.getpid()}").write_text(name)
+        time.sleep(3600)
+
+
+class _Handled(Exception):
+    """The batch's waiters have their answers already."""
+
+
+def record_request(
+    factory: sessionmaker[Session],
+    relayer: Relayer,
+    *,
+    member_id: int,
+    idempotency_key: str | None,
+    signer: str,
+    signing: str,
+    contract: str,
+    function: str,
+    target: str,
+    data: bytes,
+    gas: int,
+    amount_units: int | None,
+    attachments: list[dict[str, Any]],
+    status: str = RECEIVED,
+) -> WriteRequest:
+    """Writes the request's row, owned by `relayer`, before anything is signed or sent."""
+    with transaction(factory) as session:
+        row = WriteRequest(
+            public_id=uuid.uuid4().hex,
+            member_id=member_id,
+            idempotency_key=idempotency_key,
+            signer=signer,
+            signing=signing,
+            contract=contract,
+            function=function,
+            target=target,
+            data_hex=data.hex(),
+            gas=gas,
+            amount_units=None if amount_units is None else str(amount_units),
+            status=status,
+            attachments=attachments,
+            owner=relayer.instance,
+            lease_until=utc_now() + timedelta(seconds=relayer._settings.request_lease_seconds),
+        )
+        session.add(row)
+        session.flush()
+        session.expunge(row)
+    return row
+
+
+def outcome_json(outcome: TxOutcome) -> dict[str, Any]:
+    from backend.chain.errors import jsonable
+
+    return {
+        "tx_hash": outcome.tx_hash,
+        "block_number": outcome.block_number,
+        "events": [
+            {
+                "contract": e.contract,
+                "name": e.name,
+                "args": {k: jsonable(v) for k, v in e.args.items()},
+            }
+            for e in outcome.events
+        ],
+    }
+
+
+def error_json(error: Exception) -> dict[str, Any]:
+    from backend.core.errors import error_response
+
+    status, body, _ = error_response(error)
+    return {"status": status, "body": body}
+
+
+def answer_recovered(session: Session, row: WriteRequest) -> None:
+    """Answers the request's Idempotency-Key if its waiter is gone; the waiter, if alive,
+    stores its own fuller answer first (store() keeps the first answer only when the key is
+    still in progress, so the recovered answer is written only where none was)."""
+    from backend.core import idempotency
+
+    if row.idempotency_key is None:
+        return
+    status, body = request_answer(row)
+    idempotency.store(session, row.member_id, row.idempotency_key, status, body)
+
+
+def request_answer(row: WriteRequest) -> tuple[int, Any]:
+    """What a finished request answers when its own route's answer cannot be built any more."""
+    if row.status == FAILED and isinstance(row.outcome, dict):
+        return int(row.outcome["status"]), row.outcome["body"]
+    return 200, {
+        "request_id": row.public_id,
+        "status": row.status,
+        "tx_hash": row.tx_hash,
+        "block_number": row.block_number,
+        "outcome": row.outcome,
+    }
+
+
+def answer_abandoned(session: Session, older_than: Any) -> None:
+    """Finished requests whose waiter died before it stored its answer get the recovered one."""
+    from backend.core.idempotency import IN_PROGRESS, IdempotencyRecord
+
+    rows = session.execute(
+        select(WriteRequest)
+        .join(
+            IdempotencyRecord,
+            and_(
+                IdempotencyRecord.member_id == WriteRequest.member_id,
+                IdempotencyRecord.key == WriteRequest.idempotency_key,
+            ),
+        )
+        .where(
+            WriteRequest.status.in_((DONE, FAILED)),
+            WriteRequest.updated_at < older_than,
+            IdempotencyRecord.status == IN_PROGRESS,
+        )
+    ).scalars()
+    for row in rows:
+        answer_recovered(session, row)
+
+
+def release_orphan_claims(session: Session, older_than: Any) -> None:
+    """Idempotency claims still in progress long after they were made and with no request row
+    were never acted on (the process died before recording): a retry may run them."""
+    from sqlalchemy import delete
+
+    from backend.core.idempotency import IN_PROGRESS, IdempotencyRecord
+
+    recorded = select(WriteRequest.id).where(
+        and_(
+            WriteRequest.member_id == IdempotencyRecord.member_id,
+            WriteRequest.idempotency_key == IdempotencyRecord.key,
+        )
+    )
+    session.execute(
+        delete(IdempotencyRecord).where(
+            IdempotencyRecord.status == IN_PROGRESS,
+            IdempotencyRecord.created_at < older_than,
+            ~recorded.exists(),
+        )
+    )
