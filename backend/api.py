@@ -41,6 +41,7 @@ from backend.members.router import router as members_router
 from backend.platform.router import router as platform_router
 from backend.reads.router import router as reads_router
 from backend.relay.relayer import Relayer
+from backend.requests.router import router as requests_router
 from backend.settlement.router import router as settlement_router
 from backend.writes import ChainWriter
 
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     app.include_router(financing_router)
     app.include_router(settlement_router)
     app.include_router(platform_router)
+    app.include_router(requests_router)
     app.include_router(reads_router)
     _install_operations_routes(app, registry)
     return app

@@ -5,6 +5,7 @@ its thread pool, a hand-off per dependency per request; only those that block (S
 are plain functions.
 """
 
+import json
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -16,7 +17,13 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core import idempotency
-from backend.core.errors import Forbidden, Unauthenticated, error_response, is_renderable
+from backend.core.errors import (
+    Forbidden,
+    Unauthenticated,
+    Unprocessable,
+    error_response,
+    is_renderable,
+)
 from backend.core.settings import Settings
 from backend.members.auth import authenticate_api_key
 from backend.members.keystore import Keystore
@@ -128,6 +135,34 @@ class _RunningClaim:
 
 _running_claim: ContextVar[_RunningClaim | None] = ContextVar("running_claim", default=None)
 
+SIGN_BY_PLATFORM, SIGN_BY_MEMBER = "platform", "self"
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """How the client wants its write carried out, beyond the action itself: `sign` is
+    "platform" (the keystore signs the forward request) or "self" (the API answers 202 with the
+    typed data for the member to sign), from the body's `sign` key or the `sign` query
+    parameter."""
+
+    sign: str = SIGN_BY_PLATFORM
+
+
+_write_options: ContextVar[WriteOptions | None] = ContextVar("write_options", default=None)
+
+
+def current_write_options() -> WriteOptions:
+    return _write_options.get() or WriteOptions()
+
+
+class WriteDeferred(Exception):
+    """Raised by the write path when a request is recorded but waits (for the member's
+    signature, or a checker's approval): `reply` is the answer, stored like any other."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"deferred with {reply.status_code}")
+        self.reply = reply
+
 
 def running_idempotency_key() -> str | None:
     """The Idempotency-Key of the request running in this context (None without one): the
@@ -152,15 +187,28 @@ class IdempotentRequest:
     """Runs a write at most once per `Idempotency-Key` (see backend.core.idempotency)."""
 
     def __init__(
-        self, factory: sessionmaker[Session], member_id: int, key: str | None, fingerprint: str
+        self,
+        factory: sessionmaker[Session],
+        member_id: int,
+        key: str | None,
+        fingerprint: str,
+        options: WriteOptions | None = None,
     ) -> None:
         self._factory = factory
         self._member_id = member_id
         self._key = key
         self._fingerprint = fingerprint
+        self._options = options or WriteOptions()
 
     def respond(self, action: Callable[[], Any], status_code: int = 200) -> JSONResponse:
         """The stored response for a retry; otherwise runs `action` and stores what it answered."""
+        token = _write_options.set(self._options)
+        try:
+            return self._respond(_deferrable(action), status_code)
+        finally:
+            _write_options.reset(token)
+
+    def _respond(self, action: Callable[[], Any], status_code: int) -> JSONResponse:
         if self._key is None:
             return _json(action(), status_code)
         stored = idempotency.claim(self._factory, self._member_id, self._key, self._fingerprint)
@@ -194,6 +242,18 @@ class IdempotentRequest:
         return JSONResponse(body, status_code=answer_status)
 
 
+def _deferrable(action: Callable[[], Any]) -> Callable[[], Any]:
+    """`action`, answering a deferred write's reply as its result."""
+
+    def run() -> Any:
+        try:
+            return action()
+        except WriteDeferred as deferred:
+            return deferred.reply
+
+    return run
+
+
 def _encoded(result: Any, default_status: int) -> tuple[int, Any]:
     if isinstance(result, Reply):
         return result.status_code, jsonable_encoder(result.body)
@@ -216,7 +276,29 @@ async def get_idempotent_request(
 ) -> IdempotentRequest:
     body = await request.body()
     fingerprint = idempotency.request_fingerprint(request.method, request.url.path, body)
-    return IdempotentRequest(factory, member.id, idempotency_key, fingerprint)
+    return IdempotentRequest(
+        factory, member.id, idempotency_key, fingerprint, _write_options_of(request, body)
+    )
+
+
+def _write_options_of(request: Request, body: bytes) -> WriteOptions:
+    sign = request.query_params.get("sign")
+    if sign is None and body:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None  # the route's own validation reports a malformed body
+        if isinstance(parsed, dict) and isinstance(parsed.get("sign"), str):
+            sign = parsed["sign"]
+    if sign is None:
+        return WriteOptions()
+    if sign not in (SIGN_BY_PLATFORM, SIGN_BY_MEMBER):
+        raise Unprocessable(
+            "SignModeInvalid",
+            'sign is "platform" (the keystore signs) or "self" (you sign the typed data)',
+            {"sign": sign},
+        )
+    return WriteOptions(sign=sign)
 
 
 IdempotencyDep = Annotated[IdempotentRequest, Depends(get_idempotent_request)]

@@ -29,7 +29,13 @@ from fastapi import Depends, Path, Request
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.api_deps import Reply, running_idempotency_key, store_answer
+from backend.api_deps import (
+    SIGN_BY_MEMBER,
+    Reply,
+    current_write_options,
+    running_idempotency_key,
+    store_answer,
+)
 from backend.chain.ids import MEMBER_STATUSES, ROLE_BITS
 from backend.core.database import transaction
 from backend.core.errors import Conflict, Forbidden
@@ -37,7 +43,7 @@ from backend.core.settings import Settings
 from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.relay.attachments import Attachment
-from backend.relay.relayer import Relayer, record_request
+from backend.relay.relayer import PreparedRequest, Relayer, record_request
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -117,7 +123,6 @@ class ChainWriter:
                 "the transaction with your own wallet",
                 {"member_id": member.id, "address": member.address},
             )
-
         # Both read fresh on every request, in one round trip to the node.
         status, bits = self.chain.read_many(
             [
@@ -164,13 +169,10 @@ class ChainWriter:
         relayer.address  # noqa: B018 - 503 RelayerNotConfigured before anything is recorded
         call = chain.prepare(contract, function, *args)
         gas = self.simulate(actor.address, call)
-        row = record_request(
-            self.factory,
-            relayer,
+        request = PreparedRequest(
             member_id=actor.member.id,
             idempotency_key=running_idempotency_key(),
             signer=actor.address,
-            signing="custodial",
             contract=contract,
             function=function,
             target=call.to,
@@ -179,7 +181,19 @@ class ChainWriter:
             amount_units=amount,
             attachments=list(attachments),
         )
+        if current_write_options().sign == SIGN_BY_MEMBER or not actor.member.custodial:
+            self._await_member_signature(actor, request)
+        row = record_request(self.factory, relayer, request, signing="custodial")
         return relayer.relay(row)
+
+    def _await_member_signature(self, actor: Actor, request: PreparedRequest) -> None:
+        """Records the request for the member to sign and raises WriteDeferred (202)."""
+        raise Conflict(
+            "MemberHoldsOwnKey",
+            "this member holds its own key: the platform cannot sign for it; sign and send "
+            "the transaction with your own wallet",
+            {"member_id": actor.member.id, "address": actor.address},
+        )
 
     def simulate(self, member_address: str, call: Call) -> int:
         """The gas `call` needs as the member, with margin; a revert raises its named error."""

@@ -162,7 +162,7 @@ class Relayer:
         self._keystore = keystore
         self._settings = settings
         self.instance = uuid.uuid4().hex
-        self._lease = timedelta(seconds=settings.request_lease_seconds)
+        self.lease = timedelta(seconds=settings.request_lease_seconds)
         self._queue: list[_Job] = []
         self._cond = threading.Condition()
         self._in_flight: dict[int, _Job] = {}
@@ -514,7 +514,7 @@ class Relayer:
 
     def _upkeep_loop(self) -> None:
         """Extends the leases of this process's requests; takes over lapsed ones of others."""
-        interval = max(self._lease.total_seconds() / 3, 0.2)
+        interval = max(self.lease.total_seconds() / 3, 0.2)
         while not self._stopping:
             try:
                 self._heartbeat()
@@ -532,7 +532,7 @@ class Relayer:
             session.execute(
                 update(WriteRequest)
                 .where(WriteRequest.id.in_(ids), WriteRequest.owner == self.instance)
-                .values(lease_until=utc_now() + self._lease)
+                .values(lease_until=utc_now() + self.lease)
             )
 
     def recover(self) -> int:
@@ -558,11 +558,11 @@ class Relayer:
                         WriteRequest.status.in_(RELAYABLE),
                         or_(WriteRequest.lease_until.is_(None), WriteRequest.lease_until < now),
                     )
-                    .values(owner=self.instance, lease_until=now + self._lease)
+                    .values(owner=self.instance, lease_until=now + self.lease)
                 )
                 if claimed.rowcount == 1:  # type: ignore[attr-defined]
                     taken.append(_job_of(row))
-            answer_abandoned(session, now - self._lease)
+            answer_abandoned(session, now - self.lease)
             orphaned = timedelta(seconds=self._settings.receipt_timeout_seconds + 60)
             release_orphan_claims(session, now - orphaned)
         if taken:
@@ -580,7 +580,7 @@ class Relayer:
     ) -> None:
         with transaction(self._factory) as session:
             for job in jobs:
-                values: dict[str, Any] = {"status": status, "lease_until": utc_now() + self._lease}
+                values: dict[str, Any] = {"status": status, "lease_until": utc_now() + self.lease}
                 if tx_hash is not None:
                     values["tx_hash"] = tx_hash
                     job.tx_hash = tx_hash
@@ -618,41 +618,51 @@ class _Handled(Exception):
     """The batch's waiters have their answers already."""
 
 
+@dataclass(frozen=True)
+class PreparedRequest:
+    """A member call simulated and ready to record: who signs it, what it calls, its gas."""
+
+    member_id: int
+    idempotency_key: str | None
+    signer: str
+    contract: str
+    function: str
+    target: str
+    data: bytes
+    gas: int
+    amount_units: int | None = None
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
 def record_request(
     factory: sessionmaker[Session],
     relayer: Relayer,
+    request: PreparedRequest,
     *,
-    member_id: int,
-    idempotency_key: str | None,
-    signer: str,
     signing: str,
-    contract: str,
-    function: str,
-    target: str,
-    data: bytes,
-    gas: int,
-    amount_units: int | None,
-    attachments: list[dict[str, Any]],
     status: str = RECEIVED,
+    **fields: Any,
 ) -> WriteRequest:
-    """Writes the request's row, owned by `relayer`, before anything is signed or sent."""
+    """Writes the request's row, owned by `relayer`, before anything is signed or sent;
+    `fields` are further columns (nonce, deadline, expiry of a request handed out to sign)."""
     with transaction(factory) as session:
         row = WriteRequest(
             public_id=uuid.uuid4().hex,
-            member_id=member_id,
-            idempotency_key=idempotency_key,
-            signer=signer,
+            member_id=request.member_id,
+            idempotency_key=request.idempotency_key,
+            signer=request.signer,
             signing=signing,
-            contract=contract,
-            function=function,
-            target=target,
-            data_hex=data.hex(),
-            gas=gas,
-            amount_units=None if amount_units is None else str(amount_units),
+            contract=request.contract,
+            function=request.function,
+            target=request.target,
+            data_hex=request.data.hex(),
+            gas=request.gas,
+            amount_units=None if request.amount_units is None else str(request.amount_units),
             status=status,
-            attachments=attachments,
+            attachments=request.attachments,
             owner=relayer.instance,
-            lease_until=utc_now() + timedelta(seconds=relayer._settings.request_lease_seconds),
+            lease_until=utc_now() + relayer.lease,
+            **fields,
         )
         session.add(row)
         session.flush()
@@ -697,16 +707,15 @@ def answer_recovered(session: Session, row: WriteRequest) -> None:
 
 
 def request_answer(row: WriteRequest) -> tuple[int, Any]:
-    """What a finished request answers when its own route's answer cannot be built any more."""
+    """What a finished request answers when its own route's answer cannot be built any more:
+    its named error, or the request as `GET /requests/{id}` shows it."""
+    from fastapi.encoders import jsonable_encoder
+
+    from backend.requests.schemas import RequestRead
+
     if row.status == FAILED and isinstance(row.outcome, dict):
         return int(row.outcome["status"]), row.outcome["body"]
-    return 200, {
-        "request_id": row.public_id,
-        "status": row.status,
-        "tx_hash": row.tx_hash,
-        "block_number": row.block_number,
-        "outcome": row.outcome,
-    }
+    return 200, jsonable_encoder(RequestRead.of(row))
 
 
 def answer_abandoned(session: Session, older_than: Any) -> None:

@@ -108,6 +108,11 @@ def test_a_request_killed_mid_relay_is_finished_exactly_once(
             assert time.monotonic() < deadline, "the request was never finished"
             time.sleep(0.5)
         again = httpx.post(url + path, json=body, headers=headers, timeout=60)
+        shown = httpx.get(
+            f"{url}/requests/{retry.json().get('request_id')}",
+            headers={"Authorization": headers["Authorization"]},
+            timeout=30,
+        )
     finally:
         restarted.terminate()
         restarted.wait(timeout=30)
@@ -120,6 +125,8 @@ def test_a_request_killed_mid_relay_is_finished_exactly_once(
     # The one outcome, replayed: same answer, nothing acted again.
     assert again.headers.get("Idempotent-Replayed") == "true"
     assert again.json() == answer
+    # The request itself says the same.
+    assert shown.status_code == 200 and shown.json() == answer
     chain = private_chain.client
     assert chain.read("CreditVoucher", "balanceOf", root) == (1_000 - 7) * UNIT
     factory = session_factory(write_settings.database_url)

@@ -1,0 +1,1 @@
+"""Members' write requests as the API shows them: status, typed data to sign, outcome."""
