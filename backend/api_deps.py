@@ -25,9 +25,9 @@ from backend.core.errors import (
     is_renderable,
 )
 from backend.core.settings import Settings
-from backend.members.auth import authenticate_api_key
+from backend.members.auth import authenticate_api_key_record
 from backend.members.keystore import Keystore
-from backend.members.models import Member
+from backend.members.models import Member, MemberUser
 
 
 async def get_app_settings(request: Request) -> Settings:
@@ -67,6 +67,7 @@ ChainDep = Annotated[Any, Depends(get_chain)]
 
 
 def get_current_member(
+    request: Request,
     factory: SessionFactoryDep,
     settings: SettingsDep,
     authorization: Annotated[str | None, Header(description="`Bearer <API key>`")] = None,
@@ -89,13 +90,27 @@ def get_current_member(
             "MissingApiKey", "send `Authorization: Bearer <API key>` or `X-API-Key`"
         )
     with factory() as session:
-        member = authenticate_api_key(session, api_key, settings.api_key_pepper)
-        # Loaded now: the member outlives this session for the rest of the request.
+        record = authenticate_api_key_record(session, api_key, settings.api_key_pepper)
+        member, user = record.member, record.user
+        # Loaded now: the member (and the key's user) outlive this session.
         session.expunge(member)
+        if user is not None:
+            session.expunge(user)
+        request.state.user = user
         return member
 
 
 CurrentMember = Annotated[Member, Depends(get_current_member)]
+
+
+async def get_current_user(request: Request, _: CurrentMember) -> MemberUser | None:
+    """The user whose API key made the request (maker or checker); None for the member's own
+    keys."""
+    user: MemberUser | None = getattr(request.state, "user", None)
+    return user
+
+
+CurrentUser = Annotated[MemberUser | None, Depends(get_current_user)]
 
 
 def require_role(*roles: str) -> Callable[[Member], Member]:
@@ -146,6 +161,8 @@ class WriteOptions:
     parameter."""
 
     sign: str = SIGN_BY_PLATFORM
+    # The user whose key made the request (maker-checker); None for the member's own keys.
+    user_id: int | None = None
 
 
 _write_options: ContextVar[WriteOptions | None] = ContextVar("write_options", default=None)
@@ -282,6 +299,8 @@ async def get_idempotent_request(
 
 
 def _write_options_of(request: Request, body: bytes) -> WriteOptions:
+    user: MemberUser | None = getattr(request.state, "user", None)
+    user_id = None if user is None else user.id
     sign = request.query_params.get("sign")
     if sign is None and body:
         try:
@@ -291,14 +310,14 @@ def _write_options_of(request: Request, body: bytes) -> WriteOptions:
         if isinstance(parsed, dict) and isinstance(parsed.get("sign"), str):
             sign = parsed["sign"]
     if sign is None:
-        return WriteOptions()
+        return WriteOptions(user_id=user_id)
     if sign not in (SIGN_BY_PLATFORM, SIGN_BY_MEMBER):
         raise Unprocessable(
             "SignModeInvalid",
             'sign is "platform" (the keystore signs) or "self" (you sign the typed data)',
             {"sign": sign},
         )
-    return WriteOptions(sign=sign)
+    return WriteOptions(sign=sign, user_id=user_id)
 
 
 IdempotencyDep = Annotated[IdempotentRequest, Depends(get_idempotent_request)]

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from eth_utils import is_address, to_checksum_address
@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.api_deps import (
     SIGN_BY_MEMBER,
     Reply,
+    WriteDeferred,
     current_write_options,
     running_idempotency_key,
     store_answer,
@@ -40,9 +41,11 @@ from backend.chain.ids import MEMBER_STATUSES, ROLE_BITS
 from backend.core.database import transaction
 from backend.core.errors import Conflict, Forbidden
 from backend.core.settings import Settings
+from backend.core.sqltypes import utc_now
 from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.relay.attachments import Attachment
+from backend.relay.models import PENDING_APPROVAL
 from backend.relay.relayer import PreparedRequest, Relayer, record_request
 
 if TYPE_CHECKING:
@@ -181,10 +184,29 @@ class ChainWriter:
             amount_units=amount,
             attachments=list(attachments),
         )
-        if current_write_options().sign == SIGN_BY_MEMBER or not actor.member.custodial:
+        options = current_write_options()
+        if needs_approval(actor.member, amount):
+            self._await_approval(actor, request, options.user_id)
+        if options.sign == SIGN_BY_MEMBER or not actor.member.custodial:
             self._await_member_signature(actor, request)
         row = record_request(self.factory, relayer, request, signing="custodial")
         return relayer.relay(row)
+
+    def _await_approval(self, actor: Actor, request: PreparedRequest, maker: int | None) -> None:
+        """Records the request for a checker of the member and raises WriteDeferred (202)."""
+        from backend.requests.schemas import RequestRead
+
+        ttl = timedelta(seconds=self._settings.approval_ttl_seconds)
+        row = record_request(
+            self.factory,
+            self.relayer,
+            request,
+            signing="custodial" if actor.member.custodial else "self",
+            status=PENDING_APPROVAL,
+            maker_user_id=maker,
+            expires_at=utc_now() + ttl,
+        )
+        raise WriteDeferred(Reply(202, RequestRead.of(row)))
 
     def _await_member_signature(self, actor: Actor, request: PreparedRequest) -> None:
         """Records the request for the member to sign and raises WriteDeferred (202)."""
@@ -247,6 +269,15 @@ class ChainWriter:
                 log.warning("state after %s unreadable", outcome.tx_hash, exc_info=True)
             store_answer(session, answer)
         return answer
+
+
+def needs_approval(member: Member, amount: int | None) -> bool:
+    """Whether the member's policy makes this write wait for a checker (four eyes)."""
+    if member.approval_mode == "all":
+        return True
+    if member.approval_mode == "above" and amount is not None:
+        return amount > int(member.approval_threshold_units or 0)
+    return False
 
 
 async def get_writer(request: Request) -> ChainWriter:

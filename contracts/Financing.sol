@@ -109,7 +109,7 @@ contract Financing is IFinancing, ReentrancyGuard, ERC2771Context {
         req.acceptedQuoteId = uint64(quoteId);
         emit FinancingAccepted(requestId, quoteId, q.financier, price, daysToMaturity);
         // Delivery versus payment: both legs or neither. Paying from the quoting financier is its
-        // consent: a quote is only ever recorded with its financier as msg.sender.
+        // consent: a quote is only ever recorded with its financier as the caller (_msgSender()).
         // slither-disable-next-line arbitrary-send-erc20
         _cash.safeTransferFrom(q.financier, _msgSender(), price);
         _voucher.deliverLocked(req.tokenId, q.financier);

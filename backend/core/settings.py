@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # A request whose owning process stops renewing its lease for this long is taken over by
     # another process's recovery.
     request_lease_seconds: float = 15.0
+    # How long a write waiting for a checker's approval stays approvable.
+    approval_ttl_seconds: int = 24 * 3600
     # Test instrumentation of crash safety: the relayer stops at this point and waits to be
     # killed (before_send, after_send, after_receipt), announcing it with a file in fault_dir.
     fault_pause_at: str = ""

@@ -34,6 +34,8 @@ INVOICES = (
     ("tier3", "tier2", "LO", 80_000, "high-tensile fasteners"),
 )
 FACE_VALUE = 500_000
+# Apex Motors' writes moving more than this wait for a reviewer's approval (four eyes).
+APPROVAL_THRESHOLD = 100_000
 SPLITS = (("tier1", "tier2", 200_000), ("tier2", "tier3", 80_000))
 FINANCED = 50_000
 QUOTES = (("bank_a", 600), ("bank_b", 450))  # annual discount rates, basis points
@@ -105,25 +107,49 @@ class Story:
         self, actor: str, path: str, body: dict[str, Any] | None, title: str
     ) -> dict[str, Any]:
         """One write as member ``actor``; prints the step with its transaction."""
+        return self.post_with(self.run.member(actor).api_key, path, body, title)
+
+    def post_with(
+        self,
+        api_key: str,
+        path: str,
+        body: dict[str, Any] | None,
+        title: str,
+        expected: tuple[int, ...] = (200, 201),
+    ) -> dict[str, Any]:
+        """One write with ``api_key`` (a member's, or one of its users'); prints the step."""
         self._step += 1
-        member = self.run.member(actor)
         with self.console.status(f"{title}…"):
             response = self.api.post(
                 path,
                 json=body or {},
                 headers={
-                    "Authorization": f"Bearer {member.api_key}",
+                    "Authorization": f"Bearer {api_key}",
                     "Idempotency-Key": f"demo-{self.tag}-{self._step}",
                 },
             )
-        if response.status_code not in (200, 201):
+        if response.status_code not in expected:
             raise StoryStepFailed(title, response)
         answer: dict[str, Any] = response.json()
-        self.console.print(
-            f"[green]✓[/] {title}\n"
-            f"    [dim]tx {answer['tx_hash']} · block {answer['block_number']}[/]"
+        where = (
+            f"tx {answer['tx_hash']} · block {answer['block_number']}"
+            if answer.get("tx_hash")
+            else f"request {answer['request_id']} · {answer['status']}"
         )
+        self.console.print(f"[green]✓[/] {title}\n    [dim]{where}[/]")
         return answer
+
+    def user(self, actor: str, name: str, role: str) -> str:
+        """A maker or checker of member ``actor``; returns its API key."""
+        member = self.run.member(actor)
+        response = self.api.post(
+            "/members/me/users",
+            json={"name": name, "role": role},
+            headers={"Authorization": f"Bearer {member.api_key}"},
+        )
+        if response.status_code != 201:
+            raise StoryStepFailed(f"{member.name} adds {name}", response)
+        return str(response.json()["api_key"])
 
     def get(self, actor: str, path: str) -> Any:
         member = self.run.member(actor)
@@ -211,9 +237,23 @@ class Story:
         )
         certificate_id = int(certificate["certificate"]["certificate_id"])
 
-        self.chapter("4. Apex Motors issues a credit voucher")
-        issued = self.post(
-            "core",
+        self.chapter("4. Apex Motors issues a credit voucher, four eyes")
+        core = self.run.member("core")
+        policy = self.api.put(
+            "/members/me/approval-policy",
+            json={"mode": "above", "threshold_units": APPROVAL_THRESHOLD * UNIT},
+            headers={"Authorization": f"Bearer {core.api_key}"},
+        )
+        if policy.status_code != 200:
+            raise StoryStepFailed("Apex Motors requires approval", policy)
+        self.console.print(
+            f"[green]✓[/] Apex Motors requires a reviewer's approval above "
+            f"{money(APPROVAL_THRESHOLD * UNIT)}; a payables clerk prepares, a reviewer approves"
+        )
+        clerk = self.user("core", "Apex payables clerk", "maker")
+        reviewer = self.user("core", "Apex finance reviewer", "checker")
+        pending = self.post_with(
+            clerk,
             "/credits",
             {
                 "invoice_id": invoice_ids["tier1"],
@@ -221,11 +261,22 @@ class Story:
                 "maturity": maturity,
                 "certificate_id": certificate_id,
             },
-            f"Apex Motors issues a {money(FACE_VALUE * UNIT)} voucher to Helix Drivetrain, "
-            f"due in {TENOR_DAYS} days",
+            f"Apex Motors' clerk prepares a {money(FACE_VALUE * UNIT)} voucher to Helix "
+            f"Drivetrain, due in {TENOR_DAYS} days; it waits for approval",
+            expected=(202,),
         )
-        credit_id = int(issued["credit"]["credit_id"])
-        held = {"tier1": int(issued["root_fragment"]["token_id"])}
+        approved = self.post_with(
+            reviewer,
+            f"/requests/{pending['request_id']}/approve",
+            None,
+            "Apex Motors' reviewer approves it: the company's key signs, the relayer sends it",
+        )
+        if approved["status"] != "done":
+            raise StoryStepFailed("the approved voucher issue", httpx.Response(409, json=approved))
+        issued = next(e for e in approved["outcome"]["events"] if e["name"] == "CreditIssued")
+        credit_id = int(issued["args"]["creditId"])
+        # The root fragment's token id is the credit id.
+        held = {"tier1": credit_id}
 
         self.chapter("5. The voucher pays suppliers down three tiers")
         for holder, receiver, value in SPLITS:

@@ -33,7 +33,12 @@ def hash_api_key(api_key: str, pepper: str) -> str:
 
 
 def issue_api_key(
-    session: Session, member: Member, pepper: str, kind: str, expires_at: datetime | None = None
+    session: Session,
+    member: Member,
+    pepper: str,
+    kind: str,
+    expires_at: datetime | None = None,
+    user_id: int | None = None,
 ) -> str:
     """Stores a new key's hash for `member` and returns the key, the only time it is visible."""
     api_key = generate_api_key()
@@ -44,17 +49,23 @@ def issue_api_key(
             prefix=api_key[:SHOWN_PREFIX_LENGTH],
             kind=kind,
             expires_at=expires_at,
+            user_id=user_id,
         )
     )
     return api_key
 
 
 def authenticate_api_key(session: Session, api_key: str, pepper: str) -> Member:
+    return authenticate_api_key_record(session, api_key, pepper).member
+
+
+def authenticate_api_key_record(session: Session, api_key: str, pepper: str) -> ApiKey:
+    """The valid key with its member (and user, if the key is a user's) loaded."""
     now = utc_now()
     # The member comes in the same query: every authenticated request needs it.
     record = session.execute(
         select(ApiKey)
-        .options(joinedload(ApiKey.member))
+        .options(joinedload(ApiKey.member), joinedload(ApiKey.user))
         .where(ApiKey.key_hash == hash_api_key(api_key, pepper))
     ).scalar_one_or_none()
     if (
@@ -67,7 +78,7 @@ def authenticate_api_key(session: Session, api_key: str, pepper: str) -> Member:
         raise Unauthenticated(
             "MemberNotActive", "the member is suspended", {"member_id": record.member_id}
         )
-    return record.member
+    return record
 
 
 # --- Sign-In with Ethereum -------------------------------------------------------------------

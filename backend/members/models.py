@@ -24,8 +24,26 @@ class Member(Base):
     kyc_hash: Mapped[str] = mapped_column(Hash32())
     onboarding_tx_hash: Mapped[str | None] = mapped_column(Hash32(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
+    # Four eyes: which of the member's writes wait for a checker's approval: none, all, or
+    # those moving more than `approval_threshold_units` (decimal text, micro-units).
+    approval_mode: Mapped[str] = mapped_column(String(8), default="none")
+    approval_threshold_units: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
     api_keys: Mapped[list["ApiKey"]] = relationship(back_populates="member")
+
+
+class MemberUser(Base):
+    """A person acting for a member with an API key of its own: a maker prepares writes, a
+    checker approves them. The member's own keys (onboarding, SIWE sessions) belong to no user:
+    they administer users and the approval policy."""
+
+    __tablename__ = "member_users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
 
 
 class ApiKey(Base):
@@ -42,8 +60,13 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # The user the key belongs to; None for the member's own keys.
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("member_users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
 
     member: Mapped[Member] = relationship(back_populates="api_keys")
+    user: Mapped[MemberUser | None] = relationship()
 
 
 class SiweNonce(Base):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from backend.api_deps import (
     CurrentMember,
+    CurrentUser,
     IdempotencyDep,
     KeystoreDep,
     SessionDep,
@@ -18,12 +19,16 @@ from backend.core.errors import Forbidden
 from backend.members import service
 from backend.members.models import Member
 from backend.members.schemas import (
+    ApprovalPolicy,
     MemberCreate,
     MemberRead,
     OnboardingRead,
     SessionKeyRead,
     SiweNonceRead,
     SiweSignIn,
+    UserCreate,
+    UserIssued,
+    UserRead,
 )
 
 router = APIRouter(tags=["members"])
@@ -110,3 +115,32 @@ def siwe_sign_in(
         expires_at=issued.expires_at,
         member=MemberRead.model_validate(issued.member),
     )
+
+
+@router.post("/members/me/users", status_code=201, response_model=UserIssued)
+def add_user(
+    body: UserCreate,
+    member: CurrentMember,
+    user: CurrentUser,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+) -> UserIssued:
+    """Adds a maker or a checker with an API key of its own (the member's own key only)."""
+    added, api_key = service.add_user(
+        factory, member, user, settings.api_key_pepper, body.name, body.role
+    )
+    return UserIssued(user=UserRead.model_validate(added), api_key=api_key)
+
+
+@router.get("/members/me/users", response_model=list[UserRead])
+def list_users(member: CurrentMember, session: SessionDep) -> list[UserRead]:
+    return [UserRead.model_validate(u) for u in service.list_users(session, member)]
+
+
+@router.put("/members/me/approval-policy", response_model=ApprovalPolicy)
+def set_approval_policy(
+    body: ApprovalPolicy, member: CurrentMember, user: CurrentUser, factory: SessionFactoryDep
+) -> ApprovalPolicy:
+    """Which of the member's writes wait for a checker's approval (the member's own key only)."""
+    service.set_approval_policy(factory, member, user, body.mode, body.threshold_units)
+    return body

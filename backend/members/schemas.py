@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 
 from eth_utils import is_checksum_address
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # PLATFORM_ROLE belongs to the platform's own contracts; no company is onboarded with it.
 MemberRole = Literal["OPERATOR", "CORE_ENTERPRISE", "SUPPLIER", "FINANCIER", "INSPECTOR", "AUDITOR"]
@@ -63,6 +63,8 @@ class MemberRead(BaseModel):
     status: str
     kyc_hash: str
     onboarding_tx_hash: str | None
+    approval_mode: str = Field(description="Which writes wait for a checker: none, all, above.")
+    approval_threshold_units: str | None = None
     created_at: datetime
 
 
@@ -87,3 +89,41 @@ class SessionKeyRead(BaseModel):
     )
     expires_at: datetime
     member: MemberRead
+
+
+class UserCreate(BaseModel):
+    """A person acting for the member with an API key of its own."""
+
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["maker", "checker"] = Field(
+        description="maker: prepares writes; checker: approves or rejects others' writes"
+    )
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    member_id: int
+    name: str
+    role: str
+    created_at: datetime
+
+
+class UserIssued(BaseModel):
+    user: UserRead
+    api_key: str = Field(description="Shown once: only its hash is stored.")
+
+
+class ApprovalPolicy(BaseModel):
+    """Which of the member's writes wait for a checker: none, all, or those moving more than
+    `threshold_units` (micro-units)."""
+
+    mode: Literal["none", "all", "above"]
+    threshold_units: int | None = Field(default=None, ge=0, lt=2**256)
+
+    @model_validator(mode="after")
+    def _threshold_with_above(self) -> "ApprovalPolicy":
+        if (self.mode == "above") != (self.threshold_units is not None):
+            raise ValueError("threshold_units goes with mode 'above', and only with it")
+        return self

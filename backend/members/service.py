@@ -15,7 +15,7 @@ from backend.core.sqltypes import utc_now
 from backend.documents.hashing import text_hash, to_hex
 from backend.members.auth import issue_api_key, issue_siwe_nonce, verify_siwe
 from backend.members.keystore import Keystore
-from backend.members.models import Member, SiweNonce
+from backend.members.models import Member, MemberUser, SiweNonce
 from backend.members.schemas import MemberCreate
 
 if TYPE_CHECKING:
@@ -173,3 +173,64 @@ def consortium_onboard(
 
     call = chain.prepare("Consortium", "onboard", address, kyc_hash, [role_id(r) for r in roles])
     return operator.transact(call)
+
+
+# --- users and four eyes ----------------------------------------------------------------------
+
+
+def _require_member_key(member: Member, user: MemberUser | None) -> None:
+    """Users and the approval policy are the member's to administer, with its own keys."""
+    if user is not None:
+        raise Forbidden(
+            "MemberKeyRequired",
+            "users and the approval policy are managed with the member's own API key",
+            {"member_id": member.id, "user_id": user.id},
+        )
+
+
+def add_user(
+    factory: sessionmaker[Session],
+    member: Member,
+    acting: MemberUser | None,
+    pepper: str,
+    name: str,
+    role: str,
+) -> tuple[MemberUser, str]:
+    """A maker or checker for the member, with its first API key (shown once)."""
+    _require_member_key(member, acting)
+    with transaction(factory) as session:
+        user = MemberUser(member_id=member.id, name=name, role=role)
+        session.add(user)
+        session.flush()
+        stored = session.get(Member, member.id)
+        assert stored is not None
+        api_key = issue_api_key(session, stored, pepper, kind="user", user_id=user.id)
+        session.flush()
+        session.expunge(user)
+    return user, api_key
+
+
+def list_users(session: Session, member: Member) -> list[MemberUser]:
+    return list(
+        session.execute(
+            select(MemberUser).where(MemberUser.member_id == member.id).order_by(MemberUser.id)
+        ).scalars()
+    )
+
+
+def set_approval_policy(
+    factory: sessionmaker[Session],
+    member: Member,
+    acting: MemberUser | None,
+    mode: str,
+    threshold_units: int | None,
+) -> Member:
+    _require_member_key(member, acting)
+    with transaction(factory) as session:
+        stored = session.get(Member, member.id)
+        assert stored is not None
+        stored.approval_mode = mode
+        stored.approval_threshold_units = None if threshold_units is None else str(threshold_units)
+        session.flush()
+        session.expunge(stored)
+    return stored

@@ -67,6 +67,11 @@ class WriteRequest(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # Four eyes: the user who prepared the request (None: the member's own key), the checker
+    # who approved or rejected it, and why it was rejected.
+    maker_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    checker_user_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_write_requests_status_lease", "status", "lease_until"),)
 

@@ -1,12 +1,19 @@
 """HTTP routes of members' write requests."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query, Response
 
-from backend.api_deps import CurrentMember, SessionDep
+from backend.api_deps import (
+    CurrentMember,
+    CurrentUser,
+    IdempotencyDep,
+    SessionDep,
+    SessionFactoryDep,
+)
 from backend.requests import service
 from backend.requests.schemas import RequestRead
+from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(tags=["requests"])
 
@@ -19,3 +26,42 @@ def get_request(
 ) -> RequestRead:
     """One of the member's write requests: where it stands and, once finished, its outcome."""
     return RequestRead.of(service.own_request(session, member, request_id))
+
+
+@router.get("/requests", response_model=list[RequestRead])
+def pending_requests(
+    member: CurrentMember,
+    user: CurrentUser,
+    session: SessionDep,
+    status: Annotated[Literal["pending_approval"], Query()] = "pending_approval",
+) -> list[RequestRead]:
+    """A checker's inbox: the member's writes waiting for approval, oldest first."""
+    return [RequestRead.of(row) for row in service.pending_for(session, member, user)]
+
+
+@router.post("/requests/{request_id}/approve", response_model=RequestRead)
+def approve(
+    request_id: RequestIdPath,
+    member: CurrentMember,
+    user: CurrentUser,
+    writer: WriterDep,
+    idempotent: IdempotencyDep,
+) -> Response:
+    """A checker (not the request's maker) approves: the member's key signs it and it is
+    relayed; answers the request with its outcome, or the contract's named error."""
+    return idempotent.respond(lambda: service.approve(writer, member, user, request_id))
+
+
+@router.post("/requests/{request_id}/reject", response_model=RequestRead)
+def reject(
+    request_id: RequestIdPath,
+    body: ReasonBody,
+    member: CurrentMember,
+    user: CurrentUser,
+    factory: SessionFactoryDep,
+    idempotent: IdempotencyDep,
+) -> Response:
+    """A checker rejects a waiting write, with a reason; nothing is sent."""
+    return idempotent.respond(
+        lambda: service.reject(factory, member, user, request_id, body.reason)
+    )

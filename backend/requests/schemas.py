@@ -27,6 +27,11 @@ class RequestRead(BaseModel):
     outcome: Any = Field(
         default=None, description="Its events once done; its named error once failed."
     )
+    maker_user_id: int | None = Field(
+        default=None, description="The user who prepared it (None: the member's own key)."
+    )
+    checker_user_id: int | None = None
+    decision_reason: str | None = None
     created_at: datetime
     expires_at: datetime | None = None
 
@@ -44,6 +49,9 @@ class RequestRead(BaseModel):
             tx_hash=row.tx_hash,
             block_number=row.block_number,
             outcome=row.outcome,
+            maker_user_id=row.maker_user_id,
+            checker_user_id=row.checker_user_id,
+            decision_reason=row.decision_reason,
             created_at=row.created_at,
             expires_at=row.expires_at,
         )

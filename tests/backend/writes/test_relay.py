@@ -157,3 +157,16 @@ def test_a_relayer_out_of_funds_answers_503_and_acts_once_funded(
 
 def requires_certificate(chain: PrivateChain, obligor: str) -> bool:
     return bool(chain.client.read("Consortium", "requiresQualityCertificate", obligor))
+
+
+def test_metrics_show_the_relayers_balance(
+    consortium: Consortium, private_chain: PrivateChain
+) -> None:
+    relayer = Account.from_key(private_chain.relayer_key).address
+    balance = private_chain.client.w3.eth.get_balance(relayer)
+
+    metrics = consortium["operator"].http.get("/metrics")
+
+    assert metrics.status_code == 200
+    lines = [line for line in metrics.text.splitlines() if line.startswith("tiercredit_relayer_")]
+    assert lines == [f"tiercredit_relayer_balance_wei {float(balance)}"]
