@@ -30,9 +30,9 @@ from backend.chain.errors import ChainUnavailable
 from backend.chain.sender import node_errors
 from backend.core.database import session_factory, transaction
 from backend.core.settings import Settings
-from backend.indexer.projector import project
 from backend.indexer.reorg import unwind
 from backend.readmodels.models import AuditEvent, CreditRecord, IndexedBlock, IndexerCursor
+from backend.readmodels.projector import project
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
 from backend.chain.settlement import read_account
 from backend.chain.voucher import read_credit, read_fragment
-from backend.indexer.projector import ZERO_ADDRESS
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
@@ -37,6 +36,7 @@ from backend.readmodels.models import (
     RedemptionSkipRecord,
     RepaymentRecord,
 )
+from backend.readmodels.projector import ZERO_ADDRESS
 
 log = logging.getLogger(__name__)
 

@@ -396,7 +396,7 @@ class Relayer:
         batch: TxOutcome,
     ) -> None:
         """One transaction: the batch's events into the read models, every row settled."""
-        from backend.indexer.projector import project
+        from backend.readmodels.projector import project
 
         stamps = {batch.block_number: batch.block_timestamp} if batch.block_timestamp else {}
         events = [event for _, outcome in done for event in outcome.events]

@@ -27,13 +27,6 @@ from backend.indexer.follower import (
     index_once,
     run_indexer,
 )
-from backend.indexer.projector import (
-    AUDIT_ONLY_EVENTS,
-    HANDLERS,
-    ZERO_ADDRESS,
-    project,
-    projectable_events,
-)
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
@@ -50,6 +43,13 @@ from backend.readmodels.models import (
     QuoteRecord,
     RedemptionRecord,
     RedemptionSkipRecord,
+)
+from backend.readmodels.projector import (
+    AUDIT_ONLY_EVENTS,
+    HANDLERS,
+    ZERO_ADDRESS,
+    project,
+    projectable_events,
 )
 from tests.backend.indexer_flow import DEFAULT_GRACE_DAYS, LATE_GRACE_DAYS, UNIT, Platform, h
 
