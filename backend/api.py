@@ -155,13 +155,11 @@ def _onboarding_via_chain(app: FastAPI) -> Callable[[Member], members_service.On
 
     def for_operator(operator: Member) -> members_service.OnboardOnChain:
         def onboard(address: str, kyc_hash: bytes, roles: Sequence[str]) -> str:
-            from backend.chain.ids import role_id
+            from backend.chain import consortium
 
             writer: ChainWriter = app.state.chain_writer
             actor = writer.authorize(operator, "OPERATOR")
-            outcome = writer.send(
-                actor, "Consortium", "onboard", address, kyc_hash, [role_id(r) for r in roles]
-            )
+            outcome = writer.send(actor, consortium.onboard(address, kyc_hash, roles))
             return outcome.tx_hash
 
         return onboard

@@ -51,6 +51,7 @@ from backend.relay.relayer import PreparedRequest, Relayer, record_request
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
+    from backend.chain.calls import ContractCall
     from backend.chain.client import Chain
     from backend.chain.sender import Call, TxOutcome
 
@@ -156,13 +157,13 @@ class ChainWriter:
     def send(
         self,
         actor: Actor,
-        contract: str,
-        function: str,
-        *args: Any,
+        action: ContractCall,
+        *,
         amount: int | None = None,
         attachments: Sequence[Attachment] = (),
     ) -> TxOutcome:
-        """Relays `contract.function(*args)` as the actor; raises the named revert.
+        """Relays `action` (from backend/chain/<contract>.py) as the actor; raises the named
+        revert.
 
         `amount` is the largest value the action moves (what approval thresholds compare);
         `attachments` are stored with the request's events once it is mined.
@@ -170,14 +171,14 @@ class ChainWriter:
         chain = self.chain
         relayer = self.relayer
         relayer.address  # noqa: B018 - 503 RelayerNotConfigured before anything is recorded
-        call = chain.prepare(contract, function, *args)
+        call = chain.prepare(action.contract, action.function, *action.args)
         gas = self.simulate(actor.address, call)
         request = PreparedRequest(
             member_id=actor.member.id,
             idempotency_key=running_idempotency_key(),
             signer=actor.address,
-            contract=contract,
-            function=function,
+            contract=action.contract,
+            function=action.function,
             target=call.to,
             data=call.data,
             gas=gas,

@@ -17,6 +17,7 @@ from backend.cash.schemas import (
     MintCreate,
     MintWrite,
 )
+from backend.chain import consortium, settlement_token
 from backend.chain.sender import node_errors
 from backend.documents.hashing import text_hash, to_hex
 from backend.members.models import Member
@@ -88,7 +89,11 @@ def mint(writer: ChainWriter, member: Member, request: MintCreate) -> MintWrite 
     """A financier mints cash to an active member against a deposit."""
     actor = writer.authorize(member, "FINANCIER")
     reference = text_hash(request.deposit_reference)
-    outcome = writer.send(actor, TOKEN, "mint", request.to, request.amount_units, reference)
+    outcome = writer.send(
+        actor,
+        settlement_token.mint(request.to, request.amount_units, reference),
+        amount=request.amount_units,
+    )
     block = outcome.block_number
     return writer.record(
         outcome,
@@ -106,7 +111,11 @@ def burn(writer: ChainWriter, member: Member, request: BurnCreate) -> BurnWrite 
     """A member burns its own cash to withdraw it off-chain."""
     actor = writer.authorize(member)
     reference = text_hash(request.withdrawal_reference)
-    outcome = writer.send(actor, TOKEN, "burn", request.amount_units, reference)
+    outcome = writer.send(
+        actor,
+        settlement_token.burn(request.amount_units, reference),
+        amount=request.amount_units,
+    )
     block = outcome.block_number
     return writer.record(
         outcome,
@@ -125,7 +134,7 @@ def approve(writer: ChainWriter, member: Member, request: ApprovalCreate) -> App
     actor = writer.authorize(member)
     spender = SPENDER_CONTRACTS[request.spender]
     spender_address = writer.chain.manifest.address(spender)
-    outcome = writer.send(actor, TOKEN, "approve", spender_address, request.amount_units)
+    outcome = writer.send(actor, settlement_token.approve(spender_address, request.amount_units))
     return writer.record(
         outcome,
         lambda _: ApprovalWrite(
@@ -146,9 +155,7 @@ def set_credit_line(
 ) -> CreditLineWrite | Reply:
     """The financier sets its credit line to a core enterprise; the obligor's quota follows."""
     actor = writer.authorize(member, "FINANCIER")
-    outcome = writer.send(
-        actor, "Consortium", "setCreditLine", request.obligor, request.limit_units
-    )
+    outcome = writer.send(actor, consortium.set_credit_line(request.obligor, request.limit_units))
     quota = outcome.event("CreditLineSet").args["quota"]
     return writer.record(
         outcome,

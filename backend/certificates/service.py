@@ -7,6 +7,7 @@ from backend.certificates.schemas import (
     CertificateRead,
     CertificateWrite,
 )
+from backend.chain import quality_registry
 from backend.core.settings import Settings
 from backend.documents.hashing import text_hash
 from backend.documents.prepare import prepare_document
@@ -15,8 +16,6 @@ from backend.readmodels.models import CertificateRecord
 from backend.reasons.service import Reason
 from backend.relay import attachments as attached
 from backend.writes import ChainWriter, projected
-
-REGISTRY = "QualityRegistry"
 
 
 def issue_certificate(
@@ -27,14 +26,14 @@ def issue_certificate(
     document = prepare_document(writer.factory, member, "certificate", request, settings)
     outcome = writer.send(
         actor,
-        REGISTRY,
-        "issue",
-        request.invoice_id,
-        text_hash(request.batch_code),
-        text_hash(request.standard_code),
-        CERTIFICATE_RESULTS[request.result],
-        document.digest,
-        request.expires_at,
+        quality_registry.issue(
+            request.invoice_id,
+            text_hash(request.batch_code),
+            text_hash(request.standard_code),
+            CERTIFICATE_RESULTS[request.result],
+            document.digest,
+            request.expires_at,
+        ),
         attachments=[attached.document(document)],
     )
     certificate_id = outcome.event("CertificateIssued").args["certificateId"]
@@ -56,10 +55,7 @@ def revoke_certificate(
     actor = writer.authorize(member, "INSPECTOR")
     outcome = writer.send(
         actor,
-        REGISTRY,
-        "revoke",
-        certificate_id,
-        reason.digest,
+        quality_registry.revoke(certificate_id, reason.digest),
         attachments=[attached.reason(member.id, reason)],
     )
     return writer.record(

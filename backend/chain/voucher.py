@@ -1,4 +1,5 @@
-"""Typed reads of CreditVoucher: its Credit and Fragment structs by field name, not by position.
+"""Typed reads of CreditVoucher (its Credit and Fragment structs by field name, not by position)
+and its calls.
 
 The fields follow ICreditVoucher's structs in order (tests/backend/chain/test_structs.py fails
 when the compiled ABI and these dataclasses part ways).
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from backend.chain.calls import ContractCall
 
 VOUCHER = "CreditVoucher"
 
@@ -56,3 +59,28 @@ def read_credit(chain: ViewReader, credit_id: int, *, block: int | str = "latest
 
 def read_fragment(chain: ViewReader, token_id: int, *, block: int | str = "latest") -> Fragment:
     return Fragment(*chain.read(VOUCHER, "fragment", token_id, block=block))
+
+
+# --- typed calls ------------------------------------------------------------------------------
+
+
+def issue(
+    invoice_id: int, face_value_units: int, maturity: int, certificate_id: int
+) -> ContractCall:
+    return ContractCall(VOUCHER, "issue", (invoice_id, face_value_units, maturity, certificate_id))
+
+
+def split_transfer(token_id: int, to: str, value_units: int, invoice_id: int) -> ContractCall:
+    return ContractCall(VOUCHER, "splitTransfer", (token_id, to, value_units, invoice_id))
+
+
+def set_fragment_frozen(token_id: int, frozen: bool, reason_hash: bytes) -> ContractCall:
+    return ContractCall(VOUCHER, "setFragmentFrozen", (token_id, frozen, reason_hash))
+
+
+def set_credit_frozen(credit_id: int, frozen: bool, reason_hash: bytes) -> ContractCall:
+    return ContractCall(VOUCHER, "setCreditFrozen", (credit_id, frozen, reason_hash))
+
+
+def lift_quality_freeze(credit_id: int, reason_hash: bytes) -> ContractCall:
+    return ContractCall(VOUCHER, "liftQualityFreeze", (credit_id, reason_hash))

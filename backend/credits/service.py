@@ -2,6 +2,8 @@
 the obligor's quality rule."""
 
 from backend.api_deps import Reply
+from backend.chain import consortium
+from backend.chain import voucher as credit_voucher
 from backend.credits.schemas import (
     CreditCreate,
     CreditFreezeWrite,
@@ -20,7 +22,6 @@ from backend.reasons.service import Reason
 from backend.relay import attachments as attached
 from backend.writes import ChainWriter, ReasonRead, projected
 
-VOUCHER = "CreditVoucher"
 # Auditors and the operator supervise: they alone freeze, unfreeze and lift quality freezes.
 SUPERVISOR_ROLES = ("AUDITOR", "OPERATOR")
 # Who pays its own suppliers with vouchers it holds.
@@ -33,12 +34,9 @@ def issue_credit(writer: ChainWriter, member: Member, request: CreditCreate) -> 
     actor = writer.authorize(member, "CORE_ENTERPRISE")
     outcome = writer.send(
         actor,
-        VOUCHER,
-        "issue",
-        request.invoice_id,
-        request.face_value_units,
-        request.maturity,
-        request.certificate_id,
+        credit_voucher.issue(
+            request.invoice_id, request.face_value_units, request.maturity, request.certificate_id
+        ),
         amount=request.face_value_units,
     )
     credit_id = outcome.event("CreditIssued").args["creditId"]
@@ -61,12 +59,9 @@ def split_transfer(
     actor = writer.authorize(member, *HOLDER_ROLES)
     outcome = writer.send(
         actor,
-        VOUCHER,
-        "splitTransfer",
-        token_id,
-        request.to,
-        request.value_units,
-        request.invoice_id,
+        credit_voucher.split_transfer(
+            token_id, request.to, request.value_units, request.invoice_id
+        ),
         amount=request.value_units,
     )
     new_token_id = outcome.event("TradeTransferred").args["toTokenId"]
@@ -88,11 +83,7 @@ def set_fragment_frozen(
     actor = writer.authorize(member, *SUPERVISOR_ROLES)
     outcome = writer.send(
         actor,
-        VOUCHER,
-        "setFragmentFrozen",
-        token_id,
-        frozen,
-        reason.digest,
+        credit_voucher.set_fragment_frozen(token_id, frozen, reason.digest),
         attachments=[attached.reason(member.id, reason)],
     )
     return writer.record(
@@ -113,11 +104,7 @@ def set_credit_frozen(
     actor = writer.authorize(member, *SUPERVISOR_ROLES)
     outcome = writer.send(
         actor,
-        VOUCHER,
-        "setCreditFrozen",
-        credit_id,
-        frozen,
-        reason.digest,
+        credit_voucher.set_credit_frozen(credit_id, frozen, reason.digest),
         attachments=[attached.reason(member.id, reason)],
     )
     return writer.record(
@@ -139,10 +126,7 @@ def lift_quality_freeze(
     actor = writer.authorize(member, *SUPERVISOR_ROLES)
     outcome = writer.send(
         actor,
-        VOUCHER,
-        "liftQualityFreeze",
-        credit_id,
-        reason.digest,
+        credit_voucher.lift_quality_freeze(credit_id, reason.digest),
         attachments=[attached.reason(member.id, reason)],
     )
     lifted = outcome.event("QualityFreezeLifted").args
@@ -163,7 +147,7 @@ def set_quality_requirement(
 ) -> QualityRequirementWrite | Reply:
     """A core enterprise states whether it issues only against certified goods."""
     actor = writer.authorize(member, "CORE_ENTERPRISE")
-    outcome = writer.send(actor, "Consortium", "setQualityRequirement", required)
+    outcome = writer.send(actor, consortium.set_quality_requirement(required))
     changed = outcome.event("QualityRequirementChanged").args
     return writer.record(
         outcome,

@@ -4,6 +4,8 @@ from sqlalchemy.orm import Session
 
 from backend.api_deps import Reply
 from backend.cash.service import allowance, sign_permit
+from backend.chain import financing
+from backend.chain.calls import ContractCall
 from backend.credits.schemas import FragmentRead
 from backend.financing.schemas import (
     AcceptWrite,
@@ -31,11 +33,8 @@ def request_financing(
     actor = writer.authorize(member, *HOLDER_ROLES)
     outcome = writer.send(
         actor,
-        FINANCING,
-        "requestFinancing",
-        request.token_id,
-        request.value_units,
-        request.expires_at,
+        financing.request_financing(request.token_id, request.value_units, request.expires_at),
+        amount=request.value_units,
     )
     requested = outcome.event("FinancingRequested").args
     return writer.record(
@@ -63,15 +62,15 @@ def submit_quote(
         permit = sign_permit(writer, actor, FINANCING, permit_value)
         outcome = writer.send(
             actor,
-            FINANCING,
-            "submitQuoteWithPermit",
-            request_id,
-            quote.rate_bps,
-            permit.value,
-            permit.deadline,
-            permit.v,
-            permit.r,
-            permit.s,
+            financing.submit_quote_with_permit(
+                request_id,
+                quote.rate_bps,
+                permit.value,
+                permit.deadline,
+                permit.v,
+                permit.r,
+                permit.s,
+            ),
         )
     quote_id = outcome.event("QuoteSubmitted").args["quoteId"]
     return writer.record(
@@ -90,7 +89,7 @@ def submit_quote(
 def withdraw_quote(writer: ChainWriter, member: Member, quote_id: int) -> QuoteWrite | Reply:
     """The financier withdraws its quote while the request is open."""
     actor = writer.authorize(member, "FINANCIER")
-    outcome = writer.send(actor, FINANCING, "withdrawQuote", quote_id)
+    outcome = writer.send(actor, financing.withdraw_quote(quote_id))
     return writer.record(
         outcome,
         lambda session: QuoteWrite(
@@ -106,7 +105,7 @@ def accept_quote(
 ) -> AcceptWrite | Reply:
     """The holder accepts a quote: cash to the holder, fragment to the financier, atomically."""
     actor = writer.authorize(member, *HOLDER_ROLES)
-    outcome = writer.send(actor, FINANCING, "accept", request_id, quote_id)
+    outcome = writer.send(actor, financing.accept(request_id, quote_id))
 
     def read(session: Session) -> AcceptWrite | Reply:
         record = projected(session, FinancingRequestRecord, request_id)
@@ -128,25 +127,25 @@ def cancel_request(
     writer: ChainWriter, member: Member, request_id: int
 ) -> FinancingRequestWrite | Reply:
     """The holder cancels an open request; the fragment is unlocked."""
-    return _close(writer, member, request_id, "cancel", HOLDER_ROLES)
+    return _close(writer, member, request_id, financing.cancel(request_id), HOLDER_ROLES)
 
 
 def expire_request(
     writer: ChainWriter, member: Member, request_id: int
 ) -> FinancingRequestWrite | Reply:
     """Any active member closes a request past its expiry; the fragment is unlocked."""
-    return _close(writer, member, request_id, "expire", ())
+    return _close(writer, member, request_id, financing.expire(request_id), ())
 
 
 def _close(
     writer: ChainWriter,
     member: Member,
     request_id: int,
-    function: str,
+    action: ContractCall,
     roles: tuple[str, ...],
 ) -> FinancingRequestWrite | Reply:
     actor = writer.authorize(member, *roles)
-    outcome = writer.send(actor, FINANCING, function, request_id)
+    outcome = writer.send(actor, action)
 
     def read(session: Session) -> FinancingRequestWrite | Reply:
         record = projected(session, FinancingRequestRecord, request_id)

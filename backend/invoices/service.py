@@ -1,6 +1,8 @@
 """Invoice writes: register (document anchored), confirm, reject (reason anchored), cancel."""
 
 from backend.api_deps import Reply
+from backend.chain import invoice_registry
+from backend.chain.calls import ContractCall
 from backend.core.settings import Settings
 from backend.documents.hashing import text_hash
 from backend.documents.prepare import prepare_document
@@ -11,7 +13,6 @@ from backend.reasons.service import Reason
 from backend.relay import attachments as attached
 from backend.writes import ChainWriter, projected
 
-REGISTRY = "InvoiceRegistry"
 # Who buys on the platform: the core enterprise from tier 1, each supplier from the next tier.
 BUYER_ROLES = ("CORE_ENTERPRISE", "SUPPLIER")
 
@@ -24,13 +25,13 @@ def register_invoice(
     document = prepare_document(writer.factory, member, "invoice", request, settings)
     outcome = writer.send(
         actor,
-        REGISTRY,
-        "register",
-        request.buyer,
-        request.amount_units,
-        request.due_date,
-        text_hash(request.invoice_number),
-        document.digest,
+        invoice_registry.register(
+            request.buyer,
+            request.amount_units,
+            request.due_date,
+            text_hash(request.invoice_number),
+            document.digest,
+        ),
         amount=request.amount_units,
         attachments=[attached.document(document)],
     )
@@ -48,12 +49,16 @@ def register_invoice(
 
 def confirm_invoice(writer: ChainWriter, member: Member, invoice_id: int) -> InvoiceWrite | Reply:
     """The buyer confirms it owes the invoice: from now on it can back value."""
-    return _party_action(writer, member, invoice_id, "confirm", BUYER_ROLES)
+    return _party_action(
+        writer, member, invoice_id, invoice_registry.confirm(invoice_id), BUYER_ROLES
+    )
 
 
 def cancel_invoice(writer: ChainWriter, member: Member, invoice_id: int) -> InvoiceWrite | Reply:
     """The seller withdraws an invoice that is not confirmed yet."""
-    return _party_action(writer, member, invoice_id, "cancel", ("SUPPLIER",))
+    return _party_action(
+        writer, member, invoice_id, invoice_registry.cancel(invoice_id), ("SUPPLIER",)
+    )
 
 
 def reject_invoice(
@@ -63,10 +68,7 @@ def reject_invoice(
     actor = writer.authorize(member, *BUYER_ROLES)
     outcome = writer.send(
         actor,
-        REGISTRY,
-        "reject",
-        invoice_id,
-        reason.digest,
+        invoice_registry.reject(invoice_id, reason.digest),
         attachments=[attached.reason(member.id, reason)],
     )
     return writer.record(
@@ -85,13 +87,13 @@ def _party_action(
     writer: ChainWriter,
     member: Member,
     invoice_id: int,
-    function: str,
+    action: ContractCall,
     roles: tuple[str, ...],
 ) -> InvoiceWrite | Reply:
     # Whether this member is the party is the registry's to say (InvoiceUnauthorizedParty, 403),
     # checked when the gas is estimated, before anything is sent.
     actor = writer.authorize(member, *roles)
-    outcome = writer.send(actor, REGISTRY, function, invoice_id)
+    outcome = writer.send(actor, action)
     return writer.record(
         outcome,
         lambda session: InvoiceWrite(

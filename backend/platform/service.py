@@ -3,6 +3,7 @@
 from sqlalchemy.orm import Session
 
 from backend.api_deps import Reply
+from backend.chain import consortium
 from backend.chain.sender import TxOutcome
 from backend.members import service as members_service
 from backend.members.models import Member
@@ -26,11 +27,9 @@ def set_limits(writer: ChainWriter, member: Member, limits: LimitsSet) -> Limits
     actor = writer.authorize(member, "OPERATOR")
     outcome = writer.send(
         actor,
-        CONSORTIUM,
-        "setLimits",
-        limits.max_tenor_days,
-        limits.grace_period_days,
-        limits.max_tier_depth,
+        consortium.set_limits(
+            limits.max_tenor_days, limits.grace_period_days, limits.max_tier_depth
+        ),
     )
 
     def read(_: Session) -> LimitsWrite:
@@ -47,7 +46,7 @@ def set_limits(writer: ChainWriter, member: Member, limits: LimitsSet) -> Limits
 def set_paused(writer: ChainWriter, member: Member, paused: bool) -> PauseWrite | Reply:
     """The operator stops (or resumes) every member action platform-wide."""
     actor = writer.authorize(member, "OPERATOR")
-    outcome = writer.send(actor, CONSORTIUM, "pause" if paused else "unpause")
+    outcome = writer.send(actor, consortium.set_paused(paused))
     return writer.record(
         outcome,
         lambda _: PauseWrite(
@@ -67,10 +66,7 @@ def suspend(
     target = _target(writer, member_id)
     outcome = writer.send(
         actor,
-        CONSORTIUM,
-        "suspend",
-        target.address,
-        reason.digest,
+        consortium.suspend(target.address, reason.digest),
         attachments=[
             attached.reason(member.id, reason),
             attached.member_status(member_id, "suspended"),
@@ -87,9 +83,7 @@ def reinstate(writer: ChainWriter, member: Member, member_id: int) -> MemberStat
     target = _target(writer, member_id)
     outcome = writer.send(
         actor,
-        CONSORTIUM,
-        "reinstate",
-        target.address,
+        consortium.reinstate(target.address),
         attachments=[attached.member_status(member_id, "active")],
     )
     return writer.record(

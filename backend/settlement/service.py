@@ -5,6 +5,7 @@ from typing import Any
 
 from backend.api_deps import Reply
 from backend.cash.service import sign_permit
+from backend.chain import settlement
 from backend.chain.errors import jsonable
 from backend.chain.sender import TxOutcome
 from backend.chain.settlement import read_claim
@@ -37,14 +38,10 @@ def repay(
         permit = sign_permit(writer, actor, SETTLEMENT, amount)
         outcome = writer.send(
             actor,
-            SETTLEMENT,
-            "repayWithPermit",
-            credit_id,
-            amount,
-            permit.deadline,
-            permit.v,
-            permit.r,
-            permit.s,
+            settlement.repay_with_permit(
+                credit_id, amount, permit.deadline, permit.v, permit.r, permit.s
+            ),
+            amount=amount,
         )
     repaid = outcome.event("CreditRepaid").args
     return writer.record(
@@ -62,7 +59,7 @@ def repay(
 def redeem(writer: ChainWriter, member: Member, token_id: int) -> RedemptionWrite | Reply:
     """The holder redeems its matured fragment and is paid what has been repaid of it."""
     actor = writer.authorize(member)
-    outcome = writer.send(actor, SETTLEMENT, "redeem", token_id)
+    outcome = writer.send(actor, settlement.redeem(token_id))
     return writer.record(
         outcome,
         lambda session: RedemptionWrite(
@@ -81,7 +78,7 @@ def redeem_batch(
     """Any active member pushes redemption of a bounded batch of matured fragments; what the
     voucher refuses to redeem is skipped, with its reason, and the rest is paid."""
     actor = writer.authorize(member)
-    outcome = writer.send(actor, SETTLEMENT, "redeemBatch", token_ids)
+    outcome = writer.send(actor, settlement.redeem_batch(token_ids))
     redeemed = [int(e.args["tokenId"]) for e in outcome.events_named("FragmentRedeemed")]
     skipped = [_skip(writer, e.args) for e in outcome.events_named("RedemptionSkipped")]
     return writer.record(
@@ -99,7 +96,7 @@ def redeem_batch(
 def claim(writer: ChainWriter, member: Member, token_id: int) -> ClaimWrite | Reply:
     """Pays the claimant of a redeemed fragment what later repayments owe it; anyone may push."""
     actor = writer.authorize(member)
-    outcome = writer.send(actor, SETTLEMENT, "claim", token_id)
+    outcome = writer.send(actor, settlement.claim(token_id))
     return writer.record(
         outcome,
         lambda _: ClaimWrite(
@@ -124,10 +121,7 @@ def write_off(
     actor = writer.authorize(member)
     outcome = writer.send(
         actor,
-        SETTLEMENT,
-        "writeOff",
-        token_id,
-        reason.digest,
+        settlement.write_off(token_id, reason.digest),
         attachments=[attached.reason(member.id, reason)],
     )
     amount = int(outcome.event("ClaimWrittenOff").args["amount"])
@@ -146,7 +140,7 @@ def write_off(
 def mark_overdue(writer: ChainWriter, member: Member, credit_id: int) -> OverdueWrite | Reply:
     """Any active member marks a credit overdue once maturity plus grace passed unpaid."""
     actor = writer.authorize(member)
-    outcome = writer.send(actor, SETTLEMENT, "markOverdue", credit_id)
+    outcome = writer.send(actor, settlement.mark_overdue(credit_id))
     return writer.record(
         outcome,
         lambda session: OverdueWrite(
