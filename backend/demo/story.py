@@ -35,7 +35,7 @@ INVOICES = (
 )
 FACE_VALUE = 500_000
 # Apex Motors' writes moving more than this wait for a reviewer's approval (four eyes).
-APPROVAL_THRESHOLD = 100_000
+APPROVAL_THRESHOLD = 400_000
 SPLITS = (("tier1", "tier2", 200_000), ("tier2", "tier3", 80_000))
 FINANCED = 50_000
 QUOTES = (("bank_a", 600), ("bank_b", 450))  # annual discount rates, basis points
