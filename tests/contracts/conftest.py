@@ -1,5 +1,6 @@
 """Shared fixtures of the contract tests: the platform deployed and wired, role-named accounts."""
 
+import time
 from collections.abc import Callable
 
 import pytest
@@ -16,6 +17,35 @@ from brownie import (
     chain,
     web3,
 )
+from brownie.network.transaction import Status, TransactionReceipt
+from web3.exceptions import TransactionNotFound
+
+# Brownie 1.22 declares a transaction "dropped without known replacement" when the sender's
+# nonce has moved on but the node has no receipt for it yet; a loaded Anvil answers that way for a
+# moment after mining. Before Brownie gives up, the receipt is asked for again for a while: a
+# transaction the node mined is then confirmed as usual, one truly missing still fails.
+_DROPPED_RECHECK_SECONDS = 10.0
+_await_confirmation = TransactionReceipt._await_confirmation
+
+
+def _patient_await_confirmation(self, block_number=None, required_confs=1):  # type: ignore[no-untyped-def]
+    _await_confirmation(self, block_number, required_confs)
+    if self.status != Status.Dropped:
+        return
+    deadline = time.monotonic() + _DROPPED_RECHECK_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            web3.eth.get_transaction_receipt(self.txid)
+        except TransactionNotFound:
+            time.sleep(0.1)
+            continue
+        self.status = Status.Pending
+        self._confirmed.clear()
+        _await_confirmation(self, block_number, required_confs)
+        return
+
+
+TransactionReceipt._await_confirmation = _patient_await_confirmation
 
 DAY = 86_400
 UNIT = 10**6  # SettlementToken and voucher value have 6 decimals
