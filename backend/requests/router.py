@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
-from backend.api_deps import CurrentMember, SessionDep
-from backend.requests import service
-from backend.requests.schemas import RequestRead
+from backend.api_deps import CurrentMember, IdempotencyDep, SessionDep
+from backend.requests import service, signatures
+from backend.requests.schemas import RequestRead, SignatureCreate
+from backend.writes import WriterDep
 
 router = APIRouter(tags=["requests"])
 
@@ -19,3 +20,20 @@ def get_request(
 ) -> RequestRead:
     """One of the member's write requests: where it stands and, once finished, its outcome."""
     return RequestRead.of(service.own_request(session, member, request_id))
+
+
+@router.post("/requests/{request_id}/signature", response_model=RequestRead)
+def post_signature(
+    request_id: RequestIdPath,
+    body: SignatureCreate,
+    member: CurrentMember,
+    writer: WriterDep,
+    idempotent: IdempotencyDep,
+) -> Response:
+    """Relays a request the member signed itself: `signature` is its eth_signTypedData_v4 of the
+    typed data the write answered (202). Answers once the request ran: done, or the contract's
+    named error as the write itself would have answered it."""
+    signature = bytes.fromhex(body.signature.removeprefix("0x"))
+    return idempotent.respond(
+        lambda: signatures.submit_signature(writer, member, request_id, signature)
+    )
