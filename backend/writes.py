@@ -11,6 +11,12 @@ One write, in order:
    into the read models in one database transaction;
 4. read the resulting state and store it as the answer of the request's idempotency key.
 
+A member holding its own key (or a custodial one asking `"sign": "self"`) gets, after step 2,
+the request recorded as awaiting its signature and the answer 202 with the EIP-712 typed data to
+sign (POST /requests/{id}/signature relays it, backend/requests/signatures.py). A member whose
+address is a contract (a multisig) cannot sign a forward request: it gets the call to execute
+from its own account (202, handed_out), and the indexer follows it by its events.
+
 No database transaction is open across the chain calls: a slow node must not hold locks.
 """
 
@@ -44,9 +50,11 @@ from backend.core.settings import Settings
 from backend.core.sqltypes import utc_now
 from backend.members.keystore import Keystore
 from backend.members.models import Member
+from backend.relay import attachments as attached
 from backend.relay.attachments import Attachment
-from backend.relay.models import PENDING_APPROVAL
-from backend.relay.relayer import PreparedRequest, Relayer, record_request
+from backend.relay.models import AWAITING_SIGNATURE, HANDED_OUT, PENDING_APPROVAL
+from backend.relay.relayer import PreparedRequest, Relayer, new_request_row, record_request
+from backend.requests.schemas import HandedOutRequestRead, RequestToSignRead
 
 if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
@@ -61,6 +69,11 @@ log = logging.getLogger("tiercredit.writes")
 ACTIVE = 1
 # A forwarded call gets its simulated gas with this margin (state may move before it runs).
 GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
+# The API stops taking a member's signature this long before the request's deadline, so that a
+# signature it takes still has time to be relayed (the relayer re-signs its own with this margin).
+SIGNATURE_RELAY_MARGIN_SECONDS = 60
+# How a request is signed (write_requests.signing).
+SIGNING_CUSTODIAL, SIGNING_SELF, SIGNING_WALLET = "custodial", "self", "wallet"
 
 
 class TxPending(BaseModel):
@@ -115,18 +128,10 @@ class ChainWriter:
 
     def authorize(self, member: Member, *roles: str) -> Actor:
         """The member as an Actor if it may act: active on-chain, one of `roles` (any active
-        member when none are given). Raises 409 or 403 before anything is recorded."""
+        member when none are given), whoever holds its key. Raises 403 before anything is
+        recorded."""
         from backend.chain.client import View
 
-        if not member.custodial:
-            # Self-custody signing through the API is not built yet: such a member calls the
-            # contracts from its own account (directly, or through the forwarder itself).
-            raise Conflict(
-                "MemberHoldsOwnKey",
-                "this member holds its own key: the platform cannot sign for it; sign and send "
-                "the transaction with your own wallet",
-                {"member_id": member.id, "address": member.address},
-            )
         # Both read fresh on every request, in one round trip to the node.
         status, bits = self.chain.read_many(
             [
@@ -185,15 +190,19 @@ class ChainWriter:
             amount_units=amount,
             attachments=list(attachments),
         )
-        options = current_write_options()
-        if needs_approval(actor.member, amount):
-            self._await_approval(actor, request, options.user_id)
-        if options.sign == SIGN_BY_MEMBER or not actor.member.custodial:
-            self._await_member_signature(actor, request)
-        row = record_request(self.factory, relayer, request, signing="custodial")
+        signing = self._signing_of(actor)
+        # Four eyes for what the platform signs; a member signing itself (its HSM, its
+        # multisig) approves in its own signing system.
+        if signing == SIGNING_CUSTODIAL and needs_approval(actor.member, amount):
+            self._await_approval(request, current_write_options().user_id)
+        if signing == SIGNING_WALLET:
+            self._hand_out(request)
+        if signing == SIGNING_SELF:
+            self._await_member_signature(request)
+        row = record_request(self.factory, relayer, request, signing=SIGNING_CUSTODIAL)
         return relayer.relay(row)
 
-    def _await_approval(self, actor: Actor, request: PreparedRequest, maker: int | None) -> None:
+    def _await_approval(self, request: PreparedRequest, maker: int | None) -> None:
         """Records the request for a checker of the member and raises WriteDeferred (202)."""
         from backend.requests.schemas import RequestRead
 
@@ -202,21 +211,101 @@ class ChainWriter:
             self.factory,
             self.relayer,
             request,
-            signing="custodial" if actor.member.custodial else "self",
+            signing=SIGNING_CUSTODIAL,
             status=PENDING_APPROVAL,
             maker_user_id=maker,
             expires_at=utc_now() + ttl,
         )
         raise WriteDeferred(Reply(202, RequestRead.of(row)))
 
-    def _await_member_signature(self, actor: Actor, request: PreparedRequest) -> None:
-        """Records the request for the member to sign and raises WriteDeferred (202)."""
-        raise Conflict(
-            "MemberHoldsOwnKey",
-            "this member holds its own key: the platform cannot sign for it; sign and send "
-            "the transaction with your own wallet",
-            {"member_id": actor.member.id, "address": actor.address},
+    def _signing_of(self, actor: Actor) -> str:
+        """custodial (the keystore signs), self (the member signs the typed data) or wallet
+        (the member's address is a contract, which cannot sign: it sends the call itself)."""
+        from backend.chain.sender import node_errors
+
+        if actor.member.custodial:
+            sign = current_write_options().sign
+            return SIGNING_SELF if sign == SIGN_BY_MEMBER else SIGNING_CUSTODIAL
+        with node_errors():
+            code = self.chain.w3.eth.get_code(actor.address)  # type: ignore[arg-type]
+        return SIGNING_WALLET if len(code) > 0 else SIGNING_SELF
+
+    def _await_member_signature(self, request: PreparedRequest) -> None:
+        """Records the request awaiting the member's signature, with its forwarder nonce and
+        deadline, and raises WriteDeferred: 202 with the typed data to sign, stored as the
+        Idempotency-Key's answer in the transaction that records the request."""
+        from backend.chain import forwarder
+        from backend.chain.sender import node_errors
+
+        chain, relayer = self.chain, self.relayer
+        held = relayer.expired_holding_nonce(request.signer)
+        if held is not None:
+            # A nonce allocated now would sit behind it: the request could not run until the
+            # expired one's nonce comes back (once the chain's clock passes its deadline).
+            raise Conflict(
+                "ExpiredRequestHoldsNonce",
+                "an expired request of this member still holds an earlier forwarder nonce; "
+                "retry once the chain's clock has passed its deadline",
+                {
+                    "request_id": held.public_id,
+                    "forwarder_nonce": held.forwarder_nonce,
+                    "deadline": held.deadline,
+                },
+            )
+        ttl = self._settings.forward_request_ttl_seconds
+        with node_errors():
+            # The forwarder compares deadlines with block time, which need not be wall time.
+            now = int(chain.w3.eth.get_block("latest")["timestamp"])
+        nonce = relayer.allocate_member_nonce(chain, request.signer)
+        forward = forwarder.ForwardRequest(
+            request.signer, request.target, request.data, request.gas, nonce, now + ttl
         )
+        expires_at = utc_now() + timedelta(seconds=max(ttl - SIGNATURE_RELAY_MARGIN_SECONDS, 0))
+        try:
+            with transaction(self.factory) as session:
+                row = new_request_row(
+                    request,
+                    signing=SIGNING_SELF,
+                    status=AWAITING_SIGNATURE,
+                    forwarder_nonce=nonce,
+                    deadline=forward.deadline,
+                    expires_at=expires_at,
+                )
+                session.add(row)
+                session.flush()
+                reply = Reply(
+                    202,
+                    RequestToSignRead(
+                        request_id=row.public_id,
+                        typed_data=forwarder.typed_data(chain, forward),
+                        expires_at=expires_at,
+                    ),
+                )
+                store_answer(session, reply)
+        except BaseException:
+            # Nothing holds the nonce: it goes back unless another was allocated meanwhile.
+            relayer.release_member_nonce(chain, request.signer, nonce)
+            raise
+        raise WriteDeferred(reply)
+
+    def _hand_out(self, request: PreparedRequest) -> None:
+        """Records a contract wallet's request as handed out and raises WriteDeferred: 202 with
+        the call for the wallet to execute from its own account. Its documents and reason texts
+        are stored now (content found by its hash, true whether or not the call ever runs); the
+        read models follow the call's events through the indexer."""
+        with transaction(self.factory) as session:
+            row = new_request_row(request, signing=SIGNING_WALLET, status=HANDED_OUT)
+            session.add(row)
+            session.flush()
+            attached.store_content(session, request.attachments)
+            reply = Reply(
+                202,
+                HandedOutRequestRead(
+                    request_id=row.public_id, to=request.target, data="0x" + request.data.hex()
+                ),
+            )
+            store_answer(session, reply)
+        raise WriteDeferred(reply)
 
     def simulate(self, member_address: str, call: Call) -> int:
         """The gas `call` needs as the member, with margin; a revert raises its named error."""

@@ -174,13 +174,18 @@ class Consortium:
         )
         return self._party("operator", issued.member.id, issued.member.address, issued.api_key)
 
-    def onboard(self, name: str, roles: list[str]) -> Party:
+    def onboard(self, name: str, roles: list[str], *, address: str | None = None) -> Party:
+        """Onboards `name` through the operator: with a custodial key, or holding its own key
+        (or being a contract wallet) at `address`."""
         operator = self.parties["operator"]
-        answer = operator.ok(
-            "/members",
-            {"name": name, "roles": roles, "kyc_reference": f"KYC-{name}-{uuid.uuid4().hex[:8]}"},
-            status=201,
-        )
+        body: dict[str, Any] = {
+            "name": name,
+            "roles": roles,
+            "kyc_reference": f"KYC-{name}-{uuid.uuid4().hex[:8]}",
+        }
+        if address is not None:
+            body["address"] = address
+        answer = operator.ok("/members", body, status=201)
         member = answer["member"]
         return self._party(name, member["id"], member["address"], answer["api_key"])
 
@@ -188,10 +193,6 @@ class Consortium:
         """A member of the database with a custodial key that the chain never onboarded."""
         address = self.keystore().create()
         return self.recorded_member("stranger", address, custodial=True)
-
-    def self_custodied(self, address: str) -> Party:
-        """A member that holds its own key (signs in with SIWE): the platform cannot sign."""
-        return self.recorded_member("wallet", address, custodial=False)
 
     def recorded_member(self, name: str, address: str, *, custodial: bool) -> Party:
         """A member written straight into this database (what onboarding recorded elsewhere)."""

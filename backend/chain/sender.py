@@ -213,8 +213,12 @@ class NonceAllocator:
             next_nonce = int(conn.execute(statement).scalar_one())
         return next_nonce - count
 
-    def release(self, address: str, nonce: int) -> bool:
-        """Takes back an unsent ``nonce`` if nothing was allocated after it; False means a gap."""
+    def release(
+        self, address: str, nonce: int, *, also: Callable[[Any], Any] | None = None
+    ) -> bool:
+        """Takes back an unsent ``nonce`` if nothing was allocated after it; False means a gap.
+        ``also`` runs on the same connection when it is taken back, committed with it (what
+        the caller records about the nonce must never disagree with the table)."""
         address = to_checksum_address(address)
         with writer_turn(self._engine), self._engine.begin() as conn:
             if self._lock_row(conn, address) != nonce + 1:
@@ -222,6 +226,8 @@ class NonceAllocator:
             conn.execute(
                 update(self._table).where(self._table.address == address).values(next_nonce=nonce)
             )
+            if also is not None:
+                also(conn)
         return True
 
 

@@ -48,6 +48,12 @@ class Conflict(DomainError):
     http_status = 409
 
 
+class Gone(DomainError):
+    """The thing existed but can no longer be acted on (a request whose time to sign ran out)."""
+
+    http_status = 410
+
+
 class PayloadTooLarge(DomainError):
     http_status = 413
 

@@ -30,6 +30,14 @@ def member_status(member_id: int, status: str) -> Attachment:
     return {"kind": "member_status", "member_id": member_id, "status": status}
 
 
+def store_content(session: Session, attachments: Sequence[Attachment]) -> None:
+    """Stores the documents and reason texts among `attachments` before their call runs (a
+    request handed out to a contract wallet, which sends it itself): each is content found by
+    its hash, as true before it is anchored as after. A member's status mirrors the chain only
+    once it changed there, so it is left to the events."""
+    apply(session, [item for item in attachments if item["kind"] in ("document", "reason")])
+
+
 def apply(session: Session, attachments: Sequence[Attachment]) -> None:
     """Stores each attachment in `session`'s transaction, the one that projects its events."""
     from backend.documents.prepare import PreparedDocument

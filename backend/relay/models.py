@@ -10,9 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.core.database import Base
 from backend.core.sqltypes import UtcDateTime, utc_now
 
-# A request's life. Custodial: received -> signed -> sent -> done | failed. Terminal states are
-# done, failed, rejected and expired; every other state is finished by its owner or, when the
-# owner's lease lapses (its process died), by the recovery of another process.
+# A request's life. Custodial: received -> signed -> sent -> done | failed. Signed by the member:
+# awaiting_signature -> signed -> sent -> done | failed, or expired (not signed in time, or its
+# deadline passed before it could be relayed). A contract wallet's: handed_out (it sends the call
+# from its own account; the indexer follows its events). Terminal states are done, failed,
+# rejected, expired and handed_out; received, signed and sent are finished by their owner or,
+# when the owner's lease lapses (its process died), by the recovery of another process.
 RECEIVED = "received"
 PENDING_APPROVAL = "pending_approval"
 AWAITING_SIGNATURE = "awaiting_signature"
@@ -52,6 +55,7 @@ class WriteRequest(Base):
     # member's approval threshold compares.
     amount_units: Mapped[str | None] = mapped_column(String(80), nullable=True)
     status: Mapped[str] = mapped_column(String(24), index=True)
+    # Cleared when an expired request's nonce is given back or passed to a gap filler.
     forwarder_nonce: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     deadline: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     signature_hex: Mapped[str | None] = mapped_column(String(140), nullable=True)

@@ -9,6 +9,12 @@ database transaction, projects the whole batch's events into the read models and
 row: done with its events, or failed with its own named error. One failing request never fails
 another: the forwarder skips it.
 
+Requests a member signs itself (self-custody, or `"sign": "self"`) get their nonce and deadline
+when they are recorded (awaiting_signature) and are relayed as they are once the member posted
+its signature; the relayer never signs them. One not signed in time expires, and its nonce goes
+back for reuse when nothing was allocated after it (see `give_back_nonces` for what a later
+allocation means).
+
 Exactly once: a signed request can execute only at its member's forwarder nonce. A row not
 finished by its owner (its process died: the owner's lease lapses) is taken over by any other
 relayer's recovery, which looks whether the nonce was spent (then it finds the outcome in the
@@ -25,12 +31,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from web3.exceptions import ContractLogicError, Web3RPCError
 
@@ -38,11 +44,13 @@ from backend.chain import forwarder
 from backend.chain.errors import ChainError, ChainUnavailable, ContractRevert, revert_data
 from backend.chain.sender import TxOutcome, node_errors
 from backend.core.database import engine_for, transaction
-from backend.core.errors import Unavailable
+from backend.core.errors import Gone, Unavailable
 from backend.core.sqltypes import utc_now
 from backend.relay import attachments as attached
 from backend.relay.models import (
+    AWAITING_SIGNATURE,
     DONE,
+    EXPIRED,
     FAILED,
     RECEIVED,
     RELAYABLE,
@@ -66,6 +74,8 @@ log = logging.getLogger("tiercredit.relay")
 LOG_SEARCH_BLOCKS = 50_000
 # A request skipped by the forwarder (its nonce not reached yet) is tried again this often.
 MAX_SKIPS = 5
+# What the call that fills a custodial member's nonce gap (a view) is given.
+GAP_FILLER_GAS = 50_000
 
 
 class RelayerOutOfFunds(Unavailable):
@@ -106,6 +116,22 @@ class RequestUnfinished(Unavailable):
         self.request_id = request_id
 
 
+class RequestExpired(Gone):
+    """A request its member did not sign in time (or whose signed deadline passed before it
+    could be relayed): it can never run; the action must be asked for again."""
+
+    def __init__(self, request_id: str, expires_at: datetime | None, deadline: int | None) -> None:
+        super().__init__(
+            "RequestExpired",
+            "the request was not signed and relayed in time; send the action again",
+            {
+                "request_id": request_id,
+                "expires_at": None if expires_at is None else expires_at.isoformat(),
+                "deadline": deadline,
+            },
+        )
+
+
 @dataclass
 class _Job:
     row_id: int
@@ -129,6 +155,11 @@ class _Job:
         return forwarder.ForwardRequest(
             self.signer, self.to, self.data, self.gas, self.nonce, self.deadline
         )
+
+
+def forward_request(row: WriteRequest) -> forwarder.ForwardRequest:
+    """The forward request a row with a nonce and a deadline stands for (what its member signs)."""
+    return _job_of(row).request()
 
 
 def _job_of(row: WriteRequest) -> _Job:
@@ -205,8 +236,45 @@ class Relayer:
                 self._sender = chain.sender(
                     self.account, NonceAllocator(engine, chain.w3), self._settings
                 )
-                self._member_nonces = NonceAllocator(engine, chain.w3, ForwarderNonce)
             return self._sender
+
+    def _nonces_of_members(self, chain: Chain) -> NonceAllocator:
+        with self._lock:
+            if self._member_nonces is None:
+                from backend.chain.sender import NonceAllocator
+
+                engine = engine_for(self._settings.database_url)
+                self._member_nonces = NonceAllocator(engine, chain.w3, ForwarderNonce)
+            return self._member_nonces
+
+    def allocate_member_nonce(self, chain: Chain, signer: str) -> int:
+        """A forwarder nonce for a request `signer` signs itself, from the table the custodial
+        requests draw theirs from, so no two requests of one member ever share one."""
+        from backend.chain.client import View
+
+        (on_chain,) = chain.read_many([View(forwarder.FORWARDER, "nonces", (signer,))])
+        return self._nonces_of_members(chain).allocate(signer, 1, node_pending=int(on_chain))
+
+    def expired_holding_nonce(self, signer: str) -> WriteRequest | None:
+        """`signer`'s lowest expired request that still holds its nonce (not given back yet)."""
+        with self._factory() as session:
+            row = session.execute(
+                select(WriteRequest)
+                .where(
+                    WriteRequest.signer == signer,
+                    WriteRequest.status == EXPIRED,
+                    WriteRequest.forwarder_nonce.is_not(None),
+                )
+                .order_by(WriteRequest.forwarder_nonce)
+                .limit(1)
+            ).scalar_one_or_none()
+            if row is not None:
+                session.expunge(row)
+            return row
+
+    def release_member_nonce(self, chain: Chain, signer: str, nonce: int) -> bool:
+        """Takes back a nonce no request holds, if it is the last allocated."""
+        return self._nonces_of_members(chain).release(signer, nonce)
 
     # --- entry points --------------------------------------------------------------------------
 
@@ -274,6 +342,8 @@ class Relayer:
         chain = self._chain_provider()
         sender = self._tx_sender(chain)
         jobs = self._settle_spent(chain, jobs)
+        jobs = self._expire_past_deadline(chain, jobs)
+        jobs = self._hold_back_blocked(jobs)
         if not jobs:
             return
         self._check_funds(chain, jobs)
@@ -292,6 +362,77 @@ class Relayer:
         outcome = sender.transact(call, on_sent=sent)
         self._fault_point("after_receipt")
         self._settle(chain, jobs, outcome)
+
+    def _expire_past_deadline(self, chain: Chain, jobs: list[_Job]) -> list[_Job]:
+        """Requests their members signed whose deadline the chain's clock passed can never run
+        (the forwarder would skip them on every try, and the relayer cannot sign them again):
+        they expire, and their nonces go back where nothing was allocated after them."""
+        member_signed = [j for j in jobs if j.signing != "custodial"]
+        if not member_signed:
+            return jobs
+        with node_errors():
+            now = int(chain.w3.eth.get_block("latest")["timestamp"])
+        # The next block's timestamp is above `now`: a deadline at `now` has passed as well.
+        dead = [j for j in member_signed if j.deadline is not None and j.deadline <= now]
+        if not dead:
+            return jobs
+        errors: list[tuple[_Job, RequestExpired]] = []
+        with transaction(self._factory) as session:
+            for job in dead:
+                row = session.get(WriteRequest, job.row_id)
+                assert row is not None
+                error = RequestExpired(job.public_id, row.expires_at, job.deadline)
+                row.status, row.owner, row.outcome = EXPIRED, None, error_json(error)
+                if not job.waited:
+                    answer_recovered(session, row)
+                errors.append((job, error))
+        for job, error in errors:
+            job.future.set_exception(error)
+        for signer in {j.signer for j in dead}:
+            self.give_back_nonces(chain, signer)
+        dead_ids = {j.row_id for j in dead}
+        return [j for j in jobs if j.row_id not in dead_ids]
+
+    def _hold_back_blocked(self, jobs: list[_Job]) -> list[_Job]:
+        """Requests behind a lower nonce of their signer that waits for the member's signature
+        (or expired holding it) cannot run yet: the forwarder runs a member's requests in nonce
+        order. They are not sent, nor given a nonce (a batch would only pay to skip them): their
+        waiters hear RequestUnfinished, and recovery tries them again once their lease lapses."""
+        signers = {job.signer for job in jobs}
+        with self._factory() as session:
+            lowest = dict(
+                session.execute(
+                    select(WriteRequest.signer, func.min(WriteRequest.forwarder_nonce))
+                    .where(
+                        WriteRequest.signer.in_(signers),
+                        WriteRequest.status.in_((AWAITING_SIGNATURE, EXPIRED)),
+                        WriteRequest.forwarder_nonce.is_not(None),
+                    )
+                    .group_by(WriteRequest.signer)
+                ).all()
+            )
+        blocked = [
+            job
+            for job in jobs
+            if job.signer in lowest and (job.nonce is None or job.nonce > lowest[job.signer])
+        ]
+        if not blocked:
+            return jobs
+        with transaction(self._factory) as session:
+            session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id.in_([job.row_id for job in blocked]))
+                .values(owner=None, lease_until=utc_now() + self.lease)
+            )
+        for job in blocked:
+            job.future.set_exception(
+                RequestUnfinished(
+                    job.public_id,
+                    "it waits for an earlier request of its member to be signed or to expire",
+                )
+            )
+        held = {job.row_id for job in blocked}
+        return [job for job in jobs if job.row_id not in held]
 
     def _check_funds(self, chain: Chain, jobs: Sequence[_Job]) -> None:
         """A batch the relayer cannot pay for is refused before anything is signed (503)."""
@@ -328,11 +469,9 @@ class Relayer:
             from backend.chain.client import View
 
             spent = chain.read_many([View(forwarder.FORWARDER, "nonces", (s,)) for s in by_signer])
-            assert self._member_nonces is not None
+            nonces = self._nonces_of_members(chain)
             for (signer, signer_jobs), on_chain in zip(by_signer.items(), spent, strict=True):
-                first = self._member_nonces.allocate(
-                    signer, len(signer_jobs), node_pending=int(on_chain)
-                )
+                first = nonces.allocate(signer, len(signer_jobs), node_pending=int(on_chain))
                 for offset, job in enumerate(signer_jobs):
                     job.nonce = first + offset
         for job in jobs:
@@ -519,6 +658,7 @@ class Relayer:
             try:
                 self._heartbeat()
                 self.recover()
+                self.expire_unsigned()
             except Exception:
                 log.warning("relay upkeep failed", exc_info=True)
             time.sleep(interval)
@@ -572,6 +712,161 @@ class Relayer:
                 self._queue.extend(taken)
                 self._cond.notify_all()
         return len(taken)
+
+    # --- requests members sign ------------------------------------------------------------------
+
+    def take_signature(self, row_id: int, signature: bytes) -> WriteRequest | None:
+        """Stores the member's signature of a request awaiting it and makes this relayer its
+        owner (as `record_request` does), in one step; None when it no longer awaits one."""
+        with transaction(self._factory) as session:
+            taken = session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id == row_id, WriteRequest.status == AWAITING_SIGNATURE)
+                .values(
+                    status=SIGNED,
+                    signature_hex=signature.hex(),
+                    owner=self.instance,
+                    lease_until=utc_now() + self.lease,
+                )
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            row = session.get(WriteRequest, row_id)
+            assert row is not None
+            session.expunge(row)
+        return row
+
+    def expire(self, row: WriteRequest) -> bool:
+        """Expires one request awaiting its member's signature past its `expires_at`; False
+        when it no longer awaited one. Its nonce goes back where it can (give_back_nonces)."""
+        error = RequestExpired(row.public_id, row.expires_at, row.deadline)
+        with transaction(self._factory) as session:
+            expired = session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id == row.id, WriteRequest.status == AWAITING_SIGNATURE)
+                .values(status=EXPIRED, owner=None, outcome=error_json(error))
+            )
+        if expired.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        try:
+            self.give_back_nonces(self._chain_provider(), row.signer)
+        except ChainError:
+            log.warning("nonces of %s not given back yet", row.signer, exc_info=True)
+        return True
+
+    def expire_unsigned(self) -> int:
+        """The sweep: requests not signed by their `expires_at` expire, and the nonces of
+        expired requests go back where they can. Returns how many expired now."""
+        now = utc_now()
+        with self._factory() as session:
+            overdue = list(
+                session.execute(
+                    select(WriteRequest).where(
+                        WriteRequest.status == AWAITING_SIGNATURE, WriteRequest.expires_at <= now
+                    )
+                ).scalars()
+            )
+            session.expunge_all()
+        expired = 0
+        for row in overdue:
+            error = RequestExpired(row.public_id, row.expires_at, row.deadline)
+            with transaction(self._factory) as session:
+                changed = session.execute(
+                    update(WriteRequest)
+                    .where(WriteRequest.id == row.id, WriteRequest.status == AWAITING_SIGNATURE)
+                    .values(status=EXPIRED, owner=None, outcome=error_json(error))
+                )
+                expired += changed.rowcount  # type: ignore[attr-defined]
+        with self._factory() as session:
+            signers = list(
+                session.execute(
+                    select(WriteRequest.signer)
+                    .where(
+                        WriteRequest.status == EXPIRED, WriteRequest.forwarder_nonce.is_not(None)
+                    )
+                    .distinct()
+                ).scalars()
+            )
+        if signers:
+            chain = self._chain_provider()
+            for signer in signers:
+                self.give_back_nonces(chain, signer)
+        return expired
+
+    def give_back_nonces(self, chain: Chain, signer: str) -> int:
+        """Takes back the nonces of `signer`'s expired requests that can never run any more
+        (the chain's clock passed their deadline, so the member's signature is void), highest
+        first; returns how many it took back.
+
+        A nonce comes back only while nothing was allocated after it (NonceAllocator.release).
+        Otherwise it is a gap, and the forwarder runs none of the member's later requests until
+        the gap is spent: for a custodial member the relayer fills it with a call that changes
+        nothing (`Consortium.statusOf`) signed by the keystore. A self-custody member's later
+        requests wait (the relayer holds them back, never sends them) until they expire too:
+        then their nonces come back from the top, down through the gap, and the member's next
+        request gets the gap's nonce. Until then no new request of the member is handed out to
+        sign (409 ExpiredRequestHoldsNonce): it could never run.
+        """
+        with node_errors():
+            now = int(chain.w3.eth.get_block("latest")["timestamp"])
+        with self._factory() as session:
+            held = list(
+                session.execute(
+                    select(WriteRequest.id, WriteRequest.forwarder_nonce, WriteRequest.member_id)
+                    .where(
+                        WriteRequest.signer == signer,
+                        WriteRequest.status == EXPIRED,
+                        WriteRequest.forwarder_nonce.is_not(None),
+                        WriteRequest.deadline <= now,
+                    )
+                    .order_by(WriteRequest.forwarder_nonce.desc())
+                ).all()
+            )
+        nonces = self._nonces_of_members(chain)
+        given = 0
+        for row_id, nonce, member_id in held:
+            clear = (
+                update(WriteRequest)
+                .where(WriteRequest.id == row_id, WriteRequest.forwarder_nonce == nonce)
+                .values(forwarder_nonce=None)
+            )
+            if nonces.release(signer, nonce, also=lambda conn, clear=clear: conn.execute(clear)):
+                given += 1
+                continue
+            if not self._fill_gap(chain, row_id, member_id, signer, nonce):
+                break  # a self-custody member's gap: the nonces below it are gaps as well
+        return given
+
+    def _fill_gap(self, chain: Chain, row_id: int, member_id: int, signer: str, nonce: int) -> bool:
+        """Spends a custodial member's gap `nonce` with a call that changes nothing, recorded
+        as a request of its own that recovery relays; False for a self-custody member."""
+        from backend.members.models import Member
+
+        filler = chain.prepare("Consortium", "statusOf", signer)
+        with transaction(self._factory) as session:
+            member = session.get(Member, member_id)
+            if member is None or not member.custodial:
+                return False
+            moved = session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id == row_id, WriteRequest.forwarder_nonce == nonce)
+                .values(forwarder_nonce=None)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                return True  # another process took this nonce back already
+            request = PreparedRequest(
+                member_id=member_id,
+                idempotency_key=None,
+                signer=signer,
+                contract="Consortium",
+                function="statusOf",
+                target=filler.to,
+                data=filler.data,
+                gas=GAP_FILLER_GAS,
+            )
+            session.add(new_request_row(request, signing="custodial", forwarder_nonce=nonce))
+        log.info("filling %s's forwarder nonce %d left by an expired request", signer, nonce)
+        return True
 
     # --- rows ----------------------------------------------------------------------------------
 
@@ -634,6 +929,29 @@ class PreparedRequest:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
+def new_request_row(
+    request: PreparedRequest, *, signing: str, status: str = RECEIVED, **fields: Any
+) -> WriteRequest:
+    """The row of `request`, not added to any session; `fields` are further columns (nonce,
+    deadline, expiry of a request handed out to sign, owner and lease)."""
+    return WriteRequest(
+        public_id=uuid.uuid4().hex,
+        member_id=request.member_id,
+        idempotency_key=request.idempotency_key,
+        signer=request.signer,
+        signing=signing,
+        contract=request.contract,
+        function=request.function,
+        target=request.target,
+        data_hex=request.data.hex(),
+        gas=request.gas,
+        amount_units=None if request.amount_units is None else str(request.amount_units),
+        status=status,
+        attachments=request.attachments,
+        **fields,
+    )
+
+
 def record_request(
     factory: sessionmaker[Session],
     relayer: Relayer,
@@ -643,23 +961,12 @@ def record_request(
     status: str = RECEIVED,
     **fields: Any,
 ) -> WriteRequest:
-    """Writes the request's row, owned by `relayer`, before anything is signed or sent;
-    `fields` are further columns (nonce, deadline, expiry of a request handed out to sign)."""
+    """Writes the request's row, owned by `relayer`, before anything is signed or sent."""
     with transaction(factory) as session:
-        row = WriteRequest(
-            public_id=uuid.uuid4().hex,
-            member_id=request.member_id,
-            idempotency_key=request.idempotency_key,
-            signer=request.signer,
+        row = new_request_row(
+            request,
             signing=signing,
-            contract=request.contract,
-            function=request.function,
-            target=request.target,
-            data_hex=request.data.hex(),
-            gas=request.gas,
-            amount_units=None if request.amount_units is None else str(request.amount_units),
             status=status,
-            attachments=request.attachments,
             owner=relayer.instance,
             lease_until=utc_now() + relayer.lease,
             **fields,
@@ -713,7 +1020,7 @@ def request_answer(row: WriteRequest) -> tuple[int, Any]:
 
     from backend.requests.schemas import RequestRead
 
-    if row.status == FAILED and isinstance(row.outcome, dict):
+    if row.status in (FAILED, EXPIRED) and isinstance(row.outcome, dict):
         return int(row.outcome["status"]), row.outcome["body"]
     return 200, jsonable_encoder(RequestRead.of(row))
 

@@ -11,8 +11,8 @@ from backend.api_deps import (
     SessionDep,
     SessionFactoryDep,
 )
-from backend.requests import service
-from backend.requests.schemas import RequestRead
+from backend.requests import service, signatures
+from backend.requests.schemas import RequestRead, SignatureCreate
 from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(tags=["requests"])
@@ -64,4 +64,21 @@ def reject(
     """A checker rejects a waiting write, with a reason; nothing is sent."""
     return idempotent.respond(
         lambda: service.reject(factory, member, user, request_id, body.reason)
+    )
+
+
+@router.post("/requests/{request_id}/signature", response_model=RequestRead)
+def post_signature(
+    request_id: RequestIdPath,
+    body: SignatureCreate,
+    member: CurrentMember,
+    writer: WriterDep,
+    idempotent: IdempotencyDep,
+) -> Response:
+    """Relays a request the member signed itself: `signature` is its eth_signTypedData_v4 of the
+    typed data the write answered (202). Answers once the request ran: done, or the contract's
+    named error as the write itself would have answered it."""
+    signature = bytes.fromhex(body.signature.removeprefix("0x"))
+    return idempotent.respond(
+        lambda: signatures.submit_signature(writer, member, request_id, signature)
     )

@@ -1,11 +1,11 @@
 """What a write request looks like to its member."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from backend.relay.models import WriteRequest
+from backend.relay.models import AWAITING_SIGNATURE, HANDED_OUT, WriteRequest
 
 
 class RequestRead(BaseModel):
@@ -55,3 +55,35 @@ class RequestRead(BaseModel):
             created_at=row.created_at,
             expires_at=row.expires_at,
         )
+
+
+class RequestToSignRead(BaseModel):
+    """A request recorded for its member to sign (202): sign `typed_data` (what a wallet's
+    `eth_signTypedData_v4` takes) and post the signature to `/requests/{request_id}/signature`
+    before `expires_at`."""
+
+    request_id: str
+    status: Literal["awaiting_signature"] = AWAITING_SIGNATURE
+    typed_data: dict[str, Any] = Field(
+        description="EIP-712 ForwardRequest of the platform's forwarder, with its domain."
+    )
+    expires_at: datetime
+
+
+class HandedOutRequestRead(BaseModel):
+    """A contract wallet's request (202): the wallet calls `to` with `data` from its own account
+    (a contract cannot sign a forward request); the read models follow it by its events."""
+
+    request_id: str
+    status: Literal["handed_out"] = HANDED_OUT
+    to: str
+    data: str = Field(description="0x-hex calldata.")
+
+
+class SignatureCreate(BaseModel):
+    """The member's signature of the typed data its request was answered with."""
+
+    signature: str = Field(
+        pattern="^0x[0-9a-fA-F]{130}$",
+        description="65 bytes as 0x-hex (r, s, v), as eth_signTypedData_v4 returns it.",
+    )

@@ -123,11 +123,14 @@ def test_every_write_refuses_roles_it_does_not_serve_and_strangers(
     table = endpoints(private_chain)
     block, audited = private_chain.block_number(), audit_rows(consortium)
     openapi = consortium["operator"].http.get("/openapi.json").json()["paths"]
+    # /requests routes act on a request the member was cleared for when it made it: another
+    # member's is not found (tests/backend/writes/test_self_custody.py).
     documented = {
         path
         for path, operations in openapi.items()
         if "post" in operations
-        # Approvals are a checker's, of its own member's requests: test_maker_checker.py.
+        # A member's own requests (signatures, approvals by its checkers) are tested in
+        # test_self_custody.py and test_maker_checker.py.
         and not path.startswith(("/members", "/auth", "/documents", "/verify", "/requests"))
     }
     outcomes: dict[tuple[str, str], tuple[int, str]] = {}

@@ -1,5 +1,6 @@
 """Operator writes over HTTP on a real chain (limits, pause, suspension), and the answers a
-write gets when it cannot be signed here (own key) or the node is down (503)."""
+write gets when the platform does not sign it (own key: 202 with the typed data) or the node is
+down (503)."""
 
 from __future__ import annotations
 
@@ -105,17 +106,21 @@ def test_suspended_member_is_locked_out_until_reinstated(
     assert unknown.status_code == 404 and unknown.json()["error"] == "MemberNotFound"
 
 
-def test_a_member_holding_its_own_key_is_told_to_sign_itself(
+def test_a_member_holding_its_own_key_is_given_the_typed_data_to_sign(
     consortium: Consortium, private_chain: PrivateChain
 ) -> None:
-    wallet = consortium.self_custodied(Account.create().address)
+    wallet = consortium.onboard("own-key", ["SUPPLIER"], address=Account.create().address)
     block = private_chain.block_number()
 
-    response = wallet.post("/cash/burn", {"amount_units": 1, "withdrawal_reference": "x"})
+    response = wallet.post("/cash/approvals", {"spender": "settlement", "amount_units": 1})
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "MemberHoldsOwnKey"
-    assert "sign" in response.json()["detail"]["message"]
+    assert response.status_code == 202, response.text
+    body = response.json()
+    assert set(body) == {"request_id", "status", "typed_data", "expires_at"}
+    assert body["status"] == "awaiting_signature"
+    assert body["typed_data"]["primaryType"] == "ForwardRequest"
+    assert body["typed_data"]["message"]["from"] == wallet.address
+    assert body["typed_data"]["message"]["to"] == private_chain.manifest.address("SettlementToken")
     assert private_chain.block_number() == block
 
 
