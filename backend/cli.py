@@ -686,7 +686,10 @@ def _seed(
             operator.api_key,
             lambda role: spinner.update(f"Onboarding {role.name} ({role.part})…"),
         )
-    console.print(f"[green]✓[/] onboarded {len(members) - 1} members, each with a custodial key")
+    console.print(
+        f"[green]✓[/] onboarded {len(members) - 1} members (QualiCert Labs holds its own key, "
+        "the others have custodial keys)"
+    )
     run = DemoRun(
         api_url=api_url,
         rpc_url=settings.rpc_url,

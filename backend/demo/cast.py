@@ -18,6 +18,8 @@ class Role:
     roles: tuple[str, ...]
     kyc_reference: str
     part: str
+    # Holds its own key: the platform never sees it; the member signs its requests itself.
+    self_custody: bool = False
 
 
 OPERATOR = Role("operator", "TierCredit Consortium", ("OPERATOR",), "KYC-OP-0001", "operator")
@@ -29,7 +31,14 @@ MEMBERS: tuple[Role, ...] = (
     Role("tier3", "Lotus Fasteners", ("SUPPLIER",), "KYC-SU-0301", "tier-3 supplier (SME)"),
     Role("bank_a", "Harbor Bank", ("FINANCIER",), "KYC-FI-0001", "bank"),
     Role("bank_b", "Summit Bank", ("FINANCIER",), "KYC-FI-0002", "bank"),
-    Role("inspector", "QualiCert Labs", ("INSPECTOR",), "KYC-IN-0001", "inspector"),
+    Role(
+        "inspector",
+        "QualiCert Labs",
+        ("INSPECTOR",),
+        "KYC-IN-0001",
+        "inspector (holds its own key)",
+        self_custody=True,
+    ),
     Role("auditor", "Regulatory Audit Office", ("AUDITOR",), "KYC-AU-0001", "auditor"),
 )
 CAST: tuple[Role, ...] = (OPERATOR, *MEMBERS)
@@ -46,6 +55,9 @@ class SeededMember:
     roles: list[str]
     part: str
     api_key: str
+    # A self-custody member's key, which the demo holds in its stead (as its own signing system
+    # would): the platform has none of it.
+    private_key: str | None = None
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
+from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from backend.chain.client import Chain
@@ -53,12 +54,14 @@ def onboard_members(
     seeded: dict[str, SeededMember] = {}
     for role in MEMBERS:
         progress(role)
+        own_key = Account.create() if role.self_custody else None
         response = api.post(
             "/members",
             json={
                 "name": role.name,
                 "roles": list(role.roles),
                 "kyc_reference": role.kyc_reference,
+                **({"address": own_key.address} if own_key is not None else {}),
             },
             headers={
                 "Authorization": f"Bearer {operator_key}",
@@ -69,7 +72,11 @@ def onboard_members(
             raise OnboardingFailed(role, response)
         body = response.json()
         seeded[role.key] = _seeded(
-            role, body["member"]["id"], body["member"]["address"], body["api_key"]
+            role,
+            body["member"]["id"],
+            body["member"]["address"],
+            body["api_key"],
+            None if own_key is None else own_key.key.hex(),
         )
     return seeded
 
@@ -89,7 +96,9 @@ def fund_with_ether(
     return [outcome.tx_hash for outcome in sender.send_many(calls)]
 
 
-def _seeded(role: Role, member_id: int, address: str, api_key: str) -> SeededMember:
+def _seeded(
+    role: Role, member_id: int, address: str, api_key: str, private_key: str | None = None
+) -> SeededMember:
     return SeededMember(
         key=role.key,
         member_id=member_id,
@@ -98,4 +107,5 @@ def _seeded(role: Role, member_id: int, address: str, api_key: str) -> SeededMem
         roles=list(role.roles),
         part=role.part,
         api_key=api_key,
+        private_key=private_key,
     )

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.chain.node import LocalNode, free_port, start_node
+from backend.chain.node import LocalNode, free_port, rpc_request, start_node
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIERCREDIT = [sys.executable, "-m", "backend.cli"]
@@ -209,10 +209,21 @@ def _play(kind: str, tmp_path: Path, decoy: LocalNode) -> None:
         assert all(p >= 0 for p in positions), tree
         assert positions == sorted(positions), tree
         assert "The story is complete" in tree
+        # Four eyes on the voucher issue; the inspector signs with its own key.
+        assert "it waits for approval" in story and "reviewer approves it" in story, story
+        assert "QualiCert Labs signs it with its own key" in story, story
+        # Members hold no ether: the relayer paid every write.
+        for key, member in run["members"].items():
+            if key != "operator":
+                balance = rpc_request(
+                    run["rpc_url"], "eth_getBalance", [member["address"], "latest"]
+                )
+                assert int(str(balance), 16) == 0, (key, balance)
 
         status = up.run("status", "--members-file", str(up.members_file))
         assert status.returncode == 0, status.stdout
         assert "failing" not in status.stdout, status.stdout
+        assert "relayer" in status.stdout, status.stdout
 
         assert up.interrupt() == 0, up.text()
         survivors = {pid: commands[pid] for pid in started if _alive(pid)}
