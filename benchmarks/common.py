@@ -262,6 +262,7 @@ def _settings_env(settings: Settings) -> dict[str, str]:
         "relayer_private_key",
         "batch_window_ms",
         "batch_max_requests",
+        "relay_batches_in_flight",
     )
     values = settings.model_dump()
     return {

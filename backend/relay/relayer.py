@@ -72,8 +72,13 @@ log = logging.getLogger("tiercredit.relay")
 
 # How far back recovery looks for a spent nonce's ExecutedForwardRequest when it has no hash.
 LOG_SEARCH_BLOCKS = 50_000
-# A request skipped by the forwarder (its nonce not reached yet) is tried again this often.
-MAX_SKIPS = 5
+# A request skipped by the forwarder (its nonce not reached yet: the member's earlier request is
+# still in another batch, perhaps another process's) is tried again this often, after a pause
+# doubling from the first to the longest (about 3 s in all): retried at once, it spent its tries
+# in a tenth of a second while that batch waited for the database.
+MAX_SKIPS = 8
+FIRST_SKIP_PAUSE_SECONDS = 0.02
+LONGEST_SKIP_PAUSE_SECONDS = 1.0
 # What the call that fills a custodial member's nonce gap (a view) is given.
 GAP_FILLER_GAS = 50_000
 
@@ -200,6 +205,9 @@ class Relayer:
         self._pool = ThreadPoolExecutor(
             max_workers=settings.relay_batches_in_flight, thread_name_prefix="relay-batch"
         )
+        # A batch is formed only when one of these is free: while every batch in flight is busy,
+        # requests gather in the queue and leave together, instead of queuing as small batches.
+        self._slots = threading.BoundedSemaphore(settings.relay_batches_in_flight)
         self._started = False
         self._stopping = False
         self._lock = threading.Lock()
@@ -318,6 +326,10 @@ class Relayer:
                     self._cond.wait()
                 if self._stopping:
                     return
+            while not self._slots.acquire(timeout=0.5):
+                if self._stopping:
+                    return
+            with self._cond:
                 # Group commit: requests arriving within the window go in one batch.
                 deadline = time.monotonic() + window
                 while len(self._queue) < limit and (left := deadline - time.monotonic()) > 0:
@@ -334,6 +346,7 @@ class Relayer:
             log.warning("batch of %d failed", len(jobs), exc_info=True)
             self._fail_unfinished(jobs, exc)
         finally:
+            self._slots.release()
             with self._cond:
                 for job in jobs:
                     self._in_flight.pop(job.row_id, None)
@@ -509,9 +522,16 @@ class Relayer:
                     terminal=False,
                 )
                 continue
-            with self._cond:
-                self._queue.append(job)
-                self._cond.notify_all()
+            # The lease, renewed by the last _mark, outlasts the pause: no recovery takes it.
+            pause = min(FIRST_SKIP_PAUSE_SECONDS * 2 ** (job.skips - 1), LONGEST_SKIP_PAUSE_SECONDS)
+            timer = threading.Timer(pause, self._requeue, (job,))
+            timer.daemon = True
+            timer.start()
+
+    def _requeue(self, job: _Job) -> None:
+        with self._cond:
+            self._queue.append(job)
+            self._cond.notify_all()
 
     def _failure(self, chain: Chain, job: _Job, batch: TxOutcome) -> Exception:
         """Why a relayed call failed: replayed as its member on the batch's block."""
@@ -621,35 +641,46 @@ class Relayer:
         return [j for j in jobs if j.row_id not in ran_ids]
 
     def _executed_batch(self, chain: Chain, job: _Job) -> TxOutcome | None:
-        """The transaction that executed `job`'s (signer, nonce), found by its hash or its log."""
-        hashes = [job.tx_hash] if job.tx_hash else []
-        if not hashes:
-            contract = chain.contract(forwarder.FORWARDER)
-            head = chain.w3.eth.block_number
-            with node_errors():
-                logs = contract.events.ExecutedForwardRequest.get_logs(
-                    from_block=max(head - LOG_SEARCH_BLOCKS, chain.manifest.deployment_block),
-                    argument_filters={"signer": job.signer},
-                )
-            hashes = [
-                "0x" + bytes(entry["transactionHash"]).hex()
-                for entry in logs
-                if int(entry["args"]["nonce"]) == job.nonce
-            ]
-        for tx_hash in hashes:
-            with node_errors():
-                receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
-            events = chain.events.decode_all(receipt["logs"])
-            return TxOutcome(
-                tx_hash=tx_hash,
-                nonce=job.nonce or 0,
-                block_number=int(receipt["blockNumber"]),
-                block_hash="0x" + bytes(receipt["blockHash"]).hex(),
-                status=int(receipt["status"]),
-                gas_used=int(receipt["gasUsed"]),
-                events=events,
+        """The transaction that executed `job`'s (signer, nonce): the one its row names, or else
+        the one its ExecutedForwardRequest log names. The row's may be a batch that skipped it:
+        the request went out again and the newer hash was never recorded (that `_mark` failed
+        after the send), and settling from the older one would skip it for ever."""
+        if job.tx_hash:
+            outcome = self._execution_in(chain, job, job.tx_hash)
+            if outcome is not None:
+                return outcome
+        contract = chain.contract(forwarder.FORWARDER)
+        head = chain.w3.eth.block_number
+        with node_errors():
+            logs = contract.events.ExecutedForwardRequest.get_logs(
+                from_block=max(head - LOG_SEARCH_BLOCKS, chain.manifest.deployment_block),
+                argument_filters={"signer": job.signer},
             )
+        for entry in logs:
+            if int(entry["args"]["nonce"]) == job.nonce:
+                tx_hash = "0x" + bytes(entry["transactionHash"]).hex()
+                outcome = self._execution_in(chain, job, tx_hash)
+                if outcome is not None:
+                    return outcome
         return None
+
+    def _execution_in(self, chain: Chain, job: _Job, tx_hash: str) -> TxOutcome | None:
+        """Transaction `tx_hash` as the batch outcome that executed `job`; None if it did not."""
+        with node_errors():
+            receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        events = chain.events.decode_all(receipt["logs"])
+        (result,) = forwarder.outcomes_by_request(events, [job.request()])
+        if not result.executed:
+            return None
+        return TxOutcome(
+            tx_hash=tx_hash,
+            nonce=job.nonce or 0,
+            block_number=int(receipt["blockNumber"]),
+            block_hash="0x" + bytes(receipt["blockHash"]).hex(),
+            status=int(receipt["status"]),
+            gas_used=int(receipt["gasUsed"]),
+            events=events,
+        )
 
     def _upkeep_loop(self) -> None:
         """Extends the leases of this process's requests; takes over lapsed ones of others."""
@@ -668,10 +699,18 @@ class Relayer:
             ids = list(self._in_flight) + [job.row_id for job in self._queue]
         if not ids:
             return
+        # Rows a batch is updating now are skipped, not waited for: that batch renews their
+        # lease itself, and waiting for one while holding the others deadlocked with it on
+        # PostgreSQL (SQLite has no row locks: there this is the plain update).
+        mine = (
+            select(WriteRequest.id)
+            .where(WriteRequest.id.in_(ids), WriteRequest.owner == self.instance)
+            .with_for_update(skip_locked=True)
+        )
         with transaction(self._factory) as session:
             session.execute(
                 update(WriteRequest)
-                .where(WriteRequest.id.in_(ids), WriteRequest.owner == self.instance)
+                .where(WriteRequest.id.in_(mine))
                 .values(lease_until=utc_now() + self.lease)
             )
 
