@@ -145,6 +145,8 @@ def _writes(r: Results) -> list[str]:
             lines.append(_write_row(name, f"{clients}, all the same member", row))
         for clients, row in summary["app_defaults"].items():
             lines.append(_write_row(name, f"{clients}, settings' defaults", row))
+        for clients, row in summary["self_custody"].items():
+            lines.append(_write_row(name, f"{clients}, self-custody", row))
     beside = [r.ceiling for r in res.rounds if r.ceiling]
     lines += [
         "",
@@ -191,6 +193,22 @@ def _writes(r: Results) -> list[str]:
             if clients in s["rows"]
         )
         lines += [f"The chosen tuning against the settings' defaults on SQLite: {compared}.", ""]
+    self_signed = s["self_custody"]
+    if self_signed:
+        compared = "; ".join(
+            f"at {clients} clients {row['rate']:.0f} against {s['rows'][clients]['rate']:.0f} "
+            f"split-transfers/s ({row['ratio']:.2f}x the raw ceiling)"
+            for clients, row in self_signed.items()
+            if clients in s["rows"]
+        )
+        lines += [
+            "Self-custody members on SQLite (the self-custody rows): each write is two HTTP "
+            "requests, the write (202 with the EIP-712 typed data) and "
+            "`POST /requests/{id}/signature`, with the member's signature made in the "
+            "benchmark's process between them (eth-account, as a bank's system would sign), "
+            f"against custodial members: {compared}.",
+            "",
+        ]
     lines += [
         "Same member from many clients: the relayer gives each member's forward requests "
         "consecutive nonces from `forwarder_nonces` and a batch carries them in order, so "

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select
 
 from backend.chain.fees import fee_fields
@@ -100,6 +101,9 @@ APP_DEFAULTS = Batching(
 WRITE_WORKERS = 1
 BENCH_BATCHING = Batching(window_ms=1.0, max_requests=_default("batch_max_requests"), in_flight=1)
 CHOSEN, APP_DEFAULT = "chosen", "app defaults"
+# Who signs the measured members' forward requests: the platform's keystore, or each member
+# itself, client-side, in the benchmark's process (202 with the typed data, then the signature).
+CUSTODIAL, SELF_CUSTODY = "custodial", "self-custody"
 
 
 @dataclass
@@ -124,6 +128,7 @@ class WriteRound:
     batch_sizes: list[int] = field(default_factory=list)
     cores: CoreShare | None = None
     tuning: str = CHOSEN
+    custody: str = CUSTODIAL
     # The raw pipelined rate measured on the same node right before the round: the node's cost
     # per block grows with its state (anvil 1.7 rebuilds its whole tries for every block), so a
     # ceiling measured at the start of the run would flatter the later rounds' ratios.
@@ -163,6 +168,7 @@ class WriteResult:
         database: str = SQLITE,
         same_member: bool = False,
         tuning: str = CHOSEN,
+        custody: str = CUSTODIAL,
     ) -> list[WriteRound]:
         """The rounds of one row of the report: their repeats."""
         return [
@@ -172,6 +178,7 @@ class WriteResult:
             and r.clients == clients
             and r.same_member == same_member
             and r.tuning == tuning
+            and r.custody == custody
         ]
 
 
@@ -253,7 +260,8 @@ class Holder:
 
 
 class WriteStack:
-    """The API served over uvicorn with a consortium onboarded through it."""
+    """The API served over uvicorn with a consortium onboarded through it; with
+    ``custody=SELF_CUSTODY`` the holders hold their own keys and sign their requests here."""
 
     def __init__(
         self,
@@ -264,13 +272,15 @@ class WriteStack:
         workers: int,
         batching: Batching = BENCH_BATCHING,
         tuning: str = CHOSEN,
+        custody: str = CUSTODIAL,
     ) -> None:
         self.chain = chain
         self.database = database
         self.tuning = tuning
+        self.custody = custody
         self.factory = session_factory(database_url)
         # Its own keystore, so one database's members never meet the other's keys.
-        name = f"{database}-{tuning.replace(' ', '-')}"
+        name = f"{database}-{tuning.replace(' ', '-')}-{custody}"
         self.settings = chain.settings(
             database_url,
             keystore_dir=chain.workdir / f"keystore-writes-{name}",
@@ -297,7 +307,10 @@ class WriteStack:
             self.core = self.onboard("core", "CORE_ENTERPRISE")
             self.bank = self.onboard("bank", "FINANCIER")
             self.receiver = self.onboard("receiver", "SUPPLIER")
-            suppliers = [self.onboard(f"holder{i}", "SUPPLIER") for i in range(holders)]
+            suppliers = [
+                self.onboard(f"holder{i}", "SUPPLIER", own_key=custody == SELF_CUSTODY)
+                for i in range(holders)
+            ]
             self.bank.ok("/credit-lines", {"obligor": self.core.address, "limit_units": LINE})
             with ThreadPoolExecutor(8) as pool:
                 self.holders = list(pool.map(self._holder, suppliers))
@@ -305,17 +318,21 @@ class WriteStack:
             self.close()
             raise
 
-    def _member(self, name: str, address: str, api_key: str) -> ApiMember:
-        member = ApiMember(name, address, api_key, self.server.client(api_key))
+    def _member(
+        self, name: str, address: str, api_key: str, key: LocalAccount | None = None
+    ) -> ApiMember:
+        member = ApiMember(name, address, api_key, self.server.client(api_key), key)
         self.members.append(member)
         return member
 
-    def onboard(self, name: str, role: str) -> ApiMember:
-        answer = self.operator.ok(
-            "/members", {"name": name, "roles": [role], "kyc_reference": f"KYC-BENCH-{name}"}
-        )
-        member = answer["member"]
-        return self._member(name, member["address"], answer["api_key"])
+    def onboard(self, name: str, role: str, *, own_key: bool = False) -> ApiMember:
+        """A member onboarded through the API: custodial, or holding a key only we know."""
+        key = Account.create() if own_key else None
+        body = {"name": name, "roles": [role], "kyc_reference": f"KYC-BENCH-{name}"}
+        if key is not None:
+            body["address"] = key.address
+        answer = self.operator.ok("/members", body)
+        return self._member(name, answer["member"]["address"], answer["api_key"], key)
 
     def _holder(self, supplier: ApiMember) -> Holder:
         invoice_id = confirmed_invoice(self.chain, supplier, self.core, FACE)
@@ -376,6 +393,7 @@ class WriteStack:
             batch_sizes=self._batch_sizes(last_request, len(flat)),
             cores=cores,
             tuning=self.tuning,
+            custody=self.custody,
             ceiling=ceiling,
         )
 
@@ -422,11 +440,13 @@ def measure(
     database_url: str,
     *,
     baseline_url: str | None = None,
+    self_custody_url: str | None = None,
 ) -> list[WriteRound]:
     """Every API round on one database (migrated, empty): the same levels and repeats on each.
     With ``baseline_url`` (another empty database of the same kind), the app's defaults are
     measured beside the chosen tuning at the levels above one client, round for round, so
-    both meet the same machine."""
+    both meet the same machine; with ``self_custody_url``, likewise members signing their own
+    requests client-side, at every level."""
     stacks: list[tuple[WriteStack, Sequence[int]]] = []
     rounds: list[WriteRound] = []
     raw = sizes.raw_transfers
@@ -446,6 +466,16 @@ def measure(
                 APP_DEFAULT,
             )
             stacks.append((stack, [c for c in sizes.write_clients if c > 1]))
+        if self_custody_url is not None:
+            stack = WriteStack(
+                chain,
+                database,
+                self_custody_url,
+                holders,
+                WRITE_WORKERS,
+                custody=SELF_CUSTODY,
+            )
+            stacks.append((stack, sizes.write_clients))
         for stack, _ in stacks:
             # Warm-up: every worker connects to the chain and loads its keys once.
             stack.round(min(4, holders), 1, same_member=False)
@@ -463,9 +493,9 @@ def measure(
     finally:
         for stack, _ in stacks:
             stack.close()
-        engine_for(database_url).dispose()
-        if baseline_url is not None:
-            engine_for(baseline_url).dispose()
+        for url in (database_url, baseline_url, self_custody_url):
+            if url is not None:
+                engine_for(url).dispose()
     return rounds
 
 
@@ -477,6 +507,7 @@ def run(chain: BenchChain, sizes: Sizes) -> WriteResult:
         SQLITE,
         fresh_database(chain.workdir, "writes"),
         baseline_url=fresh_database(chain.workdir, "writes-app-defaults"),
+        self_custody_url=fresh_database(chain.workdir, "writes-self-custody"),
     )
     result = WriteResult(raw, rounds, WRITE_WORKERS, default_workers=sizes.uvicorn_workers)
     bin_dir = postgres_bin()
@@ -514,9 +545,13 @@ def summary(result: WriteResult, database: str = SQLITE) -> dict[str, Any]:
     """The figures the report prints for one database's rounds, by name."""
     mine = [r for r in result.rounds if r.database == database]
 
-    def levels(same_member: bool, tuning: str = CHOSEN) -> list[int]:
+    def levels(same_member: bool, tuning: str = CHOSEN, custody: str = CUSTODIAL) -> list[int]:
         return sorted(
-            {r.clients for r in mine if r.same_member == same_member and r.tuning == tuning}
+            {
+                r.clients
+                for r in mine
+                if r.same_member == same_member and r.tuning == tuning and r.custody == custody
+            }
         )
 
     return {
@@ -531,5 +566,9 @@ def summary(result: WriteResult, database: str = SQLITE) -> dict[str, Any]:
         "app_defaults": {
             c: _row(result.level(c, database=database, tuning=APP_DEFAULT))
             for c in levels(False, APP_DEFAULT)
+        },
+        "self_custody": {
+            c: _row(result.level(c, database=database, custody=SELF_CUSTODY))
+            for c in levels(False, custody=SELF_CUSTODY)
         },
     }

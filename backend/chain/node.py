@@ -146,6 +146,7 @@ def _command(
     block_time: int | None,
     accounts: int,
     mnemonic: str,
+    keep_states: int | None = None,
 ) -> list[str]:
     if kind == "anvil":
         command = [
@@ -167,6 +168,8 @@ def _command(
             command += ["--chain-id", str(chain_id)]
         if block_time is not None:
             command += ["--block-time", str(block_time)]
+        if keep_states is not None:
+            command += ["--prune-history", str(keep_states)]
         return command
     command = [
         *ganache_command(),
@@ -201,18 +204,24 @@ def start_node(
     mnemonic: str = DEV_MNEMONIC,
     log_path: Path | None = None,
     startup_timeout: float = 60.0,
+    keep_states: int | None = None,
 ) -> LocalNode:
     """Starts Anvil or Ganache (hardfork shanghai) and returns once it answers ``eth_chainId``.
 
     ``block_time`` None mines each transaction at once (automine); an integer mines on a clock.
-    The node's output goes to ``log_path`` (else is discarded).
+    The node's output goes to ``log_path`` (else is discarded). ``keep_states`` (Anvil only)
+    keeps the state of only that many recent blocks, in memory: calls at older blocks fail,
+    and nothing goes to disk (Anvil otherwise writes every older state under
+    ~/.foundry/anvil/tmp, gigabytes for a long benchmark).
     """
+    if keep_states is not None and kind != "anvil":
+        raise ValueError("keep_states is an Anvil option")
     if port is None:
         port = free_port()
     elif not port_is_free(port):
         # Another node there would answer our readiness probe in this one's place.
         raise NodeStartError(f"port {port} is in use")
-    command = _command(kind, port, chain_id, block_time, accounts, mnemonic)
+    command = _command(kind, port, chain_id, block_time, accounts, mnemonic, keep_states)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
     try:
         process = subprocess.Popen(

@@ -27,6 +27,12 @@ def test_quick_run_writes_every_figure_and_keeps_the_gas_section(tmp_path: Path)
     for database in expected:
         assert {r.clients for r in results.writes.rounds if r.database == database} == {1, 2}
     assert (results.writes.postgres_missing is None) == (postgres_bin() is not None)
+    # Self-custody members (signing client-side) on SQLite, at every level.
+    self_signed = [r for r in results.writes.rounds if r.custody == writes.SELF_CUSTODY]
+    assert {(r.database, r.clients) for r in self_signed} == {
+        (writes.SQLITE, 1),
+        (writes.SQLITE, 2),
+    }
     assert [row.fragments for row in results.settlement.rows] == [2, 3]
     # A redemption's gas does not depend on how many fragments the credit has.
     assert results.settlement.redeem_spread == 0
@@ -34,6 +40,7 @@ def test_quick_run_writes_every_figure_and_keeps_the_gas_section(tmp_path: Path)
     assert results.reads.requests == 40
     text = output.read_text(encoding="utf-8")
     assert text.index(report.BEGIN) < text.index(GAS_SECTION)
+    assert "| SQLite | 2, self-custody |" in text
     for heading in ("### 1.", "### 2.", "### 3.", "### 4.", "### 5."):
         assert text.count(heading) == 1
     # A second run replaces the section instead of adding another.

@@ -35,3 +35,18 @@ def test_a_taken_port_is_a_start_error(anvil) -> None:
 
     with pytest.raises(NodeStartError, match=f"port {port} is in use"):
         start_node("anvil", port=port, startup_timeout=20)
+
+
+def test_anvil_keeps_only_the_recent_states_it_is_told_to() -> None:
+    with start_node("anvil", keep_states=2) as node:
+        address = node.accounts[0].address  # type: ignore[union-attr]
+        for _ in range(6):
+            rpc_request(node.url, "evm_mine")
+        assert int(str(rpc_request(node.url, "eth_getBalance", [address, "latest"])), 16) > 0
+        with pytest.raises(RuntimeError):
+            rpc_request(node.url, "eth_getBalance", [address, "0x1"])
+
+
+def test_keep_states_is_refused_for_ganache() -> None:
+    with pytest.raises(ValueError, match="Anvil option"):
+        start_node("ganache", keep_states=2)
