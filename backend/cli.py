@@ -224,13 +224,12 @@ def _compile() -> None:
 
 
 def _deploy(settings: Settings, deployer: Any, *, force: bool) -> Any:
-    from web3 import Web3
-
+    from backend.chain.connection import connect
     from backend.chain.deploy import deploy_platform
     from backend.chain.manifest import ensure_replaceable, write_manifest
     from backend.chain.sender import node_errors
 
-    w3 = Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+    w3 = connect(settings.rpc_url)
     with node_errors():
         chain_id = w3.eth.chain_id
     ensure_replaceable(settings.deployment_manifest, chain_id, force=force)
@@ -637,10 +636,14 @@ def _fund_relayer(settings: Settings, funder: Any, ether: int) -> None:
     from eth_account import Account
 
     from backend.chain.client import Chain
+    from backend.chain.fees import fee_fields, price_per_gas
     from backend.demo.seed import fund_with_ether
 
     chain = Chain.from_settings(settings)
     relayer = Account.from_key(settings.relayer_private_key).address
+    if price_per_gas(fee_fields(chain.w3)) == 0:
+        console.print(f"[green]✓[/] relayer {relayer}: a gas-free chain, nothing to fund")
+        return
     if chain.w3.eth.get_balance(relayer) >= ether * 10**18 // 2:
         return
     with console.status(f"Funding the relayer with {ether} ETH for members' gas…"):

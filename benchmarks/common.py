@@ -18,6 +18,7 @@ from eth_utils import keccak
 from web3 import Web3
 
 from backend.chain.client import Chain
+from backend.chain.connection import connect
 from backend.chain.deploy import deploy_platform
 from backend.chain.ids import role_id
 from backend.chain.manifest import Manifest, write_manifest
@@ -32,7 +33,7 @@ from backend.demo.stack import Child, cli_command, spawn, wait_for_http
 DAY = 86_400
 UNIT = 10**6
 BENCH_CHAIN_ID = 7360
-BENCH_STATES = 1_024
+BENCH_STATES = 256
 GAS_ETHER = 10 * 10**18
 # A credit line no benchmark can exhaust.
 LINE = 10**12 * UNIT
@@ -197,7 +198,7 @@ def start_chain(workdir: Path) -> BenchChain:
         "anvil", chain_id=BENCH_CHAIN_ID, log_path=workdir / "anvil.log", keep_states=BENCH_STATES
     )
     try:
-        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 60}))
+        w3 = connect(node.url, timeout=60)
         manifest = deploy_platform(w3, node.accounts[0])
         path = workdir / "deployment.json"
         write_manifest(path, manifest)

@@ -26,6 +26,7 @@ if str(PROJECT_ROOT) not in sys.path:
 from eth_account import Account  # noqa: E402
 from web3 import Web3  # noqa: E402
 
+from backend.chain.connection import connect  # noqa: E402
 from backend.chain.deploy import Deployer, deploy_platform  # noqa: E402
 from backend.chain.manifest import (  # noqa: E402
     Manifest,
@@ -52,7 +53,7 @@ def main() -> None:
     """Entry point of `brownie run scripts/deploy.py`."""
     from brownie import accounts, network
 
-    w3 = Web3(Web3.HTTPProvider(network.web3.provider.endpoint_uri))
+    w3 = connect(network.web3.provider.endpoint_uri)
     manifest_path = Path(os.environ.get("TIERCREDIT_DEPLOYMENT_MANIFEST") or DEFAULT_MANIFEST)
     deploy(w3, accounts[0].address, manifest_path, force=False)
 
@@ -75,7 +76,7 @@ def cli(argv: list[str] | None = None) -> int:
             "--rpc-url and --private-key are required "
             "(or TIERCREDIT_RPC_URL and TIERCREDIT_DEPLOYER_KEY)"
         )
-    w3 = Web3(Web3.HTTPProvider(args.rpc_url))
+    w3 = connect(args.rpc_url)
     try:
         deploy(w3, Account.from_key(args.private_key), args.manifest, force=args.force)
     except ManifestError as exc:

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from web3 import Web3
 
 from backend.chain.client import Chain
+from backend.chain.connection import connect
 from backend.chain.deploy import deploy_platform
 from backend.chain.manifest import Manifest, write_manifest
 from backend.chain.node import LocalNode, rpc_request, start_node
@@ -103,11 +103,12 @@ class PrivateChain:
         )
 
 
-def start_private_chain(directory: Path, chain_id: int) -> PrivateChain:
-    node = start_node("anvil", chain_id=chain_id, log_path=directory / "anvil.log")
+def start_private_chain(directory: Path, chain_id: int, *, gas_free: bool = False) -> PrivateChain:
+    node = start_node(
+        "anvil", chain_id=chain_id, log_path=directory / "anvil.log", gas_free=gas_free
+    )
     try:
-        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
-        manifest = deploy_platform(w3, node.accounts[0])
+        manifest = deploy_platform(connect(node.url), node.accounts[0])
         path = directory / "deployment.json"
         write_manifest(path, manifest)
         return PrivateChain(

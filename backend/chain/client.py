@@ -11,7 +11,6 @@ from typing import Any
 from eth_abi.exceptions import EncodingError
 from eth_account.signers.local import LocalAccount
 from eth_utils import function_signature_to_4byte_selector
-from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import ContractLogicError, Web3RPCError
 from web3.types import RPCEndpoint
@@ -22,6 +21,7 @@ from backend.chain.artifacts import (
     canonical_type,
     load_artifacts,
 )
+from backend.chain.connection import connect
 from backend.chain.errors import ChainUnavailable, ErrorDecoder, normalize, revert_data
 from backend.chain.events import EventDecoder
 from backend.chain.fees import FeeCache
@@ -88,13 +88,11 @@ class Chain:
         self.manifest = manifest
         # web3's validation middleware asks for the chain id before every call, estimate and
         # send; a node's chain id never changes, so it is asked once (per thread).
-        self.w3 = Web3(
-            Web3.HTTPProvider(
-                rpc_url,
-                request_kwargs={"timeout": request_timeout},
-                cache_allowed_requests=True,
-                cacheable_requests={RPCEndpoint("eth_chainId")},
-            )
+        self.w3 = connect(
+            rpc_url,
+            timeout=request_timeout,
+            cache_allowed_requests=True,
+            cacheable_requests={RPCEndpoint("eth_chainId")},
         )
         self.abis = {name: artifacts[name].abi for name in PLATFORM_CONTRACTS}
         self.errors = ErrorDecoder(self.abis)

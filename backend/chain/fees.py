@@ -21,6 +21,10 @@ def fee_fields(w3: Web3, max_fee_per_gas: int | None = None) -> dict[str, int]:
     """
     latest = w3.eth.get_block("latest")
     base_fee = latest.get("baseFeePerGas")
+    if base_fee == 0 and w3.eth.gas_price == 0:
+        # A gas-free chain (Besu with a zero base fee and --min-gas-price=0): nothing to pay,
+        # whatever tip the node would suggest, so no sender needs ether.
+        return {"maxFeePerGas": 0, "maxPriorityFeePerGas": 0}
     if base_fee is None:
         gas_price = w3.eth.gas_price
         return {
@@ -35,6 +39,11 @@ def fee_fields(w3: Web3, max_fee_per_gas: int | None = None) -> dict[str, int]:
         max_fee = min(max_fee, max_fee_per_gas)
         tip = min(tip, max_fee)
     return {"maxFeePerGas": max_fee, "maxPriorityFeePerGas": tip}
+
+
+def price_per_gas(fields: dict[str, int]) -> int:
+    """The most a transaction with these fee fields pays per gas (0 on a gas-free chain)."""
+    return int(fields.get("maxFeePerGas", fields.get("gasPrice", 0)))
 
 
 class FeeCache:

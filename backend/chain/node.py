@@ -147,6 +147,7 @@ def _command(
     accounts: int,
     mnemonic: str,
     keep_states: int | None = None,
+    gas_free: bool = False,
 ) -> list[str]:
     if kind == "anvil":
         command = [
@@ -170,6 +171,8 @@ def _command(
             command += ["--block-time", str(block_time)]
         if keep_states is not None:
             command += ["--prune-history", str(keep_states)]
+        if gas_free:
+            command += ["--base-fee", "0", "--gas-price", "0", "--no-priority-fee"]
         return command
     command = [
         *ganache_command(),
@@ -205,6 +208,7 @@ def start_node(
     log_path: Path | None = None,
     startup_timeout: float = 60.0,
     keep_states: int | None = None,
+    gas_free: bool = False,
 ) -> LocalNode:
     """Starts Anvil or Ganache (hardfork shanghai) and returns once it answers ``eth_chainId``.
 
@@ -212,16 +216,17 @@ def start_node(
     The node's output goes to ``log_path`` (else is discarded). ``keep_states`` (Anvil only)
     keeps the state of only that many recent blocks, in memory: calls at older blocks fail,
     and nothing goes to disk (Anvil otherwise writes every older state under
-    ~/.foundry/anvil/tmp, gigabytes for a long benchmark).
+    ~/.foundry/anvil/tmp, gigabytes for a long benchmark). ``gas_free`` (Anvil only) runs the
+    chain as a permissioned one with `--min-gas-price=0` does: base fee and gas price zero.
     """
-    if keep_states is not None and kind != "anvil":
-        raise ValueError("keep_states is an Anvil option")
+    if (keep_states is not None or gas_free) and kind != "anvil":
+        raise ValueError("keep_states and gas_free are Anvil options")
     if port is None:
         port = free_port()
     elif not port_is_free(port):
         # Another node there would answer our readiness probe in this one's place.
         raise NodeStartError(f"port {port} is in use")
-    command = _command(kind, port, chain_id, block_time, accounts, mnemonic, keep_states)
+    command = _command(kind, port, chain_id, block_time, accounts, mnemonic, keep_states, gas_free)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
     try:
         process = subprocess.Popen(

@@ -42,6 +42,7 @@ from web3.exceptions import ContractLogicError, Web3RPCError
 
 from backend.chain import forwarder
 from backend.chain.errors import ChainError, ChainUnavailable, ContractRevert, revert_data
+from backend.chain.fees import price_per_gas
 from backend.chain.sender import TxOutcome, node_errors
 from backend.core.database import engine_for, transaction
 from backend.core.errors import Gone, Unavailable
@@ -451,8 +452,7 @@ class Relayer:
         """A batch the relayer cannot pay for is refused before anything is signed (503)."""
         sender = self._tx_sender(chain)
         with node_errors():
-            price = sender.fees.fields()
-        per_gas = int(price.get("maxFeePerGas", price.get("gasPrice", 0)))
+            per_gas = price_per_gas(sender.fees.fields())
         if per_gas == 0:
             return  # a gas-free permissioned chain: nothing needs funding
         gas = forwarder.BATCH_BASE_GAS + sum(

@@ -14,9 +14,9 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 from sqlalchemy import Engine
-from web3 import Web3
 
 from backend.chain.client import Chain
+from backend.chain.connection import connect
 from backend.chain.deploy import deploy_platform
 from backend.chain.ids import role_id
 from backend.chain.manifest import Manifest
@@ -66,10 +66,11 @@ class Platform:
         return cls.on(start_node("anvil", chain_id=7358, log_path=tmp / "anvil.log"), tmp)
 
     @classmethod
-    def on(cls, node: LocalNode, tmp: Path) -> Platform:
-        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
-        manifest = deploy_platform(w3, node.accounts[0])
-        chain = Chain(node.url, manifest)
+    def on(cls, node: LocalNode, tmp: Path, rpc_url: str | None = None) -> Platform:
+        """The platform deployed on ``node``, reached at ``rpc_url`` (default: the node's)."""
+        url = rpc_url or node.url
+        manifest = deploy_platform(connect(url), node.accounts[0])
+        chain = Chain(url, manifest)
         engine = make_engine(f"sqlite:///{tmp / 'nonces.db'}")
         SignerNonce.metadata.create_all(engine, tables=[SignerNonce.__table__])
         accounts = {name: node.accounts[index] for name, (index, _) in ROLE_ACCOUNTS.items()}

@@ -51,6 +51,7 @@ from backend.readmodels.projector import (
     project,
     projectable_events,
 )
+from tests.backend.chain.qbft_proxy import QbftShapedNode, besu_block
 from tests.backend.indexer_flow import DEFAULT_GRACE_DAYS, LATE_GRACE_DAYS, UNIT, Platform, h
 
 READ_MODEL_TABLES = (
@@ -671,3 +672,45 @@ def test_catch_up_from_scratch_over_hundreds_of_moves(platform: Platform, tmp_pa
 
     assert applied == len(all_logs(platform))
     assert_matches_chain(platform, url)
+
+
+def test_a_besu_qbft_chain_is_sent_to_indexed_and_its_reorg_unwound(
+    tmp_path: Path, migrated_url: str
+) -> None:
+    """Blocks in Besu QBFT's shape (validators and seals in an extraData of hundreds of bytes,
+    which web3's validation refuses by default): sending (fees, the receipt's block), the
+    indexer's headers and reorg detection all read them."""
+    node = start_node("anvil", chain_id=7358, log_path=tmp_path / "anvil.log")
+    proxy = QbftShapedNode(node.url)
+    try:
+        platform = Platform.on(node, tmp_path, rpc_url=proxy.url)
+        qbft_extra = bytes.fromhex(besu_block()["extraData"].removeprefix("0x"))
+        latest = platform.chain.w3.eth.get_block("latest")
+        assert bytes(latest["proofOfAuthorityData"]) == qbft_extra
+        platform.business_day()
+        indexer = follower(platform, migrated_url)
+        indexer.index_once()
+        assert_matches_chain(platform, migrated_url)
+
+        mint = platform.chain.prepare(
+            "SettlementToken", "mint", platform.address("supplier2"), 999 * UNIT, h("qbft:reorg")
+        )
+        replacement = {
+            "from": platform.address("bank_b"),
+            "to": mint.to,
+            "data": "0x" + mint.data.hex(),
+            "gas": hex(200_000),
+        }
+        platform.deposit("bank_a", "supplier1", 123 * UNIT)
+        indexer.index_once()
+        rpc_request(proxy.url, "anvil_reorg", [1, [[replacement, 0]]])
+        reset_nonces(platform)
+        indexer.index_once()
+
+        assert_matches_chain(platform, migrated_url)
+        with session_factory(migrated_url)() as session:
+            assert session.get(CashBalance, platform.address("supplier2")).balance == 999 * UNIT
+            assert session.get(CashBalance, platform.address("supplier1")) is None
+    finally:
+        proxy.stop()
+        node.stop()

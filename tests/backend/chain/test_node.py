@@ -48,5 +48,5 @@ def test_anvil_keeps_only_the_recent_states_it_is_told_to() -> None:
 
 
 def test_keep_states_is_refused_for_ganache() -> None:
-    with pytest.raises(ValueError, match="Anvil option"):
+    with pytest.raises(ValueError, match="Anvil options"):
         start_node("ganache", keep_states=2)

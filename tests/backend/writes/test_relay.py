@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
@@ -24,6 +25,7 @@ from tests.consortium_api import (
     build_consortium,
     confirmed_invoice,
     issued_credit,
+    start_private_chain,
 )
 
 if TYPE_CHECKING:
@@ -170,3 +172,35 @@ def test_metrics_show_the_relayers_balance(
     assert metrics.status_code == 200
     lines = [line for line in metrics.text.splitlines() if line.startswith("tiercredit_relayer_")]
     assert lines == [f"tiercredit_relayer_balance_wei {float(balance)}"]
+
+
+GAS_FREE_CHAIN_ID = 7359
+
+
+def test_on_a_gas_free_chain_an_unfunded_relayer_relays(
+    serve: Callable[..., LiveServer], settings: Settings, tmp_path: Path
+) -> None:
+    """Besu's common `--min-gas-price=0` with a zero base fee: the relayer holds no ether and
+    pays nothing, and the write goes through as anywhere else."""
+    chain = start_private_chain(tmp_path, GAS_FREE_CHAIN_ID, gas_free=True)
+    try:
+        relayer = Account.create()
+        write_settings = chain.settings_for(settings).model_copy(
+            update={"relayer_private_key": relayer.key.hex()}
+        )
+        consortium = build_consortium(
+            serve(write_settings, chain=chain.client), chain, write_settings
+        )
+        core = consortium["core"]
+
+        answer = core.ok("/obligors/me/quality-requirement", {"required": True})
+
+        assert requires_certificate(chain, core.address) is True
+        w3 = chain.client.w3
+        tx = w3.eth.get_transaction(answer["tx_hash"])
+        assert tx["from"] == relayer.address
+        assert tx["maxFeePerGas"] == 0
+        assert w3.eth.get_balance(relayer.address) == 0
+        assert w3.eth.get_balance(core.address) == 0
+    finally:
+        chain.node.stop()
