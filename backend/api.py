@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.cash.router import router as cash_router
 from backend.certificates.router import router as certificates_router
-from backend.core.database import session_factory
+from backend.core.database import engine_for, session_factory
 from backend.core.errors import DomainError, Unavailable, error_response
 from backend.core.http import BodyLimitMiddleware, HttpMetrics, RequestContextMiddleware
 from backend.core.logging import configure_logging
@@ -39,6 +39,7 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.members.router import router as members_router
 from backend.platform.router import router as platform_router
+from backend.reads.cache import ReadCacheMiddleware, cached_routes
 from backend.reads.router import router as reads_router
 from backend.relay.relayer import Relayer
 from backend.requests.router import router as requests_router
@@ -104,6 +105,14 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
         return settings.max_request_bytes
 
     # Added last runs first: the request id wraps everything, including a 413 from the limit.
+    app.add_middleware(
+        ReadCacheMiddleware,
+        routes=cached_routes(reads_router.routes),
+        engine=lambda: engine_for(settings.database_url),
+        pepper=settings.api_key_pepper,
+        max_entries=settings.read_cache_entries,
+        registry=registry,
+    )
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
     _install_error_handlers(app)

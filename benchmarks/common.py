@@ -55,7 +55,7 @@ class Sizes:
     read_fragments: int
     read_fragments_per_credit: int
     read_clients: int
-    read_requests: int
+    read_seconds: float
 
 
 FULL = Sizes(
@@ -69,7 +69,7 @@ FULL = Sizes(
     read_fragments=100_000,
     read_fragments_per_credit=100,
     read_clients=50,
-    read_requests=4_000,
+    read_seconds=5,
 )
 QUICK = Sizes(
     repeats=1,
@@ -82,7 +82,7 @@ QUICK = Sizes(
     read_fragments=500,
     read_fragments_per_credit=50,
     read_clients=4,
-    read_requests=40,
+    read_seconds=1,
 )
 
 
@@ -227,10 +227,16 @@ class ApiServer:
     """The app under uvicorn in a child process (``workers`` processes), started as production
     starts it: `tiercredit serve` (uvicorn's own command line lacks the serve's TCP settings)."""
 
-    def __init__(self, settings: Settings, workers: int, log_path: Path) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workers: int,
+        log_path: Path,
+        extra_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, **_settings_env(settings)}
+        env = {**os.environ, **_settings_env(settings), **(extra_env or {})}
         self.child: Child = spawn(
             "api",
             cli_command(
@@ -270,6 +276,7 @@ def _settings_env(settings: Settings) -> dict[str, str]:
         "batch_window_ms",
         "batch_max_requests",
         "relay_batches_in_flight",
+        "read_cache_entries",
     )
     values = settings.model_dump()
     return {

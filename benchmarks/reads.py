@@ -3,17 +3,19 @@
 The read models are seeded directly (no chain): credits of ``read_fragments_per_credit``
 fragments each, a three-tier tree (root, ten first-tier fragments, the rest under them), owners
 holding about fifty live fragments each. An auditor (a supervisor, so it may read any
-portfolio) reads through the API served by uvicorn. Clients are closed-loop: each sends its next
-request, over its own connection, when the previous answered, so at concurrency c the latency is
-about c / throughput.
+portfolio) reads through the API served by uvicorn, loaded by wrk (benchmarks/wrk.py) in a
+process of its own: closed loop, so at concurrency c the latency is about c / throughput. Every
+kind runs with the read cache on (the default) and off, in the same run.
 """
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
 
 import httpx
 from eth_account import Account
@@ -24,13 +26,24 @@ from backend.members.auth import issue_api_key
 from backend.members.models import Member
 from backend.readmodels.models import CreditRecord, FragmentRecord
 from benchmarks.common import DAY, UNIT, ApiServer, BenchChain, Sizes, fresh_database
+from benchmarks.wrk import WrkFigures, run_wrk, wrk_binary
+from benchmarks.wrk import version as wrk_version
 
 FRAGMENTS_PER_OWNER = 50
 FIRST_TIER = 10
 INSERT_CHUNK = 10_000
-WARM_UP_REQUESTS = 100
-BASELINE_REQUESTS = 200
 KINDS = ("portfolio", "lineage")
+WARM_UP_RUNS = 3
+
+
+@dataclass(frozen=True)
+class ReadRun:
+    """One wrk run: one kind of read, at one concurrency, with the read cache on or off."""
+
+    kind: str
+    clients: int
+    cached: bool
+    figures: WrkFigures
 
 
 @dataclass
@@ -40,13 +53,23 @@ class ReadResult:
     owners: int
     clients: int
     workers: int
-    seconds: float
-    latencies: dict[str, list[float]] = field(default_factory=dict)
-    baseline: dict[str, list[float]] = field(default_factory=dict)
+    seconds_per_run: float
+    wrk: str
+    runs: list[ReadRun] = field(default_factory=list)
+    # Of the cached read routes' answers during the cached runs: the share the cache gave.
+    hit_ratio: float | None = None
+    # Why nothing was measured (wrk absent); None when it was.
+    wrk_missing: str | None = None
 
     @property
     def requests(self) -> int:
-        return sum(len(v) for v in self.latencies.values())
+        return sum(run.figures.requests for run in self.runs)
+
+    def of(self, kind: str, clients: int, cached: bool) -> list[WrkFigures]:
+        """The repeats of one cell of the report."""
+        return [
+            r.figures for r in self.runs if (r.kind, r.clients, r.cached) == (kind, clients, cached)
+        ]
 
 
 def seed(url: str, fragments: int, per_credit: int) -> tuple[int, list[str]]:
@@ -132,49 +155,22 @@ def auditor_key(url: str, pepper: str) -> str:
         return issue_api_key(session, member, pepper, kind="onboarding")
 
 
-async def _load(
-    base_url: str,
-    api_key: str,
-    clients: int,
-    total: int,
-    credits: int,
-    owners: list[str],
-) -> tuple[dict[str, list[float]], float]:
-    """``clients`` closed-loop clients share ``total`` requests; (latencies by kind, seconds).
+def _paths(kind: str, credits: int, owners: list[str]) -> list[str]:
+    if kind == "portfolio":
+        return [f"/portfolios/{owner}" for owner in owners]
+    return [f"/credits/{credit}/lineage" for credit in range(1, credits + 1)]
 
-    Each client has an httpx client (one connection) of its own, as separate clients would. One
-    AsyncClient shared by 50 coroutines spent about 5 ms of the load generator's CPU per request
-    in its connection pool's bookkeeping (1.4 ms with a pool each) and capped a run at 130 to 180
-    requests/s against a trivial endpoint, whatever the server did.
-    """
-    latencies: dict[str, list[float]] = {kind: [] for kind in KINDS}
-    remaining = [total]
-    rng = random.Random(11)
 
-    async def client() -> None:
-        async with httpx.AsyncClient(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {api_key}"},
-            limits=httpx.Limits(max_connections=1),
-            timeout=60,
-        ) as http:
-            while remaining[0] > 0:
-                remaining[0] -= 1
-                kind = rng.choice(KINDS)
-                path = (
-                    f"/portfolios/{rng.choice(owners)}"
-                    if kind == "portfolio"
-                    else f"/credits/{rng.randint(1, credits)}/lineage"
-                )
-                started = time.perf_counter()
-                response = await http.get(path)
-                latencies[kind].append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise RuntimeError(f"GET {path}: {response.status_code} {response.text}")
-
-    started = time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    return latencies, time.perf_counter() - started
+def _cache_answers(base_url: str) -> dict[str, float]:
+    """The read cache's answers by result, summed over the API's workers (/metrics)."""
+    text = httpx.get(f"{base_url}/metrics", timeout=30).text
+    found: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith("tiercredit_read_cache_answers_total{"):
+            labels, _, value = line.rpartition(" ")
+            result = labels.split('result="', 1)[1].split('"', 1)[0]
+            found[result] = found.get(result, 0.0) + float(value)
+    return found
 
 
 def run(chain: BenchChain, sizes: Sizes) -> ReadResult:
@@ -183,26 +179,62 @@ def run(chain: BenchChain, sizes: Sizes) -> ReadResult:
     settings = chain.settings(url)
     api_key = auditor_key(url, settings.api_key_pepper)
     engine_for(url).dispose()
-    server = ApiServer(settings, sizes.uvicorn_workers, chain.workdir / "api-reads.log")
-    try:
-        base = server.base_url
-        warm = min(WARM_UP_REQUESTS, sizes.read_requests)
-        asyncio.run(_load(base, api_key, sizes.read_clients, warm, credits, owners))
-        baseline, _ = asyncio.run(
-            _load(base, api_key, 1, min(BASELINE_REQUESTS, sizes.read_requests), credits, owners)
-        )
-        latencies, seconds = asyncio.run(
-            _load(base, api_key, sizes.read_clients, sizes.read_requests, credits, owners)
-        )
-    finally:
-        server.stop()
-    return ReadResult(
+    result = ReadResult(
         fragments=sizes.read_fragments,
         credits=credits,
         owners=len(owners),
         clients=sizes.read_clients,
         workers=sizes.uvicorn_workers,
-        seconds=seconds,
-        latencies=latencies,
-        baseline=baseline,
+        seconds_per_run=sizes.read_seconds,
+        wrk=wrk_version(),
     )
+    if wrk_binary() is None:
+        result.wrk_missing = "wrk not found on PATH (Debian: apt-get install wrk)"
+        return result
+    for cached in (True, False):
+        # Each worker's counters land in the directory, so /metrics sums both workers.
+        metrics_dir = chain.workdir / f"metrics-reads-{cached}"
+        metrics_dir.mkdir(exist_ok=True)
+        server = ApiServer(
+            settings.model_copy(update={"read_cache_entries": 0 if not cached else 100_000}),
+            sizes.uvicorn_workers,
+            chain.workdir / f"api-reads-{cached}.log",
+            extra_env={"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)},
+        )
+        try:
+            result.runs += _measure(server.base_url, api_key, credits, owners, sizes, cached)
+            if cached:
+                answers = _cache_answers(server.base_url)
+                total = answers.get("hit", 0.0) + answers.get("miss", 0.0)
+                result.hit_ratio = answers.get("hit", 0.0) / total if total else 0.0
+        finally:
+            server.stop()
+    return result
+
+
+def _measure(
+    base_url: str,
+    api_key: str,
+    credits: int,
+    owners: list[str],
+    sizes: Sizes,
+    cached: bool,
+) -> list[ReadRun]:
+    """Per kind: a warm-up (it fills the cache, when on), then the repeats at the sizes'
+    clients and at one client, interleaved so both meet the same machine."""
+    runs: list[ReadRun] = []
+    workdir = Path(tempfile.mkdtemp(prefix="tiercredit-wrk-"))
+    try:
+        for kind in KINDS:
+            paths = _paths(kind, credits, owners)
+            load = partial(run_wrk, base_url, api_key, paths, workdir=workdir)
+            # Long enough for every path to be read by each worker (a polling portal's steady
+            # state); with the cache off it only warms the database's pages.
+            load(clients=sizes.read_clients, seconds=WARM_UP_RUNS * sizes.read_seconds)
+            for _ in range(sizes.repeats):
+                for clients in (sizes.read_clients, 1):
+                    figures = load(clients=clients, seconds=sizes.read_seconds)
+                    runs.append(ReadRun(kind, clients, cached, figures))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return runs

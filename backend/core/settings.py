@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # The operator-funded account that sends members' forward requests and pays their gas.
     relayer_private_key: str = ""
+    # Read answers each API process keeps per API key and resource until the read models change
+    # (backend/reads/cache.py); 0 turns the cache off.
+    read_cache_entries: int = Field(default=10_000, ge=0)
     # Group commit: requests arriving within this window (and at most this many) share one
     # executeBatch; batches in flight at once per API process.
     batch_window_ms: float = 5.0

@@ -31,7 +31,13 @@ from backend.chain.sender import node_errors
 from backend.core.database import session_factory, transaction
 from backend.core.settings import Settings
 from backend.indexer.reorg import unwind
-from backend.readmodels.models import AuditEvent, CreditRecord, IndexedBlock, IndexerCursor
+from backend.readmodels.models import (
+    AuditEvent,
+    CreditRecord,
+    IndexedBlock,
+    IndexerCursor,
+    read_models_changed,
+)
 from backend.readmodels.projector import project
 
 log = logging.getLogger(__name__)
@@ -269,19 +275,21 @@ class Follower:
             .scalars()
             .all()
         )
-        for number in untimed:
-            if number in timestamps:
-                moment = timestamps[number]
-                session.execute(
-                    update(audit)
-                    .where(audit.c.block_number == number, audit.c.block_timestamp == 0)
-                    .values(block_timestamp=moment)
-                )
-                session.execute(
-                    update(credits)
-                    .where(credits.c.block_number == number, credits.c.issued_at == 0)
-                    .values(issued_at=moment)
-                )
+        filled = [number for number in untimed if number in timestamps]
+        for number in filled:
+            moment = timestamps[number]
+            session.execute(
+                update(audit)
+                .where(audit.c.block_number == number, audit.c.block_timestamp == 0)
+                .values(block_timestamp=moment)
+            )
+            session.execute(
+                update(credits)
+                .where(credits.c.block_number == number, credits.c.issued_at == 0)
+                .values(issued_at=moment)
+            )
+        if filled:
+            read_models_changed(session)
 
     def _save_blocks(self, session: Session, headers: Sequence[Header]) -> None:
         if not headers:

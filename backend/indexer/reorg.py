@@ -35,6 +35,7 @@ from backend.readmodels.models import (
     RedemptionRecord,
     RedemptionSkipRecord,
     RepaymentRecord,
+    read_models_changed,
 )
 from backend.readmodels.projector import ZERO_ADDRESS
 
@@ -103,6 +104,7 @@ def unwind(session: Session, chain: ChainState, fork_block: int) -> int:
                 .values({k: v for k, v in restored.items() if k not in {c.name for c in keys}})
             )
             touched += 1
+    read_models_changed(session)
     log.warning("unwound read models to block %s (%s rows touched)", keep, touched)
     return touched
 

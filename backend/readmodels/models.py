@@ -21,8 +21,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    update,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core.database import Base
 from backend.core.sqltypes import Address, Hash32, Uint256, UtcDateTime, utc_now
@@ -55,6 +56,30 @@ class IndexerCursor(Base):
     # The chain's clock as the read models reflect it; None on the SQLite lease row.
     block_timestamp: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now, onupdate=utc_now)
+
+
+class ReadModelVersion(Base):
+    """One row counting the transactions that changed the read models: every projection that
+    applied an event, every reorg unwind and every block time filled in moves it on. Cached
+    answers (backend/reads/cache.py) are valid while it stays where it was when they were made.
+    """
+
+    __tablename__ = "read_model_version"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
+READ_MODEL_VERSION_ROW = 1
+
+
+def read_models_changed(session: Session) -> None:
+    """Moves the read-model version on, in ``session``'s transaction (so with its changes)."""
+    session.execute(
+        update(ReadModelVersion)
+        .where(ReadModelVersion.id == READ_MODEL_VERSION_ROW)
+        .values(version=ReadModelVersion.version + 1)
+    )
 
 
 class IndexedBlock(Base):

@@ -55,6 +55,7 @@ from backend.readmodels.models import (
     RedemptionRecord,
     RedemptionSkipRecord,
     RepaymentRecord,
+    read_models_changed,
 )
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
@@ -1115,4 +1116,7 @@ def project(
     otherwise that transaction is left for the follower and reported as deferred.
     """
     serialize_projections(session)
-    return _Projection(session, strict, block_timestamps or {}).run(events)
+    result = _Projection(session, strict, block_timestamps or {}).run(events)
+    if result.applied:
+        read_models_changed(session)
+    return result

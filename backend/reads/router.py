@@ -19,6 +19,7 @@ from backend.api_deps import CurrentMember, SessionFactoryDep
 from backend.core.errors import Forbidden, Unprocessable
 from backend.members.models import Member
 from backend.reads import service
+from backend.reads.cache import cached_read
 from backend.reads.schemas import (
     AuditTrail,
     CreditLineage,
@@ -90,6 +91,7 @@ async def overdue(
 
 
 @router.get("/credits", response_model=Page[CreditRead])
+@cached_read
 async def credits(
     factory: SessionFactoryDep,
     _member: CurrentMember,
@@ -108,11 +110,13 @@ async def credits(
 
 
 @router.get("/credits/{credit_id}", response_model=CreditRead)
+@cached_read
 async def credit(credit_id: int, factory: SessionFactoryDep, _member: CurrentMember) -> CreditRead:
     return await _read(factory, lambda session: service.get_credit(session, credit_id))
 
 
 @router.get("/credits/{credit_id}/lineage", response_model=CreditLineage)
+@cached_read
 async def lineage(
     credit_id: int, factory: SessionFactoryDep, _member: CurrentMember
 ) -> CreditLineage:
@@ -120,6 +124,7 @@ async def lineage(
 
 
 @router.get("/portfolios/{address}", response_model=Portfolio)
+@cached_read
 async def member_portfolio(
     address: str,
     factory: SessionFactoryDep,
@@ -135,6 +140,7 @@ async def member_portfolio(
 
 
 @router.get("/financiers/{address}/exposures", response_model=list[ExposureRead])
+@cached_read
 async def financier_exposures(
     address: str, factory: SessionFactoryDep, member: CurrentMember
 ) -> list[ExposureRead]:
@@ -186,6 +192,7 @@ async def invoices(
 
 
 @router.get("/financing-requests", response_model=Page[FinancingRequestRead])
+@cached_read
 async def financing_requests(
     factory: SessionFactoryDep,
     member: CurrentMember,
@@ -206,6 +213,7 @@ async def financing_requests(
 
 
 @router.get("/fragments", response_model=Page[FragmentRead])
+@cached_read
 async def fragments(
     factory: SessionFactoryDep,
     member: CurrentMember,

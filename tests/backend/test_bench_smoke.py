@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 from backend.devtools.postgres import postgres_bin
-from benchmarks import report, run, writes
+from benchmarks import reads, report, run, writes
 from benchmarks.common import QUICK
 
 GAS_SECTION = "<!-- gas:begin -->\n## Gas (contracts)\n\n| operation |\n<!-- gas:end -->"
@@ -37,7 +37,11 @@ def test_quick_run_writes_every_figure_and_keeps_the_gas_section(tmp_path: Path)
     # A redemption's gas does not depend on how many fragments the credit has.
     assert results.settlement.redeem_spread == 0
     assert results.indexer.events >= 300
-    assert results.reads.requests == 40
+    # Each kind, cache on and off, at the sizes' clients and at one, all answered 200 (wrk).
+    cells = {(run.kind, run.clients, run.cached) for run in results.reads.runs}
+    assert cells == {(k, c, on) for k in reads.KINDS for c in (4, 1) for on in (True, False)}
+    assert all(run.figures.requests > 0 for run in results.reads.runs)
+    assert results.reads.hit_ratio is not None and results.reads.hit_ratio > 0
     text = output.read_text(encoding="utf-8")
     assert text.index(report.BEGIN) < text.index(GAS_SECTION)
     assert "| SQLite | 2, self-custody |" in text
