@@ -31,8 +31,8 @@ VENV_STAMP := $(VENV)/.installed
 CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: setup compile test lint test-contracts test-forge slither test-backend up bench clean \
-	distclean
+.PHONY: setup compile test lint test-contracts test-forge slither test-backend system-packages up \
+	bench clean distclean
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
@@ -86,8 +86,26 @@ slither: setup
 	$(CONTRACTS_VENV)/bin/slither build/solc-input.json --config-file slither.config.json \
 		--solc $(SOLC) 2>&1 | tee $(REPORTS)/slither.txt
 
+# Debian packages the tests and the benchmark drive as real programs: chromium for the portal's
+# browser tests (tests/e2e/test_portal.py; never a browser Playwright downloads), with a CJK font
+# for the Chinese pages' screenshots, and wrk, the benchmark's load generator for the reads (its
+# smoke test runs in the suite). As root (CI) the missing ones are installed here; otherwise
+# the browser tests skip saying what to install, and the reads benchmark says wrk is missing.
+DEBIAN_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc wrk:/usr/bin/wrk
+system-packages:
+	@missing=""; for entry in $(DEBIAN_PACKAGES); do \
+		[ -e "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update && apt-get install -y $$missing; \
+		else \
+			echo "not root, so not installed:$$missing (apt-get install$$missing)"; \
+		fi; \
+	fi
+
 # pytest exits 5 when it collects no tests; like any non-zero status, that fails the run.
-test-backend: setup
+test-backend: setup system-packages
 	$(VENV)/bin/pytest
 
 up: setup
@@ -95,7 +113,7 @@ up: setup
 
 # Platform figures (benchmarks/run.py, its own Anvil), then the gas table (Brownie's own Anvil,
 # on a free port); both write their section of BENCHMARKS.md.
-bench: setup
+bench: setup system-packages
 	$(VENV)/bin/python -m benchmarks.run
 	$(BROWNIE) run scripts/gas_benchmark.py --network anvil
 

@@ -39,6 +39,7 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.members.router import router as members_router
 from backend.platform.router import router as platform_router
+from backend.portal.router import install_portal
 from backend.reads.cache import ReadCacheMiddleware, cached_routes
 from backend.reads.router import router as reads_router
 from backend.relay.relayer import Relayer
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     app.include_router(requests_router)
     app.include_router(reads_router)
     _install_operations_routes(app, registry)
+    # The web portal at `/`: static files over the same public API.
+    install_portal(app)
     return app
 
 

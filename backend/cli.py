@@ -539,6 +539,9 @@ class LocalPlatform:
             _fund_relayer(run_settings, funder, fund_ether)
 
         env = {**os.environ, **_settings_env(run_settings)}
+        if run_settings.environment == "development":
+            # The portal's sign-in page offers the demo members (GET /dev/demo-members).
+            env["TIERCREDIT_DEMO_MEMBERS_FILE"] = str(paths.members_file)
         api_url = f"http://{api_host}:{api_port}"
         with console.status(f"Starting the API on {api_url}…"):
             api = spawn(
@@ -720,6 +723,7 @@ def _print_ready(run: Any, paths: UpPaths, started: list[str]) -> None:
         f"[bold]API[/]        {run.api_url}   "
         f"(docs: {run.api_url}/docs, health: {run.api_url}/health)"
     )
+    console.print(f"[bold]Portal[/]     {run.api_url}/   (English and 简体中文)")
     console.print(f"[bold]Chain[/]      {run.rpc_url}   (chain id {run.chain_id})")
     console.print(f"[bold]Manifest[/]   {run.manifest_path}")
     console.print(f"[bold]Database[/]   {_shown_url(run.database_url)}")

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # killed (before_send, after_send, after_receipt), announcing it with a file in fault_dir.
     fault_pause_at: str = ""
     fault_dir: str = ""
+    # Development only (`up` sets it): the portal's sign-in page offers the members of this
+    # demo members file (GET /dev/demo-members). Ignored in any other environment.
+    demo_members_file: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> "Settings":

@@ -22,6 +22,7 @@ from backend.reads import service
 from backend.reads.cache import cached_read
 from backend.reads.schemas import (
     AuditTrail,
+    CertificateListItem,
     CreditLineage,
     CreditRead,
     ExposureRead,
@@ -32,6 +33,7 @@ from backend.reads.schemas import (
     OverdueCredit,
     Page,
     Portfolio,
+    QuoteListItem,
 )
 
 router = APIRouter(tags=["reads"])
@@ -208,6 +210,43 @@ async def financing_requests(
         factory,
         lambda session: service.list_financing_requests(
             session, status=status, holder=wanted, offset=offset, limit=limit
+        ),
+    )
+
+
+@router.get("/financing-requests/{request_id}/quotes", response_model=list[QuoteListItem])
+async def financing_request_quotes(
+    request_id: int, factory: SessionFactoryDep, member: CurrentMember
+) -> list[QuoteListItem]:
+    """The quotes on a request with the cash each pays today: for its holder, financiers (who
+    quote on every request) and supervisors."""
+
+    def query(session: Session) -> list[QuoteListItem]:
+        holder = service.financing_request_holder(session, request_id)
+        if not _is_supervisor(member) and "FINANCIER" not in member.roles:
+            _require_self_or_supervisor(member, to_checksum_address(holder))
+        return service.request_quotes(session, request_id)
+
+    return await _read(factory, query)
+
+
+@router.get("/certificates", response_model=Page[CertificateListItem])
+async def certificates(
+    factory: SessionFactoryDep,
+    member: CurrentMember,
+    inspector: str | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[CertificateListItem]:
+    """Quality certificates: supervisors read all (or one inspector's), others the ones they
+    issued."""
+    wanted = _optional_address(inspector, "inspector")
+    if not _is_supervisor(member):
+        wanted = to_checksum_address(member.address)
+    return await _read(
+        factory,
+        lambda session: service.list_certificates(
+            session, inspector=wanted, offset=offset, limit=limit
         ),
     )
 

@@ -160,6 +160,36 @@ class FinancingRequestRead(BaseModel):
     block_number: int
 
 
+class QuoteListItem(BaseModel):
+    """A financier's quote on a request, priced as the contract would at the read models' time
+    (``priced_at``): ``price_units`` is the cash the holder would get today on accepting it."""
+
+    quote_id: int
+    request_id: int
+    financier: str
+    rate_bps: int
+    withdrawn: bool
+    days_to_maturity: int
+    price_units: int
+    priced_at: int
+    block_number: int
+
+
+class CertificateListItem(BaseModel):
+    certificate_id: int
+    invoice_id: int
+    inspector: str
+    # pass | fail
+    result: str
+    document_hash: str
+    # The stored document with this hash (its public verify page: /documents/{id}/verify).
+    document_id: int | None
+    expires_at: int
+    revoked: bool
+    revoke_reason_hash: str | None
+    block_number: int
+
+
 class IndexerStatus(BaseModel):
     block_number: int | None
     block_hash: str | None

@@ -17,6 +17,7 @@ from sqlalchemy import Row, Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound
+from backend.documents.models import Document
 from backend.readmodels.models import (
     AuditEvent,
     CashBalance,
@@ -34,6 +35,7 @@ from backend.readmodels.models import (
 from backend.reads.schemas import (
     AuditEntry,
     AuditTrail,
+    CertificateListItem,
     CreditHolding,
     CreditLineage,
     CreditRead,
@@ -47,6 +49,7 @@ from backend.reads.schemas import (
     OverdueCredit,
     Page,
     Portfolio,
+    QuoteListItem,
 )
 
 DAY = 86_400
@@ -548,6 +551,84 @@ def list_financing_requests(
                 block_number=r.block_number,
             )
             for r in rows
+        ],
+        offset,
+        limit,
+    )
+
+
+def financing_request_holder(session: Session, request_id: int) -> str:
+    holder = session.scalar(
+        select(FinancingRequestRecord.holder).where(FinancingRequestRecord.request_id == request_id)
+    )
+    if holder is None:
+        raise NotFound(
+            "FinancingRequestNotFound", "no such financing request", {"request_id": request_id}
+        )
+    return str(holder)
+
+
+def request_quotes(session: Session, request_id: int) -> list[QuoteListItem]:
+    """The quotes on a request, each priced as Financing._price would price it now: value minus
+    value x rate x days / 365, a part day counting as a day."""
+    row = session.execute(
+        select(FinancingRequestRecord.value, CreditRecord.maturity)
+        .join(FragmentRecord, FragmentRecord.token_id == FinancingRequestRecord.token_id)
+        .join(CreditRecord, CreditRecord.credit_id == FragmentRecord.credit_id)
+        .where(FinancingRequestRecord.request_id == request_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(
+            "FinancingRequestNotFound", "no such financing request", {"request_id": request_id}
+        )
+    value, maturity = int(row.value), int(row.maturity)
+    now = indexed_time(session)
+    days = (maturity - now + DAY - 1) // DAY if maturity > now else 0
+    quotes = session.scalars(
+        select(QuoteRecord)
+        .where(QuoteRecord.request_id == request_id)
+        .order_by(QuoteRecord.quote_id)
+    )
+    return [
+        QuoteListItem(
+            quote_id=q.quote_id,
+            request_id=q.request_id,
+            financier=q.financier,
+            rate_bps=q.rate_bps,
+            withdrawn=q.withdrawn,
+            days_to_maturity=days,
+            price_units=max(value - value * q.rate_bps * days // (10_000 * 365), 0),
+            priced_at=now,
+            block_number=q.block_number,
+        )
+        for q in quotes
+    ]
+
+
+def list_certificates(
+    session: Session, *, inspector: str | None, offset: int, limit: int
+) -> Page[CertificateListItem]:
+    query = select(CertificateRecord, Document.id).outerjoin(
+        Document, Document.document_hash == CertificateRecord.document_hash
+    )
+    if inspector:
+        query = query.where(CertificateRecord.inspector == inspector)
+    rows = _page_rows(session, query.order_by(CertificateRecord.certificate_id), offset, limit)
+    return _paged(
+        [
+            CertificateListItem(
+                certificate_id=c.certificate_id,
+                invoice_id=c.invoice_id,
+                inspector=c.inspector,
+                result=c.result,
+                document_hash=c.document_hash,
+                document_id=document_id,
+                expires_at=c.expires_at,
+                revoked=c.revoked,
+                revoke_reason_hash=c.revoke_reason_hash,
+                block_number=c.block_number,
+            )
+            for c, document_id in rows
         ],
         offset,
         limit,

@@ -1,0 +1,499 @@
+"""The portal in a real browser: Debian's chromium driven by Playwright, against `tiercredit up
+--demo` (a real Anvil, the API, the indexer, the story played), over HTTP on free ports.
+
+Each role does its main work by clicking, in English and in Simplified Chinese; the tests assert
+what the pages show (amounts, statuses, the lineage tree's nodes), that every request the pages
+make stays on 127.0.0.1, and save a screenshot of each role's main page and of the lineage
+picture under reports/portal/. Ids are looked up through the API where a test needs one; every
+action is taken in the page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from eth_account import Account
+
+from backend.chain.node import free_port
+from tests.e2e.test_cli import PROJECT_ROOT, Up
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = PROJECT_ROOT / "reports" / "portal"
+UNIT = 10**6
+WAIT_MS = 30_000
+
+if not CHROMIUM.is_file() or shutil.which(str(CHROMIUM)) is None:
+    pytest.skip(
+        f"the portal's browser tests need Debian's chromium at {CHROMIUM}: "
+        "`apt-get install -y chromium` (make test installs it when run as root)",
+        allow_module_level=True,
+    )
+sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (dev extra)")
+sync_api.expect.set_options(timeout=WAIT_MS)
+
+
+@dataclass
+class Platform:
+    url: str
+    members: dict[str, dict[str, Any]]
+
+    def key(self, member: str) -> str:
+        return str(self.members[member]["api_key"])
+
+    def address(self, member: str) -> str:
+        return str(self.members[member]["address"])
+
+    def api(self, member: str, method: str, path: str, body: Any = None) -> Any:
+        response = httpx.request(
+            method,
+            self.url + path,
+            json=body,
+            headers={
+                "Authorization": f"Bearer {self.key(member)}",
+                "Idempotency-Key": uuid.uuid4().hex,
+            },
+            timeout=120,
+        )
+        assert response.status_code < 300, response.text
+        return response.json()
+
+
+@dataclass
+class Requests:
+    """Every URL the browser asked for; anything not on 127.0.0.1 was refused."""
+
+    seen: list[str] = field(default_factory=list)
+    outside: list[str] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    up = Up(tmp_path_factory.mktemp("portal"), "--demo", "--node-port", str(free_port()))
+    try:
+        up.wait_until_ready()
+        assert "The story is complete" in up.text(), up.text()
+        run = json.loads(up.members_file.read_text())
+        assert f"Portal     {run['api_url']}/" in up.text()
+        yield Platform(url=run["api_url"], members=run["members"])
+    finally:
+        up.ensure_stopped()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        # A fresh, temporary profile per launch; never Playwright's own browser download.
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Any, platform: Platform) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    requests = Requests()
+
+    def guard(route: Any) -> None:
+        url = route.request.url
+        requests.seen.append(url)
+        host = urlsplit(url).hostname
+        if url.startswith("data:") or host == "127.0.0.1":
+            route.continue_()
+        else:
+            requests.outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    opened.set_default_timeout(WAIT_MS)
+    yield opened
+    context.close()
+    assert requests.seen, "the page made no request"
+    assert requests.outside == [], f"requests left the machine: {requests.outside}"
+    assert errors == [], errors
+
+
+def sign_in(page: Any, platform: Platform, member: str, language: str = "en") -> None:
+    """Signs in as a demo member from the sign-in page's list (development)."""
+    page.goto(platform.url + "/#/signin")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    set_language(page, language)
+    page.get_by_test_id(f"demo-{member}").click()
+    name = platform.members[member]["name"]
+    sync_api.expect(page.get_by_test_id("who")).to_contain_text(name)
+
+
+def set_language(page: Any, language: str) -> None:
+    page.get_by_test_id("lang").select_option(language)
+
+
+def flash_ok(page: Any, *texts: str) -> str:
+    message = page.get_by_test_id("flash-ok")
+    for text in texts:
+        sync_api.expect(message).to_contain_text(text)
+    return str(message.inner_text())
+
+
+def flash_error(page: Any, *texts: str) -> str:
+    message = page.get_by_test_id("flash-error")
+    for text in texts:
+        sync_api.expect(message).to_contain_text(text)
+    return str(message.inner_text())
+
+
+def fill_form(page: Any, form: str, values: dict[str, str]) -> None:
+    scope = page.get_by_test_id(form)
+    for name, value in values.items():
+        scope.get_by_test_id(f"input-{name}").fill(value)
+    scope.get_by_role("button").click()
+
+
+def number(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    assert found, (pattern, text)
+    return int(found.group(1))
+
+
+def shot(page: Any, name: str) -> None:
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def money(units: int) -> str:
+    return f"{units / UNIT:,.2f}"
+
+
+# --- the story's end, as the supplier and the auditor see it -------------------------------------
+
+
+def test_supplier_page_after_the_story_in_both_languages(page: Any, platform: Platform) -> None:
+    sign_in(page, platform, "tier3")
+    # Lotus Fasteners: 49,445.21 from Summit Bank for 50,000.00, then 30,000.00 redeemed.
+    sync_api.expect(page.get_by_test_id("cash")).to_have_text("79,445.21")
+    sync_api.expect(page.get_by_test_id("my-financing-requests")).to_contain_text(
+        "Accepted: 49,445.21 paid to you today for 50,000.00."
+    )
+    sync_api.expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Supplier: cash and vouchers"
+    )
+    set_language(page, "zh")
+    sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("供应商：资金与凭证")
+    sync_api.expect(page.get_by_test_id("cash")).to_have_text("79,445.21")
+    sync_api.expect(page.get_by_test_id("my-invoices")).to_contain_text("已确认")
+    sync_api.expect(page.get_by_test_id("my-financing-requests")).to_contain_text(
+        "已接受：为 50,000.00 今日向您支付 49,445.21。"
+    )
+
+
+def test_lineage_of_the_story_drawn_as_a_tree(page: Any, platform: Platform) -> None:
+    sign_in(page, platform, "auditor")
+    page.get_by_test_id("open-lineage-1").click()
+    svg = page.get_by_test_id("lineage-svg")
+    sync_api.expect(svg).to_be_visible()
+    expected = {
+        1: ("Helix Drivetrain", "300,000.00", "tier 1"),
+        2: ("Orion Castings", "120,000.00", "tier 2"),
+        3: ("Lotus Fasteners", "30,000.00", "tier 3"),
+        4: ("Summit Bank", "50,000.00", "bought for 49,445.21 at 4.50%"),
+    }
+    for token, texts in expected.items():
+        node = page.get_by_test_id(f"lineage-node-{token}")
+        for text in (*texts, "redeemed"):
+            sync_api.expect(node).to_contain_text(text)
+    sync_api.expect(page.get_by_test_id("lineage-node-4")).to_have_attribute(
+        "data-states", "redeemed financed"
+    )
+    sync_api.expect(page.get_by_test_id("lineage-summary")).to_contain_text(
+        "Apex Motors owes 500,000.00 · repaid 500,000.00 · 4 fragments"
+    )
+    set_language(page, "zh")
+    sync_api.expect(page.get_by_test_id("lineage-node-1")).to_contain_text("已兑付")
+    sync_api.expect(page.get_by_test_id("lineage-node-1")).to_contain_text("第 1 级")
+    sync_api.expect(page.get_by_test_id("lineage-summary")).to_contain_text(
+        "Apex Motors 应付 500,000.00 · 已还 500,000.00"
+    )
+    shot(page, "lineage-story-zh")
+
+
+# --- a new trade, every step clicked by the member who takes it ----------------------------------
+
+
+def with_wallet(page: Any, private_key: str) -> None:
+    """An EIP-1193 wallet for a self-custody member: the browser asks, the key signs here."""
+    account = Account.from_key(private_key)
+
+    def sign(typed_data: str) -> str:
+        signed = Account.sign_typed_data(private_key, full_message=json.loads(typed_data))
+        return "0x" + bytes(signed.signature).hex()
+
+    page.expose_function("tiercreditTestWalletSign", sign)
+    page.add_init_script(
+        "window.ethereum = { request: async ({ method, params }) => {"
+        f" if (method === 'eth_requestAccounts') return ['{account.address}'];"
+        " if (method === 'eth_signTypedData_v4') return window.tiercreditTestWalletSign(params[1]);"
+        " throw new Error('unsupported ' + method); } };"
+    )
+
+
+def register_invoice(page: Any, buyer: str, amount: str, days: str = "120") -> int:
+    number_text = f"INV-P-{uuid.uuid4().hex[:8]}"
+    fill_form(
+        page,
+        "register-invoice",
+        {"buyer": buyer, "invoice_number": number_text, "amount": amount, "days": days},
+    )
+    return number(r"#(\d+)", flash_ok(page))
+
+
+def confirm_invoice(page: Any, invoice_id: int) -> None:
+    page.get_by_test_id(f"confirm-{invoice_id}").click()
+
+
+def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
+    core, tier1, tier2 = (platform.address(k) for k in ("core", "tier1", "tier2"))
+
+    # Helix invoices Apex 100,000.00; Apex confirms it (in Chinese).
+    sign_in(page, platform, "tier1")
+    invoice = register_invoice(page, core, "100,000.00")
+    flash_ok(page, "registered (100,000.00)")
+    sign_in(page, platform, "core", "zh")
+    sync_api.expect(page.get_by_test_id(f"confirm-row-{invoice}")).to_contain_text("100,000.00")
+    confirm_invoice(page, invoice)
+    flash_ok(page, f"发票 #{invoice} 已确认")
+
+    # QualiCert Labs holds its own key: it certifies the goods and signs in its wallet.
+    with_wallet(page, platform.members["inspector"]["private_key"])
+    sign_in(page, platform, "inspector")
+    fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": "B-P-1"})
+    certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
+    sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
+    shot(page, "inspector")
+    page.get_by_test_id(f"certificate-row-{certificate}").get_by_role("link").click()
+    sync_api.expect(page.get_by_test_id("certificate-qr")).to_be_visible()
+    link = page.get_by_test_id("certificate-verify-link").inner_text()
+    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+", link), link
+    shot(page, "certificate")
+    page.get_by_test_id("certificate-verify-link").click()
+    result = page.get_by_test_id("verify-result")
+    sync_api.expect(result).to_contain_text("The document matches its on-chain anchor.")
+    sync_api.expect(result).to_contain_text(f"Quality certificate #{certificate}")
+
+    # Apex issues a 100,000.00 voucher to Helix against the certified invoice.
+    sign_in(page, platform, "core")
+    fill_form(
+        page,
+        "issue-voucher",
+        {"invoice_id": str(invoice), "face": "100000", "certificate_id": str(certificate)},
+    )
+    credit = number(r"Credit #(\d+) issued", flash_ok(page, "100,000.00 to Helix Drivetrain"))
+    sync_api.expect(page.get_by_test_id(f"due-row-{credit}")).to_contain_text("100,000.00")
+    sync_api.expect(page.get_by_test_id("quota-used")).to_have_text("100,000.00")
+    shot(page, "core-enterprise")
+
+    # Orion invoices Helix 40,000.00; Helix confirms and pays Orion with part of the voucher.
+    sign_in(page, platform, "tier2")
+    tier2_invoice = register_invoice(page, tier1, "40000")
+    sign_in(page, platform, "tier1")
+    confirm_invoice(page, tier2_invoice)
+    flash_ok(page, f"Invoice #{tier2_invoice} confirmed.")
+    root = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"][0]["token_id"]
+    sync_api.expect(page.get_by_test_id(f"fragment-row-{root}")).to_contain_text("100,000.00")
+    pay = {"token_id": str(root), "to": tier2, "value": "40000", "invoice_id": str(tier2_invoice)}
+    fill_form(page, "pay-supplier", pay)
+    tier2_token = number(r"new fragment #(\d+)", flash_ok(page, "Paid 40,000.00 to Orion"))
+    sync_api.expect(page.get_by_test_id(f"fragment-row-{root}")).to_contain_text("60,000.00")
+    # The invoice is drawn down: paying on it again is refused, in words, with its values.
+    fill_form(page, "pay-supplier", pay)
+    flash_error(
+        page, f"Invoice #{tier2_invoice} has only 0.00 left to back vouchers; 40,000.00 was asked."
+    )
+    set_language(page, "zh")
+    fill_form(page, "pay-supplier", pay)
+    flash_error(page, f"发票 #{tier2_invoice} 仅剩 0.00 可用于开立凭证；本次申请 40,000.00。")
+    shot(page, "supplier")
+
+    # Orion asks for cash on 20,000.00; Harbor quotes 6.00 %, Summit 4.50 % (in Chinese).
+    sign_in(page, platform, "tier2")
+    fill_form(page, "request-financing", {"token_id": str(tier2_token), "value": "20000"})
+    request = number(r"Request #(\d+) is open", flash_ok(page, "20,000.00 locked"))
+    for bank, rate, language in (("bank_a", "6", "en"), ("bank_b", "4.5", "zh")):
+        sign_in(page, platform, bank, language)
+        page.get_by_test_id(f"quote-rate-{request}").fill(rate)
+        page.get_by_test_id(f"quote-{request}").click()
+        flash_ok(page, f"#{request}")
+    sync_api.expect(page.get_by_test_id(f"open-row-{request}")).to_contain_text("Harbor Bank 6.00%")
+    sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("银行：报价、敞口与持仓")
+    shot(page, "bank")
+
+    # Orion compares the quotes side by side and takes the better one.
+    sign_in(page, platform, "tier2")
+    quotes = platform.api("tier2", "GET", f"/financing-requests/{request}/quotes")
+    days = quotes[0]["days_to_maturity"]
+    prices = {
+        q["financier"]: 20_000 * UNIT - 20_000 * UNIT * q["rate_bps"] * days // (365 * 10_000)
+        for q in quotes
+    }
+    table = page.get_by_test_id(f"quotes-{request}")
+    sync_api.expect(table.locator("tbody tr")).to_have_count(2)
+    for quote in quotes:
+        row = page.get_by_test_id(f"quote-{quote['quote_id']}")
+        sync_api.expect(row).to_contain_text(money(prices[quote["financier"]]))
+    best = next(q for q in quotes if q["financier"] == platform.address("bank_b"))
+    sync_api.expect(page.get_by_test_id(f"quote-{best['quote_id']}")).to_contain_text("best")
+    sync_api.expect(page.get_by_test_id(f"quote-{best['quote_id']}")).to_contain_text("4.50%")
+    page.get_by_test_id(f"accept-{best['quote_id']}").click()
+    best_cash = money(prices[best["financier"]])
+    flash_ok(page, f"Accepted: {best_cash} paid to you today for 20,000.00.")
+
+    # The auditor sees the new credit's tree, freezes Helix's fragment with a reason, lifts it.
+    sign_in(page, platform, "auditor")
+    page.goto(f"{platform.url}/#/lineage/{credit}")
+    helix = page.get_by_test_id(f"lineage-node-{root}")
+    sync_api.expect(helix).to_contain_text("Helix Drivetrain")
+    sync_api.expect(helix).to_contain_text("60,000.00")
+    sync_api.expect(helix).to_have_attribute("data-states", "live")
+    sync_api.expect(page.get_by_test_id(f"lineage-node-{tier2_token}")).to_contain_text("Orion")
+    bought = page.locator("[data-states='financed live']")
+    sync_api.expect(bought).to_contain_text("Summit Bank")
+    sync_api.expect(bought).to_contain_text(f"bought for {best_cash} at 4.50%")
+    helix.click()
+    page.get_by_test_id("freeze-reason").fill("inspection of the gearbox batch")
+    page.get_by_test_id("freeze").click()
+    flash_ok(page, f"Fragment #{root} frozen.")
+    sync_api.expect(helix).to_have_attribute("data-states", "frozen")
+    sync_api.expect(helix).to_contain_text("frozen")
+    shot(page, "auditor-lineage")
+    set_language(page, "zh")
+    helix = page.get_by_test_id(f"lineage-node-{root}")
+    sync_api.expect(helix).to_contain_text("已冻结")
+    helix.click()
+    page.get_by_test_id("freeze-reason").fill("检验已完成")
+    page.get_by_test_id("unfreeze").click()
+    flash_ok(page, f"凭证 #{root} 已解冻。")
+    sync_api.expect(helix).to_have_attribute("data-states", "live")
+
+    # Apex repays part of the new credit: refused while it holds no cash, then paid.
+    sign_in(page, platform, "core")
+    page.get_by_test_id(f"repay-amount-{credit}").fill("10000")
+    page.get_by_test_id(f"repay-{credit}").click()
+    flash_error(page, "Not enough cash: 0.00 available, 10,000.00 needed.")
+    deposit = {"to": core, "amount_units": 10_000 * UNIT, "deposit_reference": "DEP-portal"}
+    platform.api("bank_a", "POST", "/cash/mint", deposit)
+    page.get_by_test_id(f"repay-{credit}").click()
+    flash_ok(page, f"Repaid 10,000.00 on credit #{credit}")
+    sync_api.expect(page.get_by_test_id(f"due-row-{credit}")).to_contain_text("90,000.00")
+
+
+# --- four eyes, and the public verify page -------------------------------------------------------
+
+
+def paste_key(page: Any, platform: Platform, key: str, who: str) -> None:
+    page.goto(platform.url + "/#/signin")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    page.get_by_test_id("input-api_key").fill(key)
+    page.get_by_test_id("signin-form").get_by_role("button").click()
+    sync_api.expect(page.get_by_test_id("who")).to_contain_text(who)
+
+
+def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
+    maker = platform.api("core", "POST", "/members/me/users", {"name": "clerk", "role": "maker"})
+    checker = platform.api("core", "POST", "/members/me/users", {"name": "lead", "role": "checker"})
+    invoice = platform.api(
+        "tier1",
+        "POST",
+        "/invoices",
+        {
+            "buyer": platform.address("core"),
+            "amount_units": 5_000 * UNIT,
+            "due_date": 4_000_000_000,
+            "invoice_number": f"INV-4E-{uuid.uuid4().hex[:8]}",
+            "document": {"number": uuid.uuid4().hex, "amount_units": 5_000 * UNIT},
+        },
+    )["invoice"]["invoice_id"]
+    platform.api("core", "PUT", "/members/me/approval-policy", {"mode": "all"})
+    try:
+        paste_key(page, platform, maker["api_key"], "Apex Motors")
+        confirm_invoice(page, invoice)
+        request_id = re.search(r"request (\w+) waits", flash_ok(page, "waits for a checker"))
+        assert request_id
+        # A maker has no inbox: approving is a checker's.
+        page.goto(platform.url + "/#/inbox")
+        sync_api.expect(page.get_by_test_id("inbox")).to_contain_text(
+            "Only a checker's key approves or rejects requests."
+        )
+        paste_key(page, platform, checker["api_key"], "Apex Motors")
+        set_language(page, "zh")
+        page.goto(platform.url + "/#/inbox")
+        row = page.get_by_test_id(f"inbox-row-{request_id.group(1)}")
+        sync_api.expect(row).to_contain_text("InvoiceRegistry.confirm")
+        sync_api.expect(row).to_contain_text("待审批")
+        shot(page, "checker-inbox")
+        page.get_by_test_id(f"approve-{request_id.group(1)}").click()
+        flash_ok(page, "已批准")
+        sync_api.expect(page.get_by_test_id("inbox")).to_contain_text("没有待审批的请求。")
+    finally:
+        platform.api(
+            "core",
+            "PUT",
+            "/members/me/approval-policy",
+            {"mode": "above", "threshold_units": 400_000 * UNIT},
+        )
+    confirmed = platform.api("auditor", "GET", "/invoices?status=confirmed")["items"]
+    assert invoice in [i["invoice_id"] for i in confirmed]
+
+
+def test_verify_page_checks_a_dropped_document(
+    page: Any, platform: Platform, tmp_path: Path
+) -> None:
+    document = {"invoice_number": f"INV-V-{uuid.uuid4().hex[:8]}", "amount_units": 7 * UNIT}
+    invoice = platform.api(
+        "tier2",
+        "POST",
+        "/invoices",
+        {
+            "buyer": platform.address("tier1"),
+            "amount_units": 7 * UNIT,
+            "due_date": 4_000_000_000,
+            "invoice_number": document["invoice_number"],
+            "document": document,
+        },
+    )["invoice"]["invoice_id"]
+    genuine, forged = tmp_path / "invoice.json", tmp_path / "forged.json"
+    genuine.write_text(json.dumps(document))
+    forged.write_text(json.dumps({**document, "amount_units": 70 * UNIT}))
+    page.goto(platform.url + "/#/verify")
+    page.get_by_test_id("verify-file").set_input_files(str(genuine))
+    result = page.get_by_test_id("verify-result")
+    sync_api.expect(result).to_have_attribute("data-anchored", "true")
+    sync_api.expect(page.get_by_test_id(f"anchor-invoice-{invoice}")).to_have_text(
+        f"Invoice #{invoice}: registered"
+    )
+    shot(page, "verify")
+    set_language(page, "zh")
+    page.get_by_test_id("verify-file").set_input_files(str(forged))
+    sync_api.expect(result).to_have_attribute("data-anchored", "false")
+    sync_api.expect(result).to_contain_text("该文件没有链上存证")
