@@ -220,6 +220,11 @@ class ChainWriter:
         row = record_request(self.factory, relayer, request, signing=SIGNING_CUSTODIAL)
         return relayer.relay(row)
 
+    def platform_signs(self, actor: Actor) -> bool:
+        """Whether the keystore signs this write for the actor, and so may sign a permit for it
+        too: not for a member holding its own key, a contract wallet, or `"sign": "self"`."""
+        return self._signing_of(actor) == SIGNING_CUSTODIAL
+
     def _await_approval(self, request: PreparedRequest, maker: int | None) -> None:
         """Records the request for a checker of the member and raises WriteDeferred (202)."""
         from backend.requests.schemas import RequestRead
