@@ -17,6 +17,12 @@ sign (POST /requests/{id}/signature relays it, backend/requests/signatures.py). 
 address is a contract (a multisig) cannot sign a forward request: it gets the call to execute
 from its own account (202, handed_out), and the indexer follows it by its events.
 
+Four eyes: a write the member's approval policy covers waits as pending_approval (202) for a
+checker other than its maker. What the platform signs, the checker approves (POST
+/requests/{id}/approve: then the keystore signs it); what the member signs, the checker signs (the
+maker's 202 carries the typed data, and the checker's signature, posted to
+POST /requests/{id}/signature, is its approval).
+
 No database transaction is open across the chain calls: a slow node must not hold locks.
 """
 
@@ -52,7 +58,13 @@ from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.relay import attachments as attached
 from backend.relay.attachments import Attachment
-from backend.relay.models import AWAITING_SIGNATURE, HANDED_OUT, PENDING_APPROVAL
+from backend.relay.models import (
+    AWAITING_SIGNATURE,
+    EXPIRED,
+    HANDED_OUT,
+    PENDING_APPROVAL,
+    REJECTED,
+)
 from backend.relay.relayer import PreparedRequest, Relayer, new_request_row, record_request
 from backend.requests.schemas import HandedOutRequestRead, RequestToSignRead
 
@@ -74,6 +86,11 @@ GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
 SIGNATURE_RELAY_MARGIN_SECONDS = 60
 # How a request is signed (write_requests.signing).
 SIGNING_CUSTODIAL, SIGNING_SELF, SIGNING_WALLET = "custodial", "self", "wallet"
+# What refuses a request to sign while a void one of the member holds an earlier nonce.
+VOID_HOLDING_NONCE_ERRORS = {
+    EXPIRED: "ExpiredRequestHoldsNonce",
+    REJECTED: "RejectedRequestHoldsNonce",
+}
 
 
 class TxPending(BaseModel):
@@ -191,16 +208,22 @@ class ChainWriter:
             attachments=list(attachments),
         )
         signing = self._signing_of(actor)
-        # Four eyes for what the platform signs; a member signing itself (its HSM, its
-        # multisig) approves in its own signing system.
-        if signing == SIGNING_CUSTODIAL and needs_approval(actor.member, amount):
-            self._await_approval(request, current_write_options().user_id)
         if signing == SIGNING_WALLET:
+            # A contract wallet approves in its own signing system (its owners, its threshold).
             self._hand_out(request)
+        approval = needs_approval(actor.member, amount)
+        maker = current_write_options().user_id
         if signing == SIGNING_SELF:
-            self._await_member_signature(request)
+            self._await_member_signature(request, approval=approval, maker=maker)
+        if approval:
+            self._await_approval(request, maker)
         row = record_request(self.factory, relayer, request, signing=SIGNING_CUSTODIAL)
         return relayer.relay(row)
+
+    def platform_signs(self, actor: Actor) -> bool:
+        """Whether the keystore signs this write for the actor, and so may sign a permit for it
+        too: not for a member holding its own key, a contract wallet, or `"sign": "self"`."""
+        return self._signing_of(actor) == SIGNING_CUSTODIAL
 
     def _await_approval(self, request: PreparedRequest, maker: int | None) -> None:
         """Records the request for a checker of the member and raises WriteDeferred (202)."""
@@ -230,21 +253,27 @@ class ChainWriter:
             code = self.chain.w3.eth.get_code(actor.address)  # type: ignore[arg-type]
         return SIGNING_WALLET if len(code) > 0 else SIGNING_SELF
 
-    def _await_member_signature(self, request: PreparedRequest) -> None:
-        """Records the request awaiting the member's signature, with its forwarder nonce and
-        deadline, and raises WriteDeferred: 202 with the typed data to sign, stored as the
-        Idempotency-Key's answer in the transaction that records the request."""
+    def _await_member_signature(
+        self, request: PreparedRequest, *, approval: bool, maker: int | None
+    ) -> None:
+        """Records the request awaiting a signature, with its forwarder nonce and deadline, and
+        raises WriteDeferred: 202 with the typed data to sign, stored as the Idempotency-Key's
+        answer in the transaction that records the request.
+
+        With `approval` the request waits as pending_approval for a checker other than `maker`
+        to sign it; it holds its nonce meanwhile (the member's later requests wait behind it),
+        so it is valid no longer than a request handed out to sign, nor than an approval."""
         from backend.chain import forwarder
         from backend.chain.sender import node_errors
 
         chain, relayer = self.chain, self.relayer
-        held = relayer.expired_holding_nonce(request.signer)
+        held = relayer.void_holding_nonce(request.signer)
         if held is not None:
             # A nonce allocated now would sit behind it: the request could not run until the
-            # expired one's nonce comes back (once the chain's clock passes its deadline).
+            # void one's nonce comes back (once the chain's clock passes its deadline).
             raise Conflict(
-                "ExpiredRequestHoldsNonce",
-                "an expired request of this member still holds an earlier forwarder nonce; "
+                VOID_HOLDING_NONCE_ERRORS[held.status],
+                f"this member's {held.status} request still holds an earlier forwarder nonce; "
                 "retry once the chain's clock has passed its deadline",
                 {
                     "request_id": held.public_id,
@@ -253,6 +282,8 @@ class ChainWriter:
                 },
             )
         ttl = self._settings.forward_request_ttl_seconds
+        if approval:
+            ttl = min(ttl, self._settings.approval_ttl_seconds + SIGNATURE_RELAY_MARGIN_SECONDS)
         with node_errors():
             # The forwarder compares deadlines with block time, which need not be wall time.
             now = int(chain.w3.eth.get_block("latest")["timestamp"])
@@ -266,10 +297,11 @@ class ChainWriter:
                 row = new_request_row(
                     request,
                     signing=SIGNING_SELF,
-                    status=AWAITING_SIGNATURE,
+                    status=PENDING_APPROVAL if approval else AWAITING_SIGNATURE,
                     forwarder_nonce=nonce,
                     deadline=forward.deadline,
                     expires_at=expires_at,
+                    maker_user_id=maker if approval else None,
                 )
                 session.add(row)
                 session.flush()
@@ -277,6 +309,7 @@ class ChainWriter:
                     202,
                     RequestToSignRead(
                         request_id=row.public_id,
+                        status=row.status,
                         typed_data=forwarder.typed_data(chain, forward),
                         expires_at=expires_at,
                     ),

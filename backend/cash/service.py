@@ -1,6 +1,9 @@
-"""On-chain cash writes (mint, burn, approve), credit lines, and EIP-2612 permits signed with the
-member's custodial key, so that quoting and repaying need no separate approval transaction."""
+"""On-chain cash writes (mint, burn, approve), credit lines, and the writes that draw a member's
+cash: with an EIP-2612 permit signed with the member's custodial key, so that quoting and
+repaying need no separate approval transaction, or, where the platform holds no key of the
+member, against the allowance the member granted with its own approval."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from backend.api_deps import Reply
@@ -18,7 +21,8 @@ from backend.cash.schemas import (
     MintWrite,
 )
 from backend.chain import consortium, settlement_token
-from backend.chain.sender import node_errors
+from backend.chain.calls import ContractCall
+from backend.chain.sender import TxOutcome, node_errors
 from backend.documents.hashing import text_hash, to_hex
 from backend.members.models import Member
 from backend.readmodels.models import Exposure
@@ -78,6 +82,32 @@ def sign_permit(writer: ChainWriter, actor: Actor, spender: str, value: int) -> 
     return Permit(
         value, deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
     )
+
+
+def send_drawing_cash(
+    writer: ChainWriter,
+    actor: Actor,
+    spender: str,
+    *,
+    with_permit: Callable[[Permit], ContractCall],
+    from_allowance: ContractCall,
+    permit_value: Callable[[], int],
+    amount: int | None = None,
+) -> TxOutcome:
+    """Sends a write by which platform contract `spender` draws the actor's cash.
+
+    When the keystore signs for the actor it signs a permit for `permit_value()` as well and
+    sends `with_permit(permit)`: no approval transaction. A member whose key the platform does
+    not hold (self-custody, a contract wallet, or `"sign": "self"`) gets `from_allowance`, the
+    call without a permit, drawing on the allowance it granted with its own approval (POST
+    /cash/approvals); where that is short the token refuses the draw with
+    `ERC20InsufficientAllowance`, named at simulation when the draw is part of this call.
+    """
+    if not writer.platform_signs(actor):
+        return writer.send(actor, from_allowance, amount=amount)
+    with writer.serialized(actor):
+        permit = sign_permit(writer, actor, spender, permit_value())
+        return writer.send(actor, with_permit(permit), amount=amount)
 
 
 def allowance(writer: ChainWriter, owner: str, spender: str) -> int:

@@ -11,6 +11,10 @@ def request_financing(token_id: int, value_units: int, expires_at: int) -> Contr
     return ContractCall(FINANCING, "requestFinancing", (token_id, value_units, expires_at))
 
 
+def submit_quote(request_id: int, rate_bps: int) -> ContractCall:
+    return ContractCall(FINANCING, "submitQuote", (request_id, rate_bps))
+
+
 def submit_quote_with_permit(
     request_id: int, rate_bps: int, value: int, deadline: int, v: int, r: bytes, s: bytes
 ) -> ContractCall:

@@ -48,6 +48,10 @@ def read_claim(chain: ViewReader, token_id: int, *, block: int | str = "latest")
 # --- typed calls ------------------------------------------------------------------------------
 
 
+def repay(credit_id: int, amount_units: int) -> ContractCall:
+    return ContractCall(SETTLEMENT, "repay", (credit_id, amount_units))
+
+
 def repay_with_permit(
     credit_id: int, amount_units: int, deadline: int, v: int, r: bytes, s: bytes
 ) -> ContractCall:

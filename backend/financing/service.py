@@ -1,9 +1,10 @@
-"""Financing writes: request, quote (with a permit), withdraw, accept, cancel, expire."""
+"""Financing writes: request, quote (with a permit, or on the financier's own approval), withdraw,
+accept, cancel, expire."""
 
 from sqlalchemy.orm import Session
 
 from backend.api_deps import Reply
-from backend.cash.service import allowance, sign_permit
+from backend.cash.service import allowance, send_drawing_cash
 from backend.chain import financing
 from backend.chain.calls import ContractCall
 from backend.credits.schemas import FragmentRead
@@ -53,25 +54,27 @@ def request_financing(
 def submit_quote(
     writer: ChainWriter, member: Member, request_id: int, quote: QuoteCreate
 ) -> QuoteWrite | Reply:
-    """A financier quotes a rate; its permit adds the request's value to what Financing may pull,
-    so an accepted quote pays without a separate approval and other open quotes keep theirs."""
+    """A financier quotes a rate. A custodial financier's permit adds the request's value to what
+    Financing may pull, so an accepted quote pays without a separate approval and other open
+    quotes keep theirs; one holding its own key approves Financing itself (POST
+    /cash/approvals), and an accepted quote it has not approved enough for fails at acceptance
+    with the token's `ERC20InsufficientAllowance`."""
     actor = writer.authorize(member, "FINANCIER")
-    value = int(writer.chain.read(FINANCING, "request", request_id)[4])
-    with writer.serialized(actor):
-        permit_value = min(allowance(writer, actor.address, FINANCING) + value, MAX_UINT256)
-        permit = sign_permit(writer, actor, FINANCING, permit_value)
-        outcome = writer.send(
-            actor,
-            financing.submit_quote_with_permit(
-                request_id,
-                quote.rate_bps,
-                permit.value,
-                permit.deadline,
-                permit.v,
-                permit.r,
-                permit.s,
-            ),
-        )
+
+    def permit_value() -> int:
+        value = int(writer.chain.read(FINANCING, "request", request_id)[4])
+        return min(allowance(writer, actor.address, FINANCING) + value, MAX_UINT256)
+
+    outcome = send_drawing_cash(
+        writer,
+        actor,
+        FINANCING,
+        with_permit=lambda permit: financing.submit_quote_with_permit(
+            request_id, quote.rate_bps, permit.value, permit.deadline, permit.v, permit.r, permit.s
+        ),
+        from_allowance=financing.submit_quote(request_id, quote.rate_bps),
+        permit_value=permit_value,
+    )
     quote_id = outcome.event("QuoteSubmitted").args["quoteId"]
     return writer.record(
         outcome,

@@ -12,10 +12,13 @@ from backend.core.sqltypes import UtcDateTime, utc_now
 
 # A request's life. Custodial: received -> signed -> sent -> done | failed. Signed by the member:
 # awaiting_signature -> signed -> sent -> done | failed, or expired (not signed in time, or its
-# deadline passed before it could be relayed). A contract wallet's: handed_out (it sends the call
-# from its own account; the indexer follows its events). Terminal states are done, failed,
-# rejected, expired and handed_out; received, signed and sent are finished by their owner or,
-# when the owner's lease lapses (its process died), by the recovery of another process.
+# deadline passed before it could be relayed). Waiting for a checker (four eyes): custodial,
+# pending_approval -> received (approved) | rejected | expired; signed by the member,
+# pending_approval -> signed (a checker's signature) | rejected | expired. A contract wallet's:
+# handed_out (it sends the call from its own account; the indexer follows its events). Terminal
+# states are done, failed, rejected, expired and handed_out; received, signed and sent are
+# finished by their owner or, when the owner's lease lapses (its process died), by the recovery
+# of another process.
 RECEIVED = "received"
 PENDING_APPROVAL = "pending_approval"
 AWAITING_SIGNATURE = "awaiting_signature"
@@ -29,6 +32,11 @@ HANDED_OUT = "handed_out"
 TERMINAL = (DONE, FAILED, REJECTED, EXPIRED, HANDED_OUT)
 # States the relayer drives on its own (no member or checker to wait for).
 RELAYABLE = (RECEIVED, SIGNED, SENT)
+# A request its member signs waits for the signature in these (pending_approval: a checker's).
+UNSIGNED = (PENDING_APPROVAL, AWAITING_SIGNATURE)
+# Never to run, yet a member-signed one keeps its nonce until the chain's clock passes its
+# deadline: a signature of it made meanwhile could still be relayed by anyone.
+VOID = (EXPIRED, REJECTED)
 
 
 class WriteRequest(Base):

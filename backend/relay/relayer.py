@@ -10,10 +10,10 @@ row: done with its events, or failed with its own named error. One failing reque
 another: the forwarder skips it.
 
 Requests a member signs itself (self-custody, or `"sign": "self"`) get their nonce and deadline
-when they are recorded (awaiting_signature) and are relayed as they are once the member posted
-its signature; the relayer never signs them. One not signed in time expires, and its nonce goes
-back for reuse when nothing was allocated after it (see `give_back_nonces` for what a later
-allocation means).
+when they are recorded (awaiting_signature, or pending_approval when a checker signs them) and
+are relayed as they are once the signature is posted; the relayer never signs them. One not
+signed in time expires (or a checker rejects it), and its nonce goes back for reuse when nothing
+was allocated after it (see `give_back_nonces` for what a later allocation means).
 
 Exactly once: a signed request can execute only at its member's forwarder nonce. A row not
 finished by its owner (its process died: the owner's lease lapses) is taken over by any other
@@ -49,7 +49,6 @@ from backend.core.errors import Gone, Unavailable
 from backend.core.sqltypes import utc_now
 from backend.relay import attachments as attached
 from backend.relay.models import (
-    AWAITING_SIGNATURE,
     DONE,
     EXPIRED,
     FAILED,
@@ -57,6 +56,8 @@ from backend.relay.models import (
     RELAYABLE,
     SENT,
     SIGNED,
+    UNSIGNED,
+    VOID,
     ForwarderNonce,
     WriteRequest,
 )
@@ -264,14 +265,15 @@ class Relayer:
         (on_chain,) = chain.read_many([View(forwarder.FORWARDER, "nonces", (signer,))])
         return self._nonces_of_members(chain).allocate(signer, 1, node_pending=int(on_chain))
 
-    def expired_holding_nonce(self, signer: str) -> WriteRequest | None:
-        """`signer`'s lowest expired request that still holds its nonce (not given back yet)."""
+    def void_holding_nonce(self, signer: str) -> WriteRequest | None:
+        """`signer`'s lowest expired or rejected request that still holds its nonce (not given
+        back yet)."""
         with self._factory() as session:
             row = session.execute(
                 select(WriteRequest)
                 .where(
                     WriteRequest.signer == signer,
-                    WriteRequest.status == EXPIRED,
+                    WriteRequest.status.in_(VOID),
                     WriteRequest.forwarder_nonce.is_not(None),
                 )
                 .order_by(WriteRequest.forwarder_nonce)
@@ -408,10 +410,11 @@ class Relayer:
         return [j for j in jobs if j.row_id not in dead_ids]
 
     def _hold_back_blocked(self, jobs: list[_Job]) -> list[_Job]:
-        """Requests behind a lower nonce of their signer that waits for the member's signature
-        (or expired holding it) cannot run yet: the forwarder runs a member's requests in nonce
-        order. They are not sent, nor given a nonce (a batch would only pay to skip them): their
-        waiters hear RequestUnfinished, and recovery tries them again once their lease lapses."""
+        """Requests behind a lower nonce of their signer that waits for a signature (the
+        member's, or its checker's) or was voided holding it cannot run yet: the forwarder runs
+        a member's requests in nonce order. They are not sent, nor given a nonce (a batch would
+        only pay to skip them): their waiters hear RequestUnfinished, and recovery tries them
+        again once their lease lapses."""
         signers = {job.signer for job in jobs}
         with self._factory() as session:
             lowest = dict(
@@ -419,7 +422,7 @@ class Relayer:
                     select(WriteRequest.signer, func.min(WriteRequest.forwarder_nonce))
                     .where(
                         WriteRequest.signer.in_(signers),
-                        WriteRequest.status.in_((AWAITING_SIGNATURE, EXPIRED)),
+                        WriteRequest.status.in_(UNSIGNED + VOID),
                         WriteRequest.forwarder_nonce.is_not(None),
                     )
                     .group_by(WriteRequest.signer)
@@ -754,35 +757,40 @@ class Relayer:
 
     # --- requests members sign ------------------------------------------------------------------
 
-    def take_signature(self, row_id: int, signature: bytes) -> WriteRequest | None:
-        """Stores the member's signature of a request awaiting it and makes this relayer its
-        owner (as `record_request` does), in one step; None when it no longer awaits one."""
+    def take_signature(
+        self, row: WriteRequest, signature: bytes, *, checker_user_id: int | None = None
+    ) -> WriteRequest | None:
+        """Stores the signature of a request waiting for it (in the status `row` was read in:
+        awaiting the member's, or pending a checker's, `checker_user_id`) and makes this relayer
+        its owner (as `record_request` does), in one step; None when it no longer waits."""
         with transaction(self._factory) as session:
             taken = session.execute(
                 update(WriteRequest)
-                .where(WriteRequest.id == row_id, WriteRequest.status == AWAITING_SIGNATURE)
+                .where(WriteRequest.id == row.id, WriteRequest.status == row.status)
                 .values(
                     status=SIGNED,
                     signature_hex=signature.hex(),
+                    checker_user_id=checker_user_id,
                     owner=self.instance,
                     lease_until=utc_now() + self.lease,
                 )
             )
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 return None
-            row = session.get(WriteRequest, row_id)
-            assert row is not None
-            session.expunge(row)
-        return row
+            signed = session.get(WriteRequest, row.id)
+            assert signed is not None
+            session.expunge(signed)
+        return signed
 
     def expire(self, row: WriteRequest) -> bool:
-        """Expires one request awaiting its member's signature past its `expires_at`; False
-        when it no longer awaited one. Its nonce goes back where it can (give_back_nonces)."""
+        """Expires one request awaiting a signature (its member's or a checker's) past its
+        `expires_at`; False when it no longer awaited one. Its nonce goes back where it can
+        (give_back_nonces)."""
         error = RequestExpired(row.public_id, row.expires_at, row.deadline)
         with transaction(self._factory) as session:
             expired = session.execute(
                 update(WriteRequest)
-                .where(WriteRequest.id == row.id, WriteRequest.status == AWAITING_SIGNATURE)
+                .where(WriteRequest.id == row.id, WriteRequest.status.in_(UNSIGNED))
                 .values(status=EXPIRED, owner=None, outcome=error_json(error))
             )
         if expired.rowcount != 1:  # type: ignore[attr-defined]
@@ -795,13 +803,18 @@ class Relayer:
 
     def expire_unsigned(self) -> int:
         """The sweep: requests not signed by their `expires_at` expire, and the nonces of
-        expired requests go back where they can. Returns how many expired now."""
+        expired and rejected requests go back where they can. Returns how many expired now.
+
+        A custodial request waiting for approval holds no nonce: it expires when a checker
+        meets it (backend/requests/service.py), as it always has."""
         now = utc_now()
         with self._factory() as session:
             overdue = list(
                 session.execute(
                     select(WriteRequest).where(
-                        WriteRequest.status == AWAITING_SIGNATURE, WriteRequest.expires_at <= now
+                        WriteRequest.status.in_(UNSIGNED),
+                        WriteRequest.forwarder_nonce.is_not(None),
+                        WriteRequest.expires_at <= now,
                     )
                 ).scalars()
             )
@@ -812,7 +825,7 @@ class Relayer:
             with transaction(self._factory) as session:
                 changed = session.execute(
                     update(WriteRequest)
-                    .where(WriteRequest.id == row.id, WriteRequest.status == AWAITING_SIGNATURE)
+                    .where(WriteRequest.id == row.id, WriteRequest.status.in_(UNSIGNED))
                     .values(status=EXPIRED, owner=None, outcome=error_json(error))
                 )
                 expired += changed.rowcount  # type: ignore[attr-defined]
@@ -820,9 +833,7 @@ class Relayer:
             signers = list(
                 session.execute(
                     select(WriteRequest.signer)
-                    .where(
-                        WriteRequest.status == EXPIRED, WriteRequest.forwarder_nonce.is_not(None)
-                    )
+                    .where(WriteRequest.status.in_(VOID), WriteRequest.forwarder_nonce.is_not(None))
                     .distinct()
                 ).scalars()
             )
@@ -833,9 +844,9 @@ class Relayer:
         return expired
 
     def give_back_nonces(self, chain: Chain, signer: str) -> int:
-        """Takes back the nonces of `signer`'s expired requests that can never run any more
-        (the chain's clock passed their deadline, so the member's signature is void), highest
-        first; returns how many it took back.
+        """Takes back the nonces of `signer`'s expired or rejected requests that can never run
+        any more (the chain's clock passed their deadline, so any signature of them is void),
+        highest first; returns how many it took back.
 
         A nonce comes back only while nothing was allocated after it (NonceAllocator.release).
         Otherwise it is a gap, and the forwarder runs none of the member's later requests until
@@ -844,7 +855,7 @@ class Relayer:
         requests wait (the relayer holds them back, never sends them) until they expire too:
         then their nonces come back from the top, down through the gap, and the member's next
         request gets the gap's nonce. Until then no new request of the member is handed out to
-        sign (409 ExpiredRequestHoldsNonce): it could never run.
+        sign (409 ExpiredRequestHoldsNonce, or RejectedRequestHoldsNonce): it could never run.
         """
         with node_errors():
             now = int(chain.w3.eth.get_block("latest")["timestamp"])
@@ -854,7 +865,7 @@ class Relayer:
                     select(WriteRequest.id, WriteRequest.forwarder_nonce, WriteRequest.member_id)
                     .where(
                         WriteRequest.signer == signer,
-                        WriteRequest.status == EXPIRED,
+                        WriteRequest.status.in_(VOID),
                         WriteRequest.forwarder_nonce.is_not(None),
                         WriteRequest.deadline <= now,
                     )

@@ -34,9 +34,14 @@ class RequestRead(BaseModel):
     decision_reason: str | None = None
     created_at: datetime
     expires_at: datetime | None = None
+    typed_data: dict[str, Any] | None = Field(
+        default=None,
+        description="While it waits for a signature (the member's, or for pending_approval a "
+        "checker's): the EIP-712 typed data to sign and post to /requests/{request_id}/signature.",
+    )
 
     @classmethod
-    def of(cls, row: WriteRequest) -> "RequestRead":
+    def of(cls, row: WriteRequest, typed_data: dict[str, Any] | None = None) -> "RequestRead":
         return cls(
             request_id=row.public_id,
             status=row.status,
@@ -54,16 +59,17 @@ class RequestRead(BaseModel):
             decision_reason=row.decision_reason,
             created_at=row.created_at,
             expires_at=row.expires_at,
+            typed_data=typed_data,
         )
 
 
 class RequestToSignRead(BaseModel):
     """A request recorded for its member to sign (202): sign `typed_data` (what a wallet's
     `eth_signTypedData_v4` takes) and post the signature to `/requests/{request_id}/signature`
-    before `expires_at`."""
+    before `expires_at`. When pending_approval, a checker other than its maker signs it."""
 
     request_id: str
-    status: Literal["awaiting_signature"] = AWAITING_SIGNATURE
+    status: Literal["awaiting_signature", "pending_approval"] = AWAITING_SIGNATURE
     typed_data: dict[str, Any] = Field(
         description="EIP-712 ForwardRequest of the platform's forwarder, with its domain."
     )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.chain import forwarder
 from backend.chain.errors import ContractRevert
 from backend.core.database import transaction
 from backend.core.errors import Conflict, Forbidden, NotFound
@@ -18,9 +19,10 @@ from backend.relay.models import (
     PENDING_APPROVAL,
     RECEIVED,
     REJECTED,
+    UNSIGNED,
     WriteRequest,
 )
-from backend.relay.relayer import error_json
+from backend.relay.relayer import error_json, forward_request
 from backend.requests.schemas import RequestRead
 
 if TYPE_CHECKING:
@@ -35,6 +37,15 @@ def own_request(session: Session, member: Member, request_id: str) -> WriteReque
     if row is None or row.member_id != member.id:
         raise NotFound("RequestNotFound", "no such request of yours", {"request_id": request_id})
     return row
+
+
+def request_read(writer: ChainWriter, row: WriteRequest) -> RequestRead:
+    """The request as its member and checkers see it: while it waits for a signature, with the
+    typed data to sign."""
+    typed_data = None
+    if row.status in UNSIGNED and row.forwarder_nonce is not None:
+        typed_data = forwarder.typed_data(writer.chain, forward_request(row))
+    return RequestRead.of(row, typed_data)
 
 
 # --- four eyes --------------------------------------------------------------------------------
@@ -61,11 +72,20 @@ def approve(
     writer: ChainWriter, member: Member, user: MemberUser | None, request_id: str
 ) -> RequestRead:
     """A checker approves a write another user prepared: it is simulated again (the chain may
-    have moved since), signed by the member's key and relayed; answers its outcome."""
+    have moved since), signed by the member's key and relayed; answers its outcome. A request
+    the member signs itself is approved by a checker's signature instead (signatures.py)."""
     from backend.chain.sender import Call
+    from backend.writes import SIGNING_SELF
 
     with transaction(writer.factory) as session:
         row = _decidable(session, member, user, request_id)
+        if row.signing == SIGNING_SELF:
+            raise Conflict(
+                "SignatureRequired",
+                "the member signs this request with its own key: a checker approves it by "
+                "posting its signature of the typed data to /requests/{id}/signature",
+                {"request_id": request_id, "signing": row.signing},
+            )
         request_data = bytes.fromhex(row.data_hex)
         target, signer, contract = row.target, row.signer, row.contract
     try:
@@ -96,7 +116,8 @@ def reject(
     request_id: str,
     reason: str,
 ) -> RequestRead:
-    """A checker rejects a waiting write, saying why; nothing is signed or sent."""
+    """A checker rejects a waiting write, saying why; nothing is signed or sent. One the member
+    signs keeps its nonce until its deadline passes, as an expired one does (the relayer)."""
     with transaction(factory) as session:
         row = _decidable(session, member, user, request_id)
         row.status, row.checker_user_id, row.decision_reason = REJECTED, _user_id(user), reason
@@ -104,15 +125,31 @@ def reject(
         return RequestRead.of(row)
 
 
-def _decidable(
-    session: Session, member: Member, user: MemberUser | None, request_id: str
-) -> WriteRequest:
+def require_checker(member: Member, user: MemberUser | None) -> MemberUser:
+    """The user if it is one of the member's checkers, who alone decide waiting writes."""
     if user is None or user.role != CHECKER:
         raise Forbidden(
             "CheckerRequired",
             "only a checker's API key approves or rejects a member's writes",
             {"member_id": member.id, "role": None if user is None else user.role},
         )
+    return user
+
+
+def refuse_own_request(row: WriteRequest, checker: MemberUser) -> None:
+    """Nobody approves its own request: another checker must."""
+    if row.maker_user_id == checker.id:
+        raise Forbidden(
+            "MakerCannotApprove",
+            "nobody approves its own request: another checker must",
+            {"request_id": row.public_id, "user_id": checker.id},
+        )
+
+
+def _decidable(
+    session: Session, member: Member, user: MemberUser | None, request_id: str
+) -> WriteRequest:
+    checker = require_checker(member, user)
     row = own_request(session, member, request_id)
     if row.status != PENDING_APPROVAL:
         raise _not_pending(row)
@@ -123,12 +160,7 @@ def _decidable(
             "the request waited longer than approvals are valid; prepare it again",
             {"request_id": request_id, "expired_at": row.expires_at.isoformat()},
         )
-    if row.maker_user_id == user.id:
-        raise Forbidden(
-            "MakerCannotApprove",
-            "nobody approves its own request: another checker must",
-            {"request_id": request_id, "user_id": user.id},
-        )
+    refuse_own_request(row, checker)
     return row
 
 

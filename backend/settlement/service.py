@@ -1,10 +1,10 @@
-"""Settlement writes: repay (with a permit), redeem, redeem a batch, claim, write off, mark
-overdue."""
+"""Settlement writes: repay (with a permit, or on the obligor's own approval), redeem, redeem a
+batch, claim, write off, mark overdue."""
 
 from typing import Any
 
 from backend.api_deps import Reply
-from backend.cash.service import sign_permit
+from backend.cash.service import send_drawing_cash
 from backend.chain import settlement
 from backend.chain.errors import jsonable
 from backend.chain.sender import TxOutcome
@@ -32,17 +32,20 @@ SETTLEMENT = "Settlement"
 def repay(
     writer: ChainWriter, member: Member, credit_id: int, amount: int
 ) -> RepaymentWrite | Reply:
-    """The obligor repays `amount` of a credit, in one go or in parts, up to its face value."""
+    """The obligor repays `amount` of a credit, in one go or in parts, up to its face value: with
+    a permit its custodial key signs, or from the allowance it granted Settlement itself."""
     actor = writer.authorize(member, "CORE_ENTERPRISE")
-    with writer.serialized(actor):
-        permit = sign_permit(writer, actor, SETTLEMENT, amount)
-        outcome = writer.send(
-            actor,
-            settlement.repay_with_permit(
-                credit_id, amount, permit.deadline, permit.v, permit.r, permit.s
-            ),
-            amount=amount,
-        )
+    outcome = send_drawing_cash(
+        writer,
+        actor,
+        SETTLEMENT,
+        with_permit=lambda permit: settlement.repay_with_permit(
+            credit_id, amount, permit.deadline, permit.v, permit.r, permit.s
+        ),
+        from_allowance=settlement.repay(credit_id, amount),
+        permit_value=lambda: amount,
+        amount=amount,
+    )
     repaid = outcome.event("CreditRepaid").args
     return writer.record(
         outcome,
