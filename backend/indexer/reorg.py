@@ -31,6 +31,7 @@ from backend.readmodels.models import (
     InvoiceRecord,
     MemberChainStatus,
     ObligorLimit,
+    QuarantinedEvent,
     QuoteRecord,
     RedemptionRecord,
     RedemptionSkipRecord,
@@ -60,6 +61,7 @@ APPEND_MODELS: tuple[type, ...] = (
     RedemptionSkipRecord,
     FreezeRecord,
     AuditEvent,
+    QuarantinedEvent,
 )
 
 
