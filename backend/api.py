@@ -24,7 +24,13 @@ from backend.cash.router import router as cash_router
 from backend.certificates.router import router as certificates_router
 from backend.core.database import engine_for, session_factory
 from backend.core.errors import DomainError, Unavailable, error_response
-from backend.core.http import BodyLimitMiddleware, HttpMetrics, RequestContextMiddleware
+from backend.core.http import (
+    BodyLimitMiddleware,
+    HttpMetrics,
+    RequestContextMiddleware,
+    ServerErrorBoundary,
+    StrictJsonMiddleware,
+)
 from backend.core.logging import configure_logging
 from backend.core.migrate import run_migrations
 from backend.core.settings import Settings, get_settings
@@ -40,7 +46,9 @@ from backend.members.models import Member
 from backend.members.router import router as members_router
 from backend.platform.router import router as platform_router
 from backend.portal.router import install_portal
+from backend.reads import service as reads_service
 from backend.reads.cache import ReadCacheMiddleware, cached_routes
+from backend.reads.router import chain_head
 from backend.reads.router import router as reads_router
 from backend.relay.relayer import Relayer
 from backend.requests.router import router as requests_router
@@ -105,7 +113,8 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
             return settings.max_pdf_bytes
         return settings.max_request_bytes
 
-    # Added last runs first: the request id wraps everything, including a 413 from the limit.
+    # Added last runs first: the request id wraps everything, including a 413 from the limit;
+    # the error boundary sits right around the routes and the read cache.
     app.add_middleware(
         ReadCacheMiddleware,
         routes=cached_routes(reads_router.routes),
@@ -114,6 +123,8 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
         max_entries=settings.read_cache_entries,
         registry=registry,
     )
+    app.add_middleware(ServerErrorBoundary)
+    app.add_middleware(StrictJsonMiddleware, max_depth=settings.max_json_depth)
     app.add_middleware(BodyLimitMiddleware, limit_for=body_limit)
     app.add_middleware(RequestContextMiddleware, metrics=HttpMetrics(registry))
     _install_error_handlers(app)
@@ -195,6 +206,9 @@ def _install_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(ChainError, render)
 
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        named = _named_validation_error(exc)
+        if named is not None:
+            return JSONResponse(named, status_code=422)
         errors = [
             {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
             for e in exc.errors()
@@ -214,18 +228,22 @@ def _install_error_handlers(app: FastAPI) -> None:
         }
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        body = {
-            "error": "InternalError",
-            "args": {},
-            "detail": {"message": "unexpected server error"},
-        }
-        return JSONResponse(body, status_code=500)
-
     app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(Exception, unexpected)
+
+
+def _named_validation_error(exc: RequestValidationError) -> dict[str, Any] | None:
+    """A validator that names its refusal (a PydanticCustomError whose type is an error name in
+    CamelCase, pydantic's own being snake_case) is answered as that named error."""
+    for error in exc.errors():
+        name = str(error.get("type", ""))
+        if name[:1].isupper():
+            return {
+                "error": name,
+                "args": dict(error.get("ctx") or {}),
+                "detail": {"message": error.get("msg", ""), "loc": list(error.get("loc", ()))},
+            }
+    return None
 
 
 def _install_operations_routes(app: FastAPI, registry: CollectorRegistry) -> None:
@@ -253,13 +271,54 @@ def _install_operations_routes(app: FastAPI, registry: CollectorRegistry) -> Non
         multiprocess_mode="liveall",
     )
 
+    indexer_gauges = _IndexerGauges(registry)
+
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def metrics(request: Request) -> Response:
         try:
             relayer_balance.set(request.app.state.relayer.balance())
         except Exception:  # no relayer key or no chain: the gauge is left out of date
             log.debug("relayer balance unreadable", exc_info=True)
+        indexer_gauges.update(request.app.state.session_factory, request.app.state.chain_provider)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class _IndexerGauges:
+    """The indexer runs in a process of its own: what it did is read from the database at each
+    scrape (the same for every worker, so multiprocess mode keeps the maximum)."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.quarantined = Gauge(
+            "tiercredit_indexer_quarantined_events",
+            "Events the indexer could not project, recorded and skipped",
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.block = Gauge(
+            "tiercredit_indexer_block",
+            "The last block the indexer took in",
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.lag = Gauge(
+            "tiercredit_indexer_lag_blocks",
+            "Blocks between the chain's head and the indexer's cursor",
+            registry=registry,
+            multiprocess_mode="max",
+        )
+
+    def update(self, factory: Any, chain_provider: Callable[[], Any]) -> None:
+        try:
+            with factory() as session:
+                status = reads_service.indexer_status(session, chain_head(chain_provider))
+        except Exception:  # the database is down: /health says so; the gauges stay as they were
+            log.debug("indexer status unreadable", exc_info=True)
+            return
+        self.quarantined.set(status.quarantined_count)
+        if status.block_number is not None:
+            self.block.set(status.block_number)
+        if status.lag_blocks is not None:
+            self.lag.set(status.lag_blocks)
 
 
 def _database_up(factory: Any) -> bool:

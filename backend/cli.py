@@ -586,14 +586,14 @@ class LocalPlatform:
         return _deploy(settings, deployer, force="deployment_manifest" in paths.defaults)
 
     def watch(self) -> None:
-        """Returns never; raises ChildExited (or NodeStartError) if a child stops on its own."""
+        """Returns never; restarts the API or the indexer when it exits (with a backoff), and
+        raises NodeStartError if the node stops: its chain is gone with it."""
         from backend.chain.node import NodeStartError
-        from backend.demo.stack import ChildExited
+        from backend.demo.stack import Supervisor
 
+        supervisor = Supervisor(self.children, lambda line: console.print(f"[yellow]![/] {line}"))
         while True:
-            for child in self.children:
-                if not child.is_running():
-                    raise ChildExited(child)
+            supervisor.check()
             if self.node is not None and not self.node.is_running():
                 raise NodeStartError(f"{self.node.kind} exited; see {self.node.log_path}")
             time.sleep(0.5)
@@ -906,11 +906,13 @@ def _database_checks(settings: Settings, head: int | None) -> list[Check]:
     from sqlalchemy import select
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import SQLAlchemyError
+    from sqlalchemy.orm import Session
 
     from backend.core.database import make_engine
     from backend.core.migrate import alembic_config
     from backend.indexer.follower import DEFAULT_CURSOR
     from backend.readmodels.models import IndexerCursor
+    from backend.reads.service import indexer_status
 
     url = make_url(settings.database_url)
     shown_url = url.render_as_string(hide_password=True)
@@ -931,6 +933,8 @@ def _database_checks(settings: Settings, head: int | None) -> list[Check]:
                 if current is not None
                 else None
             )
+            with Session(connection) as session:
+                quarantine = indexer_status(session, head) if indexed is not None else None
     except SQLAlchemyError as exc:
         return [
             Check("database", False, f"{shown_url}: {type(exc).__name__}"),
@@ -957,7 +961,22 @@ def _database_checks(settings: Settings, head: int | None) -> list[Check]:
     lag = head - indexed
     # The indexer stays `confirmations` blocks behind the head on purpose.
     healthy = lag <= settings.confirmations + INDEXER_LAG_TOLERANCE_BLOCKS
-    return [database, Check("indexer", healthy, f"at block {indexed}, {lag} behind the head")]
+    indexer = Check("indexer", healthy, f"at block {indexed}, {lag} behind the head")
+    return [database, indexer, _quarantine_check(quarantine)]
+
+
+def _quarantine_check(status: Any) -> Check:
+    """Events the indexer recorded and skipped: each needs an operator's look."""
+    if status is None or status.quarantined_count == 0:
+        return Check("quarantine", True, "no event quarantined")
+    latest = status.quarantined[0]
+    return Check(
+        "quarantine",
+        False,
+        f"{status.quarantined_count} event(s) quarantined; latest {latest.contract}."
+        f"{latest.event} at block {latest.block_number} (tx {latest.tx_hash}, log "
+        f"{latest.log_index}): {latest.error}",
+    )
 
 
 if __name__ == "__main__":

@@ -33,12 +33,11 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-from eth_utils import is_address, to_checksum_address
-from fastapi import Depends, Path, Request
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.api_deps import (
@@ -411,51 +410,9 @@ async def get_writer(request: Request) -> ChainWriter:
 WriterDep = Annotated[ChainWriter, Depends(get_writer)]
 
 
-# --- request field types shared by the write schemas ---------------------------------------------
+# --- reasons, shared by the write schemas (the other field types: backend/core/inputs.py) ---------
 
 
-def _integer_or_decimal_text(value: Any) -> Any:
-    """Amounts may come as JSON integers or decimal strings (beyond 2**53 JavaScript needs
-    strings); booleans and floats are refused rather than coerced."""
-    if isinstance(value, bool | float):
-        raise ValueError("expected an integer")
-    if isinstance(value, str) and value.isdecimal():
-        return int(value)
-    return value
-
-
-def _unix_seconds(value: Any) -> Any:
-    """Unix seconds, or an ISO 8601 datetime (UTC when it names no zone)."""
-    if isinstance(value, str) and not value.isdecimal():
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError as exc:
-            raise ValueError("expected unix seconds or an ISO 8601 datetime") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        return int(moment.timestamp())
-    return _integer_or_decimal_text(value)
-
-
-def _checksummed(value: str) -> str:
-    if not is_address(value):
-        raise ValueError("expected a 0x-prefixed 20-byte address")
-    return to_checksum_address(value)
-
-
-Units = Annotated[
-    int,
-    BeforeValidator(_integer_or_decimal_text),
-    Field(strict=True, ge=0, lt=2**256, description="Amount in micro-units (6 decimals)."),
-]
-Id = Annotated[int, BeforeValidator(_integer_or_decimal_text), Field(strict=True, ge=0, lt=2**256)]
-UnixTime = Annotated[
-    int,
-    BeforeValidator(_unix_seconds),
-    Field(strict=True, ge=0, lt=2**63, description="Unix seconds or an ISO 8601 datetime."),
-]
-IdPath = Annotated[int, Path(ge=0, lt=2**256, description="An on-chain id.")]
-AddressStr = Annotated[str, AfterValidator(_checksummed), Field(max_length=42)]
 ReasonText = Annotated[
     str,
     Field(

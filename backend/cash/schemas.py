@@ -4,8 +4,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import AddressStr, Units
 from backend.readmodels.models import Exposure
-from backend.writes import AddressStr, TxRead, Units
+from backend.writes import TxRead
 
 # The platform contracts that pull cash from a member, by the name clients use.
 Spender = Literal["financing", "settlement"]

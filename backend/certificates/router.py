@@ -5,8 +5,9 @@ from fastapi import APIRouter, Response
 from backend.api_deps import CurrentMember, IdempotencyDep, SettingsDep
 from backend.certificates import service
 from backend.certificates.schemas import CertificateCreate, CertificateWrite
+from backend.core.inputs import IdPath
 from backend.reasons.service import Reason
-from backend.writes import IdPath, ReasonBody, WriterDep
+from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(prefix="/certificates", tags=["certificates"])
 

@@ -4,9 +4,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, UnixTime
 from backend.documents.prepare import AnchoredDocument
 from backend.readmodels.models import CertificateRecord
-from backend.writes import Id, TxRead, UnixTime
+from backend.writes import TxRead
 
 # IQualityRegistry.CertificateResult by name.
 CERTIFICATE_RESULTS = {"pass": 1, "fail": 2}

@@ -23,6 +23,20 @@ PANIC_SELECTOR = function_signature_to_4byte_selector("Panic(uint256)")
 
 NOT_FOUND, FORBIDDEN, CONFLICT, UNPROCESSABLE = 404, 403, 409, 422
 
+# Solidity's panic codes (docs.soliditylang.org, "Panic via assert and Error via require").
+PANIC_REASONS: dict[int, str] = {
+    0x00: "generic compiler panic",
+    0x01: "assertion failed",
+    0x11: "arithmetic overflow",
+    0x12: "division by zero",
+    0x21: "invalid enum value",
+    0x22: "invalid storage byte array",
+    0x31: "pop on an empty array",
+    0x32: "array index out of bounds",
+    0x41: "out of memory",
+    0x51: "call to an uninitialized function",
+}
+
 # The HTTP status of every custom error the platform's contracts can raise, in one table.
 # tests/backend/chain/test_errors.py fails when a compiled ABI declares an error missing here.
 ERROR_HTTP_STATUS: dict[str, int] = {
@@ -143,9 +157,10 @@ ERROR_HTTP_STATUS: dict[str, int] = {
     "VoucherSlotMismatch": UNPROCESSABLE,
     "VoucherTierDepthExceeded": UNPROCESSABLE,
     "VoucherTradeReferenceRequired": UNPROCESSABLE,
-    # Solidity's built-in reverts: a require message is a refusal, a panic is a contract bug.
+    # Solidity's built-in reverts: a require message is a refusal; a panic (an overflow, a
+    # division by zero) is what the values asked of the contract, so it is the client's 4xx.
     "Error": UNPROCESSABLE,
-    "Panic": 500,
+    "Panic": UNPROCESSABLE,
     # OpenZeppelin's Strings, for token metadata: never met with the lengths the voucher asks for.
     "StringsInsufficientHexLength": 500,
     "UnknownRevert": 500,
@@ -313,7 +328,10 @@ class ErrorDecoder:
                 return ContractRevert("Error", {"message": message}, data, contract, tx_hash)
             if selector == PANIC_SELECTOR:
                 (code,) = abi_decode(["uint256"], payload)
-                return ContractRevert("Panic", {"code": code}, data, contract, tx_hash)
+                reason = PANIC_REASONS.get(code, "unknown panic code")
+                return ContractRevert(
+                    "Panic", {"code": code, "reason": reason}, data, contract, tx_hash
+                )
             entry = self._entries.get(selector)
             if entry is not None:
                 values = abi_decode(list(entry.types), payload)

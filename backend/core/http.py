@@ -1,4 +1,5 @@
-"""ASGI middleware of the API: request ids with access logs and metrics, and request-body limits."""
+"""ASGI middleware of the API: request ids with access logs and metrics, request-body limits,
+strict JSON bodies, and the last-resort 500 that keeps the connection."""
 
 import json
 import logging
@@ -17,6 +18,7 @@ REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
 
 access_log = logging.getLogger("tiercredit.access")
+error_log = logging.getLogger("tiercredit.api")
 
 
 class HttpMetrics:
@@ -132,17 +134,157 @@ class BodyLimitMiddleware:
 
 
 async def _too_large(send: Send, size: int, limit: int) -> None:
-    body = json.dumps(
-        {
-            "error": "RequestTooLarge",
-            "args": {"size_bytes": size, "max_bytes": limit},
-            "detail": {"message": "the request body exceeds the size limit"},
-        }
-    ).encode()
+    await _send_error(
+        send,
+        413,
+        _error(
+            "RequestTooLarge",
+            {"size_bytes": size, "max_bytes": limit},
+            "the request body exceeds the size limit",
+        ),
+    )
+
+
+class StrictJsonMiddleware:
+    """Refuses, before the app parses them, JSON bodies whose meaning the parser would guess:
+    a key given twice in one object (the parser keeps the last, a reviewer reads the first),
+    and nesting deeper than ``max_depth`` (which would exhaust recursion further in)."""
+
+    def __init__(self, app: ASGIApp, max_depth: int) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not _is_json(scope):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        refusal = json_refusal(body, self.max_depth)
+        if refusal is not None:
+            await _send_error(send, 422, refusal)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class _DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    found: dict[str, object] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _DuplicateKey(key)
+        found[key] = value
+    return found
+
+
+def json_refusal(body: bytes, max_depth: int) -> dict[str, object] | None:
+    """The error body refusing ``body``, or None when it is fine (or not JSON at all: the app's
+    own validation answers that)."""
+    if not body.strip():
+        return None
+    try:
+        document = json.loads(body, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as duplicate:
+        return _error(
+            "DuplicateJsonKey", {"key": duplicate.key}, "a key appears twice in one JSON object"
+        )
+    except RecursionError:
+        return _too_deep(max_depth)
+    except ValueError:
+        return None
+    if _depth_exceeds(document, max_depth):
+        return _too_deep(max_depth)
+    return None
+
+
+def _depth_exceeds(document: object, max_depth: int) -> bool:
+    """Whether objects and arrays nest deeper than ``max_depth`` (walked without recursion)."""
+    pending: list[tuple[object, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict | list):
+            depth += 1
+            if depth > max_depth:
+                return True
+            children = value.values() if isinstance(value, dict) else value
+            pending.extend((child, depth) for child in children)
+    return False
+
+
+def _too_deep(max_depth: int) -> dict[str, object]:
+    return _error(
+        "JsonTooDeep", {"max_depth": max_depth}, "the JSON body nests deeper than allowed"
+    )
+
+
+def _is_json(scope: Scope) -> bool:
+    if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        return False
+    content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip()
+    return content_type == b"application/json" or content_type.endswith(b"+json")
+
+
+class ServerErrorBoundary:
+    """Turns an exception nothing else handled into a 500 answer and keeps the connection open.
+
+    Starlette's own last-resort handler answers 500 and then re-raises, and uvicorn closes the
+    connection of a request whose app raised: a kept-alive client lost it in mid-use.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            error_log.exception("unhandled error", extra={"path": scope["path"]})
+            if not started:
+                await _send_error(send, 500, _error("InternalError", {}, "unexpected server error"))
+
+
+def _error(name: str, args: dict[str, object], message: str) -> dict[str, object]:
+    return {"error": name, "args": args, "detail": {"message": message}}
+
+
+async def _send_error(send: Send, status: int, error: dict[str, object]) -> None:
+    body = json.dumps(error).encode()
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": status,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_document_bytes: int = 256 * 1024
     max_pdf_bytes: int = 5 * 1024 * 1024
     max_request_bytes: int = 512 * 1024
+    # How deep a JSON request body may nest (objects and arrays); documents need a handful.
+    max_json_depth: int = Field(default=32, ge=1, le=256)
     log_level: str = "INFO"
     # The operator-funded account that sends members' forward requests and pays their gas.
     relayer_private_key: str = ""

@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from backend.api_deps import CurrentMember, IdempotencyDep
+from backend.core.inputs import IdPath
 from backend.credits import service
 from backend.credits.schemas import (
     CreditCreate,
@@ -16,7 +17,7 @@ from backend.credits.schemas import (
     SplitTransferWrite,
 )
 from backend.reasons.service import Reason
-from backend.writes import IdPath, ReasonBody, WriterDep
+from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(tags=["credits"])
 

@@ -2,8 +2,9 @@
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import AddressStr, Id, Units, UnixTime
 from backend.readmodels.models import CreditRecord, FragmentRecord
-from backend.writes import AddressStr, Id, ReasonRead, TxRead, Units, UnixTime
+from backend.writes import ReasonRead, TxRead
 
 
 class CreditCreate(BaseModel):

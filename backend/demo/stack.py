@@ -3,7 +3,8 @@
 A child started with ``start_new_session`` leads its own process group, so stopping it signals
 that group (uvicorn's workers and anything else it started go with it) and nothing else: no
 process is ever found or killed by name. The terminal's Ctrl-C reaches only `up` itself, which
-then stops its children in order (indexer, API, node).
+then stops its children in order (indexer, API, node). A child that exits on its own is started
+again by the Supervisor after a pause that doubles up to a bound; the others keep running.
 """
 
 from __future__ import annotations
@@ -17,11 +18,16 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 STOP_TIMEOUT_SECONDS = 10.0
+# A child that exits is restarted after FIRST_RESTART_SECONDS, then twice as long each time it
+# exits again, at most MAX_RESTART_SECONDS; once it has stayed up STABLE_SECONDS the pause resets.
+FIRST_RESTART_SECONDS = 1.0
+MAX_RESTART_SECONDS = 30.0
+STABLE_SECONDS = 60.0
 
 
 class ChildExited(RuntimeError):
@@ -41,6 +47,14 @@ class Child:
     name: str
     process: subprocess.Popen[bytes]
     log_path: Path
+    argv: Sequence[str] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    started_at: float = field(default_factory=time.monotonic)
+
+    def respawn(self) -> None:
+        """Starts the same command again, its output appended to the same log."""
+        self.process = _popen(self.argv, self.env, self.log_path)
+        self.started_at = time.monotonic()
 
     @property
     def pid(self) -> int:
@@ -69,9 +83,13 @@ def _signal_group(pgid: int, signum: signal.Signals) -> None:
 
 def spawn(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> Child:
     """Starts ``argv`` as the leader of a new session, its output appended to ``log_path``."""
+    return Child(name, _popen(argv, env, log_path), log_path, list(argv), dict(env))
+
+
+def _popen(argv: Sequence[str], env: Mapping[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             list(argv),
             env=dict(env),
             stdin=subprocess.DEVNULL,
@@ -79,7 +97,68 @@ def spawn(name: str, argv: Sequence[str], env: Mapping[str, str], log_path: Path
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    return Child(name, process, log_path)
+
+
+@dataclass
+class _Restart:
+    delay: float = FIRST_RESTART_SECONDS
+    due: float | None = None
+    count: int = 0
+
+
+class Supervisor:
+    """Keeps children running: one that exited is started again after a backoff, and reported.
+
+    ``check`` is called periodically; it never blocks. The pause before a restart doubles from
+    ``first_delay`` up to ``max_delay`` while the child keeps exiting, and resets once it has
+    run for ``stable_after`` seconds.
+    """
+
+    def __init__(
+        self,
+        children: Sequence[Child],
+        report: Callable[[str], None],
+        *,
+        first_delay: float = FIRST_RESTART_SECONDS,
+        max_delay: float = MAX_RESTART_SECONDS,
+        stable_after: float = STABLE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.children = children
+        self.report = report
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.stable_after = stable_after
+        self.clock = clock
+        self._restarts: dict[int, _Restart] = {}
+
+    def restarts(self, child: Child) -> int:
+        """How many times ``child`` was started again."""
+        return self._restart(child).count
+
+    def check(self) -> None:
+        now = self.clock()
+        for child in self.children:
+            restart = self._restart(child)
+            if child.is_running():
+                if now - child.started_at >= self.stable_after:
+                    restart.delay = self.first_delay
+                continue
+            if restart.due is None:
+                restart.due = now + restart.delay
+                self.report(
+                    f"{child.name} exited with status {child.process.returncode} (see "
+                    f"{child.log_path}); restarting in {restart.delay:g} s"
+                )
+            elif now >= restart.due:
+                child.respawn()
+                restart.count += 1
+                restart.due = None
+                restart.delay = min(restart.delay * 2, self.max_delay)
+                self.report(f"{child.name} restarted (pid {child.pid}, restart {restart.count})")
+
+    def _restart(self, child: Child) -> _Restart:
+        return self._restarts.setdefault(id(child), _Restart(self.first_delay))
 
 
 def port_in_use(host: str, port: int) -> bool:

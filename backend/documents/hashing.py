@@ -4,6 +4,7 @@ A document's anchor is keccak-256 of its RFC 8785 (JSON Canonicalization Scheme)
 the same content hashes the same whatever its key order, whitespace or number formatting.
 """
 
+import unicodedata
 from typing import Any
 
 import rfc8785
@@ -27,6 +28,21 @@ def document_hash(document: Any) -> bytes:
 def text_hash(text: str) -> bytes:
     """keccak-256 of UTF-8 text: how invoice numbers, batch codes and reasons are anchored."""
     return keccak256(text.encode("utf-8"))
+
+
+def normalized_invoice_number(number: str) -> str:
+    """The form an invoice number is compared and anchored in: NFKC, trimmed, case-folded, so
+    look-alikes (full-width digits, a trailing space, another case) are the same number.
+
+    NFKC again after case folding, as Unicode's NFKC_Casefold does: folding can un-normalize.
+    """
+    folded = unicodedata.normalize("NFKC", number).strip().casefold()
+    return unicodedata.normalize("NFKC", folded)
+
+
+def invoice_number_hash(number: str) -> bytes:
+    """The bytes32 anchored on-chain for an invoice number (unique per seller)."""
+    return text_hash(normalized_invoice_number(number))
 
 
 def to_hex(digest: bytes) -> str:

@@ -13,6 +13,7 @@ from backend.api_deps import (
     SessionFactoryDep,
     SettingsDep,
 )
+from backend.core.inputs import RowIdPath
 from backend.documents import service
 from backend.documents.models import Document
 from backend.documents.schemas import (
@@ -102,7 +103,7 @@ def store_document(
     },
 )
 async def attach_pdf(
-    document_id: int,
+    document_id: RowIdPath,
     request: Request,
     member: CurrentMember,
     factory: SessionFactoryDep,
@@ -115,12 +116,14 @@ async def attach_pdf(
 
 
 @router.get("/documents/{document_id}", response_model=DocumentRead)
-def read_document(document_id: int, member: CurrentMember, session: SessionDep) -> DocumentRead:
+def read_document(
+    document_id: RowIdPath, member: CurrentMember, session: SessionDep
+) -> DocumentRead:
     return _read(service.readable_document(session, member, document_id))
 
 
 @router.get(PDF_PATH, response_class=Response, responses={200: {"content": {PDF_MEDIA_TYPE: {}}}})
-def read_pdf(document_id: int, member: CurrentMember, session: SessionDep) -> Response:
+def read_pdf(document_id: RowIdPath, member: CurrentMember, session: SessionDep) -> Response:
     return Response(service.pdf_of(session, member, document_id), media_type=PDF_MEDIA_TYPE)
 
 
@@ -142,7 +145,7 @@ def verify(
 
 @router.get("/documents/{document_id}/verify", response_model=VerifyResult, tags=["public"])
 def verify_stored(
-    document_id: int, session: SessionDep, lookup: AnchorLookupDep, settings: SettingsDep
+    document_id: RowIdPath, session: SessionDep, lookup: AnchorLookupDep, settings: SettingsDep
 ) -> VerifyResult:
     """Public (the URL a QR code carries): checks a stored document against its anchor."""
     return _verify_result(

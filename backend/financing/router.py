@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from backend.api_deps import CurrentMember, IdempotencyDep
+from backend.core.inputs import IdPath
 from backend.financing import service
 from backend.financing.schemas import (
     AcceptCreate,
@@ -12,7 +13,7 @@ from backend.financing.schemas import (
     QuoteCreate,
     QuoteWrite,
 )
-from backend.writes import IdPath, WriterDep
+from backend.writes import WriterDep
 
 router = APIRouter(prefix="/financing", tags=["financing"])
 

@@ -2,9 +2,10 @@
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, Units, UnixTime
 from backend.credits.schemas import FragmentRead
 from backend.readmodels.models import FinancingRequestRecord, QuoteRecord
-from backend.writes import Id, TxRead, Units, UnixTime
+from backend.writes import TxRead
 
 
 class FinancingRequestCreate(BaseModel):

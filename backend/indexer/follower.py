@@ -3,8 +3,11 @@
 Each batch [cursor + 1, cursor + batch] (never past head - confirmations) is fetched with one
 eth_getLogs over every platform address, decoded with the precomputed decoders and projected in
 one database transaction together with the new cursor and the hashes of its blocks, so a crash
-anywhere leaves either the whole batch or none of it. Reorgs show up as a stored hash the chain
-no longer has: the read models are unwound to the last common block and indexing resumes there.
+anywhere leaves either the whole batch or none of it. An event the read models cannot take is
+quarantined (``quarantined_events``, logged, counted by /metrics and GET /indexer/status) and
+skipped: the rest of the batch is applied and the indexer goes on. Reorgs show up as a stored
+hash the chain no longer has: the read models are unwound to the last common block and indexing
+resumes there.
 One indexer per database: a PostgreSQL advisory lock, or a lease row on SQLite.
 """
 
@@ -23,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import Chain
@@ -38,7 +42,7 @@ from backend.readmodels.models import (
     IndexerCursor,
     read_models_changed,
 )
-from backend.readmodels.projector import project
+from backend.readmodels.projector import ProjectionResult, project_or_quarantine
 
 log = logging.getLogger(__name__)
 
@@ -228,10 +232,11 @@ class Follower:
             if cursor is not None and cursor.block_number != start - 1:
                 raise _ChainMoved
             self._unwind_orphans(session, start, end, block_hashes)
-            result = project(session, events, block_timestamps=timestamps, strict=True)
+            result = project_or_quarantine(session, events, block_timestamps=timestamps)
             self._fill_timestamps(session, start, end, timestamps)
             self._save_blocks(session, [before[n] for n in sorted(before)])
             self._save_cursor(session, before[end])
+        _report_quarantined(result)
         if result.applied:
             log.info(
                 "indexed blocks %s-%s: %s events (%s already projected)",
@@ -335,6 +340,20 @@ class Follower:
             cursor.block_hash = header.hash
             cursor.block_timestamp = header.timestamp
         session.flush()
+
+
+def _report_quarantined(result: ProjectionResult) -> None:
+    for refusal in result.quarantined:
+        event = refusal.event
+        log.error(
+            "quarantined %s.%s at block %s (tx 0x%s, log %s): %s",
+            event.contract,
+            event.name,
+            event.block_number,
+            bytes(event.transaction_hash).hex(),
+            event.log_index,
+            refusal.error,
+        )
 
 
 # ---------------------------------------------------------------------- one indexer per database
@@ -457,6 +476,10 @@ def index_once(settings: Settings, chain: Chain | None = None) -> int:
         return follower.index_once()
 
 
+def _what(exc: Exception) -> str:
+    return "database" if isinstance(exc, OperationalError) else "chain"
+
+
 def run_indexer(
     settings: Settings, stop_event: threading.Event, chain: Chain | None = None
 ) -> None:
@@ -470,8 +493,8 @@ def run_indexer(
                 follower.index_once()
                 lock.renew()
                 backoff = settings.indexer_poll_seconds
-            except ChainUnavailable as exc:
+            except (ChainUnavailable, OperationalError) as exc:
                 backoff = min(max(backoff * 2, settings.indexer_poll_seconds), MAX_BACKOFF_SECONDS)
-                log.warning("chain unavailable (%s); retrying in %.1f s", exc, backoff)
+                log.warning("%s unavailable (%s); retrying in %.1f s", _what(exc), exc, backoff)
             log.debug("indexer pass took %.3f s", time.monotonic() - started)
             stop_event.wait(backoff)

@@ -31,6 +31,7 @@ from backend.readmodels.models import (
     InvoiceRecord,
     MemberChainStatus,
     ObligorLimit,
+    QuarantinedEvent,
     QuoteRecord,
     RedemptionRecord,
     RedemptionSkipRecord,
@@ -61,6 +62,7 @@ APPEND_MODELS: tuple[type, ...] = (
     RedemptionSkipRecord,
     FreezeRecord,
     AuditEvent,
+    QuarantinedEvent,
 )
 
 

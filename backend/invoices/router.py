@@ -4,10 +4,11 @@ transaction and the invoice as the read models now hold it."""
 from fastapi import APIRouter, Response
 
 from backend.api_deps import CurrentMember, IdempotencyDep, SettingsDep
+from backend.core.inputs import IdPath
 from backend.invoices import service
 from backend.invoices.schemas import InvoiceCreate, InvoiceWrite
 from backend.reasons.service import Reason
-from backend.writes import IdPath, ReasonBody, WriterDep
+from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 

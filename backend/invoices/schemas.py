@@ -1,13 +1,53 @@
 """HTTP shapes of invoice writes and of the invoice state they answer with."""
 
-from typing import Any
+import unicodedata
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from backend.core.inputs import AddressStr, Units, UnixTime
+from backend.documents.hashing import normalized_invoice_number
 from backend.documents.prepare import AnchoredDocument
 from backend.documents.schemas import INVOICE_EXAMPLE
 from backend.readmodels.models import InvoiceRecord
-from backend.writes import AddressStr, TxRead, Units, UnixTime
+from backend.writes import TxRead
+
+# Unicode categories no invoice number contains: controls (NUL, CR/LF), format characters (bidi
+# overrides, zero-width joiners), surrogates, private use, unassigned, line/paragraph separators.
+REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
+def _printable_invoice_number(number: str) -> str:
+    """Refuses what would hide or fake a difference between two invoice numbers."""
+    for character in number:
+        category = unicodedata.category(character)
+        if category in REFUSED_CATEGORIES:
+            raise _invalid_number(number, f"character U+{ord(character):04X} ({category})")
+    if not normalized_invoice_number(number):
+        raise _invalid_number(number, "blank")
+    return number
+
+
+def _invalid_number(number: str, reason: str) -> PydanticCustomError:
+    return PydanticCustomError(
+        "InvoiceNumberInvalid",
+        "the invoice number contains {reason}",
+        {"invoice_number": number, "reason": reason},
+    )
+
+
+InvoiceNumber = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="Unique per seller, compared NFKC-normalized, trimmed and case-folded "
+        '(INV-1, inv-1, "INV-1 " and its full-width form are one number); only its keccak-256 goes '
+        "on-chain. Control and format characters are refused.",
+    ),
+    AfterValidator(_printable_invoice_number),
+]
 
 
 class InvoiceCreate(AnchoredDocument):
@@ -16,11 +56,7 @@ class InvoiceCreate(AnchoredDocument):
     buyer: AddressStr
     amount_units: Units
     due_date: UnixTime
-    invoice_number: str = Field(
-        min_length=1,
-        max_length=200,
-        description="Unique per seller; only its keccak-256 goes on-chain.",
-    )
+    invoice_number: InvoiceNumber
 
     model_config = ConfigDict(
         json_schema_extra={

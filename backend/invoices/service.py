@@ -4,7 +4,7 @@ from backend.api_deps import Reply
 from backend.chain import invoice_registry
 from backend.chain.calls import ContractCall
 from backend.core.settings import Settings
-from backend.documents.hashing import text_hash
+from backend.documents.hashing import invoice_number_hash
 from backend.documents.prepare import prepare_document
 from backend.invoices.schemas import InvoiceCreate, InvoiceRead, InvoiceWrite
 from backend.members.models import Member
@@ -29,7 +29,7 @@ def register_invoice(
             request.buyer,
             request.amount_units,
             request.due_date,
-            text_hash(request.invoice_number),
+            invoice_number_hash(request.invoice_number),
             document.digest,
         ),
         amount=request.amount_units,

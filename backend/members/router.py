@@ -16,6 +16,7 @@ from backend.api_deps import (
     require_role,
 )
 from backend.core.errors import Forbidden
+from backend.core.inputs import RowIdPath
 from backend.members import service
 from backend.members.models import Member
 from backend.members.schemas import (
@@ -80,7 +81,7 @@ def list_members(_: Supervisor, session: SessionDep) -> list[MemberRead]:
 
 
 @router.get("/members/{member_id}", response_model=MemberRead)
-def read_member(member_id: int, member: CurrentMember, session: SessionDep) -> MemberRead:
+def read_member(member_id: RowIdPath, member: CurrentMember, session: SessionDep) -> MemberRead:
     if member.id != member_id and not {"OPERATOR", "AUDITOR"}.intersection(member.roles):
         raise Forbidden(
             "MemberNotReadable", "members see only themselves", {"member_id": member_id}

@@ -3,8 +3,9 @@
 from datetime import datetime
 from typing import Literal
 
-from eth_utils import is_checksum_address
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from backend.core.inputs import AddressStr, Units
 
 # PLATFORM_ROLE belongs to the platform's own contracts; no company is onboarded with it.
 MemberRole = Literal["OPERATOR", "CORE_ENTERPRISE", "SUPPLIER", "FINANCIER", "INSPECTOR", "AUDITOR"]
@@ -20,7 +21,7 @@ class MemberCreate(BaseModel):
         max_length=200,
         description="The KYC file reference; only its keccak-256 goes on-chain.",
     )
-    address: str | None = Field(
+    address: AddressStr | None = Field(
         default=None,
         description="EIP-55 address of a member that holds its own key and signs in with SIWE.",
     )
@@ -43,13 +44,6 @@ class MemberCreate(BaseModel):
         if len(set(roles)) != len(roles):
             raise ValueError("roles must be distinct")
         return roles
-
-    @field_validator("address")
-    @classmethod
-    def _checksummed(cls, address: str | None) -> str | None:
-        if address is not None and not is_checksum_address(address):
-            raise ValueError("address must be an EIP-55 checksummed address")
-        return address
 
 
 class MemberRead(BaseModel):
@@ -120,7 +114,7 @@ class ApprovalPolicy(BaseModel):
     `threshold_units` (micro-units)."""
 
     mode: Literal["none", "all", "above"]
-    threshold_units: int | None = Field(default=None, ge=0, lt=2**256)
+    threshold_units: Units | None = None
 
     @model_validator(mode="after")
     def _threshold_with_above(self) -> "ApprovalPolicy":

@@ -1,18 +1,15 @@
 """HTTP routes of the operator's platform writes; each takes an `Idempotency-Key`."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 
 from backend.api_deps import CurrentMember, IdempotencyDep
+from backend.core.inputs import RowIdPath
 from backend.platform import service
 from backend.platform.schemas import LimitsSet, LimitsWrite, MemberStatusWrite, PauseWrite
 from backend.reasons.service import Reason
 from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(prefix="/platform", tags=["platform"])
-
-MemberIdPath = Annotated[int, Path(ge=1, lt=2**31, description="The member's id.")]
 
 
 @router.post("/limits", response_model=LimitsWrite)
@@ -37,7 +34,7 @@ def unpause(member: CurrentMember, writer: WriterDep, idempotent: IdempotencyDep
 
 @router.post("/members/{member_id}/suspend", response_model=MemberStatusWrite)
 def suspend(
-    member_id: MemberIdPath,
+    member_id: RowIdPath,
     member: CurrentMember,
     body: ReasonBody,
     writer: WriterDep,
@@ -51,7 +48,7 @@ def suspend(
 
 @router.post("/members/{member_id}/reinstate", response_model=MemberStatusWrite)
 def reinstate(
-    member_id: MemberIdPath, member: CurrentMember, writer: WriterDep, idempotent: IdempotencyDep
+    member_id: RowIdPath, member: CurrentMember, writer: WriterDep, idempotent: IdempotencyDep
 ) -> Response:
     """The operator reinstates a suspended member."""
     return idempotent.respond(lambda: service.reinstate(writer, member, member_id))

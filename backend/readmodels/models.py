@@ -353,3 +353,23 @@ class AuditEvent(Base, EventRow):
     subject_kind: Mapped[str] = mapped_column(String(16))
     subject_id: Mapped[str] = mapped_column(String(66))
     document_hash: Mapped[str | None] = mapped_column(Hash32(), nullable=True, index=True)
+
+
+class QuarantinedEvent(Base, EventRow):
+    """An event the projection could not take: kept with why, skipped so indexing goes on.
+
+    Not a read model: nothing is served from it but the indexer's status. A reorg that drops its
+    block drops it too; projecting the same log again leaves one row.
+    """
+
+    __tablename__ = "quarantined_events"
+    __table_args__ = (UniqueConstraint("tx_hash", "log_index", name="uq_quarantined_events_log"),)
+
+    block_hash: Mapped[str] = mapped_column(Hash32())
+    contract: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(64))
+    # As in audit_events: integers beyond JSON's safe range are decimal strings.
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The exception's type and message.
+    error: Mapped[str] = mapped_column(Text)
+    quarantined_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)

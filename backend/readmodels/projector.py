@@ -16,7 +16,10 @@ N while the follower may still be at block N - k. So the projection is written t
 
 A transaction whose events refer to rows that do not exist yet, or would take a value below
 zero, depends on earlier blocks nobody has projected; the write path leaves it to the follower
-(it is "deferred"), the follower (``strict=True``) treats it as an error.
+(it is "deferred"), the follower (``strict=True``) treats it as an error. The follower projects
+through ``project_or_quarantine``: a batch that fails is projected again one event at a time,
+each in a savepoint of its own, and an event that still fails is quarantined (recorded with its
+error and skipped) while the rest of the batch goes on: no event stops the indexer.
 
 Rows are read in bulk before the events are applied and written back in bulk with upserts.
 """
@@ -31,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import Table, and_, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.chain.artifacts import PLATFORM_CONTRACTS, load_artifacts
@@ -51,6 +55,7 @@ from backend.readmodels.models import (
     InvoiceRecord,
     MemberChainStatus,
     ObligorLimit,
+    QuarantinedEvent,
     QuoteRecord,
     RedemptionRecord,
     RedemptionSkipRecord,
@@ -80,6 +85,14 @@ class _Deferred(Exception):
     """This transaction needs earlier blocks projected first."""
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """An event the read models could not take, and why."""
+
+    event: DecodedEvent
+    error: str
+
+
 @dataclass
 class ProjectionResult:
     applied: int = 0
@@ -87,6 +100,20 @@ class ProjectionResult:
     deferred: int = 0
     # Transactions left to the follower, as 0x-hex hashes.
     deferred_txs: list[str] = field(default_factory=list)
+    # Events recorded in quarantined_events instead (project_or_quarantine only).
+    quarantined: list[Refusal] = field(default_factory=list)
+
+
+def _described(exc: Exception) -> str:
+    kind = ProjectionError.__name__ if isinstance(exc, _Deferred) else type(exc).__name__
+    return f"{kind}: {exc}"
+
+
+def _is_infrastructure(exc: BaseException) -> bool:
+    """A failure of the database itself, not of the event: retried later, never quarantined."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
 
 
 @lru_cache(maxsize=1)
@@ -306,10 +333,48 @@ class _Projection:
                 result.deferred_txs.append(hex32(tx_events[0].transaction_hash))
                 continue
             result.applied += len(tx_events)
+        self._flush()
+        return result
+
+    def run_isolated(self, events: Sequence[DecodedEvent]) -> ProjectionResult:
+        """As ``run`` (strict), but each event in a savepoint of its own, written at once: an
+        event that fails is rolled back alone and reported, the others are applied."""
+        result = ProjectionResult()
+        ordered = sorted(events, key=lambda e: (e.block_number, e.log_index))
+        seen = self._already_applied(ordered)
+        fresh = [e for e in ordered if (hex32(e.transaction_hash), e.log_index) not in seen]
+        result.skipped = len(ordered) - len(fresh)
+        self.newest = self._newest_applied()
+        self._prefetch(fresh)
+        for position, event in enumerate(fresh):
+            minted = set(self.minted)
+            try:
+                with self.session.begin_nested():
+                    self._apply(event)
+                    self._flush()
+            except Exception as exc:
+                if _is_infrastructure(exc):
+                    raise
+                # The savepoint is gone, but the rows in memory may hold half of the event.
+                self._forget()
+                self.minted = minted
+                self._prefetch(fresh[position + 1 :])
+                result.quarantined.append(Refusal(event, _described(exc)))
+                continue
+            result.applied += 1
+        return result
+
+    def _flush(self) -> None:
         for rows in self.tables:
             rows.flush(self.session)
         self._flush_appends()
-        return result
+
+    def _forget(self) -> None:
+        for rows in self.tables:
+            rows.rows.clear()
+            rows.dirty.clear()
+        for items in self.appends.values():
+            items.clear()
 
     def _already_applied(self, events: Sequence[DecodedEvent]) -> set[tuple[str, int]]:
         table = AuditEvent.__table__
@@ -664,17 +729,21 @@ class _Projection:
 
     def _cash_transfer(self, a: dict[str, Any]) -> None:
         if a["from"] != ZERO_ADDRESS:
-            row = self._require(self.cash, a["from"])
+            # ERC-20 moves zero from anyone, so an account may send before it ever held cash.
+            row = self._cash_account(a["from"])
             if row["balance"] < a["value"]:
                 raise _Deferred(f"cash balance of {a['from']} below {a['value']}")
             row["balance"] -= a["value"]
             self._touch(row)
             self.cash.put(a["from"], row)
         if a["to"] != ZERO_ADDRESS:
-            row = self.cash.get(a["to"]) or {"account": a["to"], "balance": 0, **self._created()}
+            row = self._cash_account(a["to"])
             row["balance"] += a["value"]
             self._touch(row)
             self.cash.put(a["to"], row)
+
+    def _cash_account(self, account: str) -> dict[str, Any]:
+        return self.cash.get(account) or {"account": account, "balance": 0, **self._created()}
 
     # ------------------------------------------------------------------ InvoiceRegistry
 
@@ -1120,3 +1189,52 @@ def project(
     if result.applied:
         read_models_changed(session)
     return result
+
+
+def project_or_quarantine(
+    session: Session,
+    events: Sequence[DecodedEvent],
+    *,
+    block_timestamps: Mapping[int, int] | None = None,
+) -> ProjectionResult:
+    """The follower's projection: ``project(strict=True)`` in a savepoint; if anything in the
+    batch fails, the batch again one event per savepoint, and each event that still fails is
+    recorded in quarantined_events and skipped. A failure of the database itself is raised."""
+    serialize_projections(session)
+    timestamps = block_timestamps or {}
+    try:
+        with session.begin_nested():
+            result = _Projection(session, True, timestamps).run(events)
+    except Exception as exc:
+        if _is_infrastructure(exc):
+            raise
+        result = _Projection(session, True, timestamps).run_isolated(events)
+        if result.quarantined:
+            session.execute(
+                _insert(session, QuarantinedEvent.__table__).on_conflict_do_nothing(
+                    index_elements=["tx_hash", "log_index"]
+                ),
+                [_quarantine_row(refusal) for refusal in result.quarantined],
+            )
+    if result.applied:
+        read_models_changed(session)
+    return result
+
+
+def _insert(session: Session, table: Table) -> Any:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(table)
+
+
+def _quarantine_row(refusal: Refusal) -> dict[str, Any]:
+    event = refusal.event
+    return {
+        "block_number": event.block_number,
+        "block_hash": hex32(event.block_hash),
+        "tx_hash": hex32(event.transaction_hash),
+        "log_index": event.log_index,
+        "contract": event.contract,
+        "event": event.name,
+        "args": {k: _json_safe(jsonable(v)) for k, v in event.args.items()},
+        "error": refusal.error,
+    }

@@ -7,16 +7,18 @@ they quote on), and any credit, its lineage and any document's audit trail.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from eth_utils import is_address, to_checksum_address
-from fastapi import APIRouter, Query
+from eth_utils import to_checksum_address
+from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from backend.api_deps import CurrentMember, SessionFactoryDep
 from backend.core.errors import Forbidden, Unprocessable
+from backend.core.inputs import IdPath, IdQuery, Limit, Offset, checksummed_address
 from backend.members.models import Member
 from backend.reads import service
 from backend.reads.cache import cached_read
@@ -37,18 +39,18 @@ from backend.reads.schemas import (
 )
 
 router = APIRouter(tags=["reads"])
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SUPERVISOR_ROLES = frozenset({"AUDITOR", "OPERATOR"})
-Offset = Annotated[int, Query(ge=0)]
-Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
 HASH_HEX_LENGTH = 66
 
 
 def _address(value: str, name: str) -> str:
-    if not is_address(value):
-        raise Unprocessable("InvalidAddress", f"{name} is not an address", {name: value})
-    return to_checksum_address(value)
+    try:
+        return checksummed_address(value)
+    except ValueError as exc:
+        raise Unprocessable("InvalidAddress", f"{name}: {exc}", {name: value}) from exc
 
 
 def _optional_address(value: str | None, name: str) -> str | None:
@@ -113,14 +115,16 @@ async def credits(
 
 @router.get("/credits/{credit_id}", response_model=CreditRead)
 @cached_read
-async def credit(credit_id: int, factory: SessionFactoryDep, _member: CurrentMember) -> CreditRead:
+async def credit(
+    credit_id: IdPath, factory: SessionFactoryDep, _member: CurrentMember
+) -> CreditRead:
     return await _read(factory, lambda session: service.get_credit(session, credit_id))
 
 
 @router.get("/credits/{credit_id}/lineage", response_model=CreditLineage)
 @cached_read
 async def lineage(
-    credit_id: int, factory: SessionFactoryDep, _member: CurrentMember
+    credit_id: IdPath, factory: SessionFactoryDep, _member: CurrentMember
 ) -> CreditLineage:
     return await _read(factory, lambda session: service.credit_lineage(session, credit_id))
 
@@ -257,7 +261,7 @@ async def fragments(
     factory: SessionFactoryDep,
     member: CurrentMember,
     owner: str | None = None,
-    credit_id: int | None = None,
+    credit_id: IdQuery | None = None,
     live: bool | None = None,
     offset: Offset = 0,
     limit: Limit = 100,
@@ -274,5 +278,16 @@ async def fragments(
 
 
 @router.get("/indexer/status", response_model=IndexerStatus)
-async def status(factory: SessionFactoryDep) -> IndexerStatus:
-    return await _read(factory, service.indexer_status)
+async def status(request: Request, factory: SessionFactoryDep) -> IndexerStatus:
+    """How far the indexer is behind the chain's head, and the events it quarantined."""
+    head = await run_in_threadpool(chain_head, request.app.state.chain_provider)
+    return await _read(factory, lambda session: service.indexer_status(session, head))
+
+
+def chain_head(provider: Callable[[], Any]) -> int | None:
+    """The chain's latest block number, or None when no chain is configured or it is down."""
+    try:
+        return int(provider().w3.eth.block_number)
+    except Exception:  # any failure to answer: the status shows the head as unknown
+        log.debug("chain head unreadable", exc_info=True)
+        return None

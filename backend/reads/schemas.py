@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
@@ -190,8 +191,24 @@ class CertificateListItem(BaseModel):
     block_number: int
 
 
+class QuarantinedEventRead(BaseModel):
+    """An event the indexer could not project: recorded, skipped, waiting for an operator."""
+
+    block_number: int
+    log_index: int
+    tx_hash: str
+    contract: str
+    event: str
+    error: str
+    quarantined_at: datetime
+
+
 class IndexerStatus(BaseModel):
     block_number: int | None
     block_hash: str | None
     # The chain's time at that block: the "now" of time-dependent reads such as the overdue list.
     block_timestamp: int | None
+    head_block: int | None = Field(description="The chain's latest block; null if unreachable.")
+    lag_blocks: int | None = Field(description="head_block - block_number.")
+    quarantined_count: int = Field(description="Events the indexer recorded and skipped.")
+    quarantined: list[QuarantinedEventRead] = Field(description="The latest few, newest first.")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotFound
@@ -29,6 +29,7 @@ from backend.readmodels.models import (
     IndexerCursor,
     InvoiceRecord,
     ObligorLimit,
+    QuarantinedEvent,
     QuoteRecord,
     RedemptionRecord,
 )
@@ -49,13 +50,15 @@ from backend.reads.schemas import (
     OverdueCredit,
     Page,
     Portfolio,
+    QuarantinedEventRead,
     QuoteListItem,
 )
 
 DAY = 86_400
 # The follower's cursor (backend.indexer.follower.DEFAULT_CURSOR).
 INDEXER_CURSOR = "main"
-MAX_PAGE = 500
+# How many of the latest quarantined events GET /indexer/status lists.
+QUARANTINE_SHOWN = 10
 CREDIT_STATUSES = ("active", "repaid", "overdue", "redeemed")
 # What a FragmentRead needs of a fragment (not tx_hash, updated_block).
 FRAGMENT_COLUMNS = (
@@ -660,13 +663,41 @@ def list_fragments(
     )
 
 
-def indexer_status(session: Session) -> IndexerStatus:
+def indexer_status(session: Session, head_block: int | None) -> IndexerStatus:
+    """The cursor against the chain's head, and the events the indexer quarantined."""
     cursor = session.get(IndexerCursor, INDEXER_CURSOR)
+    latest = session.scalars(
+        select(QuarantinedEvent)
+        .order_by(QuarantinedEvent.block_number.desc(), QuarantinedEvent.log_index.desc())
+        .limit(QUARANTINE_SHOWN)
+    ).all()
+    block_number = cursor.block_number if cursor else None
     return IndexerStatus(
-        block_number=cursor.block_number if cursor else None,
+        block_number=block_number,
         block_hash=cursor.block_hash if cursor else None,
         block_timestamp=cursor.block_timestamp if cursor else None,
+        head_block=head_block,
+        lag_blocks=None
+        if head_block is None or block_number is None
+        else head_block - block_number,
+        quarantined_count=quarantined_count(session),
+        quarantined=[
+            QuarantinedEventRead(
+                block_number=q.block_number,
+                log_index=q.log_index,
+                tx_hash=q.tx_hash,
+                contract=q.contract,
+                event=q.event,
+                error=q.error,
+                quarantined_at=q.quarantined_at,
+            )
+            for q in latest
+        ],
     )
+
+
+def quarantined_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(QuarantinedEvent)) or 0)
 
 
 # ---------------------------------------------------------------------- paging

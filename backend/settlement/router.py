@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Response
 
 from backend.api_deps import CurrentMember, IdempotencyDep
+from backend.core.inputs import IdPath
 from backend.reasons.service import Reason
 from backend.settlement import service
 from backend.settlement.schemas import (
@@ -15,7 +16,7 @@ from backend.settlement.schemas import (
     RepaymentWrite,
     WriteOffWrite,
 )
-from backend.writes import IdPath, ReasonBody, WriterDep
+from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(tags=["settlement"])
 

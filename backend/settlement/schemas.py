@@ -4,8 +4,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from backend.core.inputs import Id, Units
 from backend.credits.schemas import CreditRead, FragmentRead
-from backend.writes import Id, ReasonRead, TxRead, Units
+from backend.writes import ReasonRead, TxRead
 
 MAX_BATCH = 50
 

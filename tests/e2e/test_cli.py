@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -256,6 +257,23 @@ def test_up_attached_to_a_chain_leaves_that_chain_running(tmp_path: Path, decoy:
         assert f"attached to {decoy.url}" in up.text()
         manifest = json.loads((up.state_dir / "deployment.json").read_text())
         assert manifest["chain_id"] == decoy.chain_id
+
+        # A child that dies is started again; the rest keeps running.
+        (indexer,) = [
+            pid for pid, command in leaders.items() if command.rstrip().endswith(" index")
+        ]
+        os.kill(indexer, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while "indexer restarted" not in up.text():
+            assert time.monotonic() < deadline, up.text()
+            time.sleep(0.2)
+        assert "indexer exited with status -9" in up.text()
+        assert up.process.poll() is None
+        restarted = _started_by(up)
+        assert len(restarted) == 2 and indexer not in restarted, restarted
+        with urllib.request.urlopen(f"http://127.0.0.1:{up.api_port}/health", timeout=10) as health:
+            assert health.status == 200
+        leaders = restarted
 
         assert up.interrupt() == 0, up.text()
         assert [pid for pid in leaders if _alive(pid)] == []

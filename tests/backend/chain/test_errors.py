@@ -311,8 +311,8 @@ def test_builtin_and_unknown_reverts(decoder: ErrorDecoder) -> None:
         decoder.decode(panic).http_status,
     ) == (
         "Panic",
-        {"code": 0x11},
-        500,
+        {"code": 0x11, "reason": "arithmetic overflow"},
+        422,
     )
     assert (decoder.decode(unknown).name, decoder.decode(unknown).error_args) == (
         "UnknownRevert",

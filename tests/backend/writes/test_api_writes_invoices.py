@@ -10,7 +10,13 @@ import uuid
 from sqlalchemy import func, select
 
 from backend.core.database import session_factory
-from backend.documents.hashing import document_hash, keccak256, text_hash, to_hex
+from backend.documents.hashing import (
+    document_hash,
+    invoice_number_hash,
+    keccak256,
+    text_hash,
+    to_hex,
+)
 from backend.documents.models import Document
 from backend.readmodels.models import InvoiceRecord
 from backend.reasons.models import ReasonText
@@ -59,7 +65,7 @@ def test_register_anchors_number_and_document_and_stores_them(
     # Nothing can be drawn from an invoice its buyer has not confirmed.
     assert invoice["remaining_units"] == 0
     assert invoice["status"] == "registered"
-    assert invoice["number_hash"] == to_hex(text_hash(str(body["invoice_number"])))
+    assert invoice["number_hash"] == to_hex(invoice_number_hash(str(body["invoice_number"])))
     assert invoice["document_hash"] == to_hex(document_hash(document))
     on_chain = private_chain.client.read("InvoiceRegistry", "invoice", invoice["invoice_id"])
     # Invoice: seller, status, dueDate, buyer, remaining, amount, numberHash, documentHash
@@ -122,7 +128,7 @@ def test_a_second_registration_of_the_number_is_409_named(
     assert response.json()["error"] == "InvoiceAlreadyRegistered"
     assert response.json()["args"] == {
         "seller": seller.address,
-        "numberHash": to_hex(text_hash(str(first["invoice_number"]))),
+        "numberHash": to_hex(invoice_number_hash(str(first["invoice_number"]))),
         "existingInvoiceId": answer["invoice"]["invoice_id"],
     }
     assert private_chain.block_number() == block

@@ -21,7 +21,7 @@ from web3 import Web3
 from backend.chain.artifacts import load_artifacts
 from backend.core.database import session_factory
 from backend.core.settings import Settings
-from backend.documents.hashing import document_hash, text_hash, to_hex
+from backend.documents.hashing import document_hash, invoice_number_hash, to_hex
 from backend.documents.models import Document
 from backend.indexer.follower import index_once
 from backend.relay.models import ForwarderNonce, WriteRequest
@@ -150,7 +150,7 @@ def test_a_self_custody_supplier_registers_and_splits_by_signing_the_typed_data(
                 "buyer": core.address,
                 "amount": 1_000 * UNIT,
                 "dueDate": body["due_date"],
-                "numberHash": to_hex(text_hash(body["invoice_number"])),
+                "numberHash": to_hex(invoice_number_hash(body["invoice_number"])),
                 "documentHash": to_hex(document_hash(body["document"])),
             },
         }
@@ -307,7 +307,7 @@ def test_a_revert_is_named_at_simulation_and_nothing_awaits_a_signature(
 
     duplicate = {
         "seller": supplier.address,
-        "numberHash": to_hex(text_hash(body["invoice_number"])),
+        "numberHash": to_hex(invoice_number_hash(body["invoice_number"])),
         "existingInvoiceId": invoice_id,
     }
     assert refused.status_code == 409
@@ -588,7 +588,7 @@ def test_a_contract_wallet_gets_the_call_to_execute_from_its_own_account(
         core.address,
         70 * UNIT,
         body["due_date"],
-        text_hash(body["invoice_number"]),
+        invoice_number_hash(body["invoice_number"]),
         document_hash(body["document"]),
     )
     assert handed.status_code == 202
