@@ -5,6 +5,7 @@ another caller's answer, never past a key's revocation."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -141,11 +142,13 @@ def test_callers_never_meet_each_others_answers(
     assert anonymous.status_code == 401
 
 
-def test_a_revoked_key_is_refused_though_its_answer_is_cached(
+@pytest.mark.parametrize("column", ["revoked_at", "expires_at"])
+def test_a_revoked_or_expired_key_is_refused_though_its_answer_is_cached(
     platform: Platform,
     settings: Settings,
     serve: Callable[..., Any],
     members: dict[str, Credential],
+    column: str,
 ) -> None:
     auditor = members["auditor"]
     http = serve(settings).client(auditor.api_key)
@@ -154,7 +157,9 @@ def test_a_revoked_key_is_refused_though_its_answer_is_cached(
 
     with transaction(session_factory(settings.database_url)) as session:
         session.execute(
-            update(ApiKey).where(ApiKey.member_id == auditor.member.id).values(revoked_at=utc_now())
+            update(ApiKey)
+            .where(ApiKey.member_id == auditor.member.id)
+            .values({column: utc_now() - timedelta(seconds=1)})
         )
     refused = http.get(path)
 
