@@ -10,6 +10,7 @@ cert1 covers inv1. Every refusal is a named error with its values.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +27,11 @@ def refusal(error: str, **args: Any) -> tuple[int, str, dict[str, Any]]:
     return 403, error, args
 
 
-def read_table(day: Platform) -> list[tuple[str, str, Any]]:
-    """(path, who, expected): 200, or (status, error, args) for a refusal."""
+def read_table(
+    day: Platform, member_ids: dict[str, int], document: dict[str, Any]
+) -> list[tuple[str, str, Any]]:
+    """(path, who, expected): 200, or (status, error, args) for a refusal. ``document`` was
+    stored by supplier1; ``member_ids`` are the API's ids of the day's members."""
     ids, a = day.ids, day.address
     inv1_document = "0x" + h("document:inv1").hex()
     cert1_document = "0x" + h("certificate-1").hex()
@@ -83,17 +87,17 @@ def read_table(day: Platform) -> list[tuple[str, str, Any]]:
         )
     )
 
-    for document, parties, strangers in (
+    for anchored, parties, strangers in (
         (inv1_document, ("supplier1", "core"), ("supplier2", "bank_b", "inspector")),
         (cert1_document, ("inspector", "supplier1", "core"), ("supplier2", "bank_a")),
     ):
-        allow(f"/audit-trail/{document}", *parties, *SUPERVISORS)
+        allow(f"/audit-trail/{anchored}", *parties, *SUPERVISORS)
         for who in strangers:
             rows.append(
                 (
-                    f"/audit-trail/{document}",
+                    f"/audit-trail/{anchored}",
                     who,
-                    refusal("AuditTrailNotReadable", document_hash=document, member=a(who)),
+                    refusal("AuditTrailNotReadable", document_hash=anchored, member=a(who)),
                 )
             )
 
@@ -154,10 +158,61 @@ def read_table(day: Platform) -> list[tuple[str, str, Any]]:
         )
     )
 
+    # Lists answer every member, with what it is party to (the next test checks their items).
+    for path in (
+        "/credits",
+        "/credits/overdue",
+        "/invoices",
+        "/certificates",
+        "/fragments",
+        "/financing-requests",
+        "/requests",
+        "/members/me",
+        "/members/me/users",
+        "/platform/limits",
+    ):
+        allow(path, "supplier2", "bank_a", "inspector", *SUPERVISORS)
+
     allow("/members", *SUPERVISORS)
-    rows.append(("/platform/limits", "stranger", 200))
-    allow("/platform/limits", "supplier1", "operator")
+    rows.append(
+        (
+            "/members",
+            "supplier1",
+            refusal(
+                "MissingRole",
+                member_id=member_ids["supplier1"],
+                required_any_of=["AUDITOR", "OPERATOR"],
+            ),
+        )
+    )
+    supplier2 = f"/members/{member_ids['supplier2']}"
+    allow(supplier2, "supplier2", *SUPERVISORS)
+    rows.append(
+        (supplier2, "supplier1", refusal("MemberNotReadable", member_id=member_ids["supplier2"]))
+    )
+
+    stored = f"/documents/{document['id']}"
+    allow(stored, "supplier1", *SUPERVISORS)
+    no_pdf = (404, "DocumentPdfNotFound", {"document_id": document["id"]})
+    rows.extend((stored + "/pdf", who, no_pdf) for who in ("supplier1", *SUPERVISORS))
+    for path in (stored, stored + "/pdf"):
+        rows.append((path, "supplier2", refusal("DocumentNotReadable", document_id=document["id"])))
+    # Public, for whoever holds the document (its id and hash).
+    allow(f"{stored}/verify?document_hash={document['document_hash']}", "stranger", "auditor")
+    unknown_request = "0" * 32
+    rows.append(
+        (
+            f"/requests/{unknown_request}",
+            "supplier1",
+            (404, "RequestNotFound", {"request_id": unknown_request}),
+        )
+    )
     return rows
+
+
+# Not member reads: operations (/health, /metrics), the indexer's public progress, the demo's
+# member list (development only).
+NOT_MEMBER_READS = frozenset({"/health", "/metrics", "/indexer/status", "/dev/demo-members"})
 
 
 def answer(response: httpx.Response) -> Any:
@@ -167,13 +222,37 @@ def answer(response: httpx.Response) -> Any:
     return response.status_code, body["error"], body["args"]
 
 
-def test_every_read_route_as_each_role(day: Platform, day_client: Client) -> None:
-    table = read_table(day)
+def test_every_read_route_as_each_role(
+    day: Platform, day_client: Client, stored: dict[str, Any]
+) -> None:
+    auditor = day_client("auditor")
+    member_ids = {m["name"]: m["id"] for m in auditor.get("/members").json()}
+    table = read_table(day, member_ids, stored)
     clients = {who: day_client(who) for who in {who for _, who, _ in table}}
+    anonymous = day_client("auditor")
+    anonymous.headers.pop("Authorization")
+    documented = {
+        path
+        for path, operations in auditor.get("/openapi.json").json()["paths"].items()
+        if "get" in operations and path not in NOT_MEMBER_READS
+    }
 
     actual = [(path, who, answer(clients[who].get(path))) for path, who, _ in table]
+    without_key = {
+        path: answer(anonymous.get(path)) for path, _, _ in table if "/verify" not in path
+    }
 
     assert actual == table
+    assert without_key == dict.fromkeys(without_key, (401, "MissingApiKey", {}))
+    covered = {
+        template for template in documented for path, _, _ in table if matches(template, path)
+    }
+    assert covered == documented
+
+
+def matches(template: str, path: str) -> bool:
+    pattern = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path.partition("?")[0]) is not None
 
 
 def test_lists_answer_only_what_the_member_is_party_to(day: Platform, day_client: Client) -> None:
