@@ -399,7 +399,7 @@ def _freezes_in_force(
 
 
 def _with_freezes(
-    fragments: Sequence[FragmentRead], credit_freezes: dict[int, FreezeRead], session: Session
+    session: Session, fragments: Sequence[FragmentRead], credit_freezes: dict[int, FreezeRead]
 ) -> None:
     """Fills in ``freeze`` on frozen fragments: their own freeze, else their credit's."""
     own = _freezes_in_force(session, "fragment", (f.token_id for f in fragments if f.frozen))
@@ -462,7 +462,7 @@ def credit_lineage(session: Session, credit_id: int, viewer: str | None = None) 
         for f in fragments
     }
     credit_freezes = _credit_freezes(session, [credit])
-    _with_freezes(list(nodes.values()), credit_freezes, session)
+    _with_freezes(session, list(nodes.values()), credit_freezes)
     root: LineageNode | None = None
     for fragment in sorted(fragments, key=lambda f: f.token_id):
         node = nodes[fragment.token_id]
@@ -654,7 +654,7 @@ def portfolio(session: Session, member: str, *, offset: int, limit: int) -> Port
         )
         for f in page_rows
     ]
-    _with_freezes(fragments, _credit_freezes(session, list(credits.values())), session)
+    _with_freezes(session, fragments, _credit_freezes(session, list(credits.values())))
     cash = session.scalar(select(CashBalance.balance).where(CashBalance.account == member))
     return Portfolio(
         member=member,
@@ -1007,7 +1007,7 @@ def list_fragments(
     quality = _quality_frozen(session, list(credits.values()))
     frozen = {cid for cid, c in credits.items() if c.frozen} | quality
     items = [FragmentRead(**_fragment_fields(f, f.credit_id in frozen)) for f in rows]
-    _with_freezes(items, _credit_freezes(session, list(credits.values())), session)
+    _with_freezes(session, items, _credit_freezes(session, list(credits.values())))
     return _paged(items, offset, limit)
 
 

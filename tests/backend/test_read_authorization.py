@@ -440,6 +440,7 @@ def test_a_freeze_in_force_says_when_and_why_on_the_credit_its_fragments_and_lin
     credit = client.get(f"/credits/{credit2}").json()
     fragments = {f["token_id"]: f for f in client.get("/fragments").json()["items"]}
     lineage = client.get(f"/credits/{credit2}/lineage").json()
+    held = client.get(f"/portfolios/{day.address('supplier1')}").json()["fragments"]["items"]
     unfrozen = day_client("supplier2").get(f"/credits/{ids['credit1']}/lineage").json()
 
     freeze = credit["freeze"]
@@ -458,6 +459,7 @@ def test_a_freeze_in_force_says_when_and_why_on_the_credit_its_fragments_and_lin
     }
     assert frozen_log["from"] == day.address("auditor")
     assert fragments[credit2]["freeze"] == freeze
+    assert [f["freeze"] for f in held if f["token_id"] == credit2] == [freeze]
     assert lineage["root"]["freeze"] == freeze and lineage["credit"]["freeze"] == freeze
     # token2 was frozen and unfrozen again: nothing in force.
     token2 = tree_node(unfrozen["root"], ids["token2"])
