@@ -3,7 +3,7 @@
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from backend.api_deps import (
     CurrentMember,
@@ -17,6 +17,7 @@ from backend.core.inputs import RowIdPath
 from backend.documents import service
 from backend.documents.models import Document
 from backend.documents.schemas import (
+    DOCUMENT_HASH_PATTERN,
     AnchorRead,
     DocumentCreate,
     DocumentRead,
@@ -138,6 +139,7 @@ def verify(
             lookup,
             content=body.document,
             document_id=body.document_id,
+            stored_hash=body.document_hash,
             max_bytes=settings.max_document_bytes,
         )
     )
@@ -145,11 +147,20 @@ def verify(
 
 @router.get("/documents/{document_id}/verify", response_model=VerifyResult, tags=["public"])
 def verify_stored(
-    document_id: RowIdPath, session: SessionDep, lookup: AnchorLookupDep, settings: SettingsDep
+    document_id: RowIdPath,
+    document_hash: Annotated[str, Query(pattern=DOCUMENT_HASH_PATTERN)],
+    session: SessionDep,
+    lookup: AnchorLookupDep,
+    settings: SettingsDep,
 ) -> VerifyResult:
-    """Public (the URL a QR code carries): checks a stored document against its anchor."""
+    """Public (the URL a QR code carries, with the document's hash): checks a stored document
+    against its anchor; a wrong hash is answered as an unknown document (404)."""
     return _verify_result(
         service.verify_document(
-            session, lookup, document_id=document_id, max_bytes=settings.max_document_bytes
+            session,
+            lookup,
+            document_id=document_id,
+            stored_hash=document_hash,
+            max_bytes=settings.max_document_bytes,
         )
     )

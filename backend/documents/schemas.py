@@ -43,20 +43,36 @@ class DocumentRead(BaseModel):
     content: dict[str, Any]
 
 
+DOCUMENT_HASH_PATTERN = "^0x[0-9a-fA-F]{64}$"
+
+
 class VerifyRequest(BaseModel):
-    """Either the document itself or the id of a stored one."""
+    """Either the document itself or the id of a stored one with its hash (both, so that ids
+    cannot be counted through)."""
 
     document: dict[str, Any] | None = None
     document_id: int | None = None
+    document_hash: str | None = Field(
+        default=None,
+        pattern=DOCUMENT_HASH_PATTERN,
+        description="With `document_id`: the stored document's hash, as its QR code carries it.",
+    )
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"document": INVOICE_EXAMPLE}, {"document_id": 7}]}
+        json_schema_extra={
+            "examples": [
+                {"document": INVOICE_EXAMPLE},
+                {"document_id": 7, "document_hash": "0x" + "ab" * 32},
+            ]
+        }
     )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
         if (self.document is None) == (self.document_id is None):
             raise ValueError("give exactly one of `document` and `document_id`")
+        if (self.document_id is None) != (self.document_hash is None):
+            raise ValueError("`document_id` goes with `document_hash`, and only with it")
         return self
 
 
@@ -66,7 +82,9 @@ class AnchorRead(BaseModel):
     kind: Literal["invoice", "certificate"]
     id: int
     status: str
-    details: dict[str, Any]
+    details: dict[str, Any] = Field(
+        description="Empty: a public answer names no parties, amounts, dates or other terms."
+    )
 
 
 class VerifyResult(BaseModel):

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import rfc8785
-from sqlalchemy import or_, select
+from eth_utils import to_checksum_address
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.ids import INVOICE_STATUSES
@@ -15,13 +16,11 @@ from backend.core.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, 
 from backend.documents.hashing import canonical_json, document_hash, keccak256, to_hex
 from backend.documents.models import Document
 from backend.members.models import Member
-from backend.readmodels.models import InvoiceRecord
+from backend.reads.service import document_parties
 
 if TYPE_CHECKING:
     from backend.chain.client import Chain
 
-# Solidity enums by index: IInvoiceRegistry.InvoiceStatus, IQualityRegistry.CertificateResult.
-CERTIFICATE_RESULTS = ("none", "pass", "fail")
 PDF_MAGIC = b"%PDF-"
 # A document that names its PDF's hash here has the PDF covered by its own anchor.
 PDF_HASH_FIELD = "pdf_keccak256"
@@ -140,17 +139,12 @@ def attach_pdf(
 
 
 def readable_document(session: Session, member: Member, document_id: int) -> Document:
-    """The document, if `member` stored it, supervises the platform or is party to its invoice."""
+    """The document, if `member` stored it, supervises the platform or is party to the invoice
+    or certificate it anchors (reads.service.document_parties)."""
     document = _get(session, document_id)
     if document.member_id == member.id or SUPERVISOR_ROLES.intersection(member.roles):
         return document
-    party = session.execute(
-        select(InvoiceRecord.invoice_id).where(
-            InvoiceRecord.document_hash == document.document_hash,
-            or_(InvoiceRecord.seller == member.address, InvoiceRecord.buyer == member.address),
-        )
-    ).first()
-    if party is None:
+    if to_checksum_address(member.address) not in document_parties(session, document.document_hash):
         raise Forbidden(
             "DocumentNotReadable", "not a party to this document", {"document_id": document_id}
         )
@@ -170,13 +164,22 @@ def verify_document(
     *,
     content: dict[str, Any] | None = None,
     document_id: int | None = None,
+    stored_hash: str | None = None,
     max_bytes: int,
 ) -> Verification:
     """Recomputes the canonical hash of the document (given, or stored under `document_id`) and
-    reports the on-chain records anchoring it. Public: reveals hashes and statuses, not content."""
+    reports the on-chain records anchoring it. Public: reveals hashes and statuses, not content
+    nor terms. A stored document is found by its id and hash together (the QR code carries
+    both), so counting through ids finds nothing: a wrong hash is as unknown as a wrong id."""
     stored: Document | None
     if document_id is not None:
-        stored = _get(session, document_id)
+        stored = session.get(Document, document_id)
+        if stored is None or stored_hash is None or stored.document_hash != stored_hash.lower():
+            raise NotFound(
+                "DocumentNotFound",
+                "no document with this id and hash",
+                {"document_id": document_id, "document_hash": stored_hash},
+            )
         # Recomputed, not trusted from the row: verification must catch a tampered database too.
         digest = document_hash(json.loads(stored.canonical_json))
     else:
@@ -221,37 +224,16 @@ def chain_anchor_lookup(chain: "Chain") -> AnchorLookup:
         anchors: list[Anchor] = []
         invoice_id = chain.read("InvoiceRegistry", "invoiceIdByDocument", digest)
         if invoice_id:
-            seller, status, due_date, buyer, remaining, amount, number_hash, _ = chain.read(
-                "InvoiceRegistry", "invoice", invoice_id
-            )
-            details = {
-                "seller": seller,
-                "buyer": buyer,
-                "amount_units": amount,
-                "remaining_units": remaining,
-                "due_date": due_date,
-                "number_hash": to_hex(number_hash),
-            }
-            anchors.append(Anchor("invoice", invoice_id, INVOICE_STATUSES[status], details))
+            status = chain.read("InvoiceRegistry", "invoice", invoice_id)[1]
+            anchors.append(Anchor("invoice", invoice_id, INVOICE_STATUSES[status]))
         certificate_id = chain.read("QualityRegistry", "certificateIdByDocument", digest)
         if certificate_id:
-            inspector, invoice, result, revoked, expires_at, batch_code_hash, standard_code, _ = (
-                chain.read("QualityRegistry", "certificate", certificate_id)
-            )
+            revoked = chain.read("QualityRegistry", "certificate", certificate_id)[3]
             in_good_standing = chain.read("QualityRegistry", "inGoodStanding", certificate_id)
             status = (
                 "revoked" if revoked else ("valid" if in_good_standing else "not_in_good_standing")
             )
-            details = {
-                "inspector": inspector,
-                "invoice_id": invoice,
-                "result": CERTIFICATE_RESULTS[result],
-                "expires_at": expires_at,
-                "in_good_standing": in_good_standing,
-                "batch_code_hash": to_hex(batch_code_hash),
-                "standard_code": to_hex(standard_code),
-            }
-            anchors.append(Anchor("certificate", certificate_id, status, details))
+            anchors.append(Anchor("certificate", certificate_id, status))
         return anchors
 
     return lookup

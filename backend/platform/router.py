@@ -2,14 +2,27 @@
 
 from fastapi import APIRouter, Response
 
-from backend.api_deps import CurrentMember, IdempotencyDep
+from backend.api_deps import ChainDep, CurrentMember, IdempotencyDep
 from backend.core.inputs import RowIdPath
 from backend.platform import service
-from backend.platform.schemas import LimitsSet, LimitsWrite, MemberStatusWrite, PauseWrite
+from backend.platform.schemas import (
+    LimitsSet,
+    LimitsWrite,
+    MemberStatusWrite,
+    PauseWrite,
+    PlatformLimitsRead,
+)
 from backend.reasons.service import Reason
 from backend.writes import ReasonBody, WriterDep
 
 router = APIRouter(prefix="/platform", tags=["platform"])
+
+
+@router.get("/limits", response_model=PlatformLimitsRead)
+def limits(_member: CurrentMember, chain: ChainDep) -> PlatformLimitsRead:
+    """The platform limits the operator set (POST /platform/limits) and whether it is paused:
+    what every member's writes are held to, so any member reads them."""
+    return service.current_limits(chain)
 
 
 @router.post("/limits", response_model=LimitsWrite)

@@ -17,6 +17,13 @@ class LimitsRead(LimitsSet):
     pass
 
 
+class PlatformLimitsRead(LimitsRead):
+    """The limits in force and whether the platform is paused, as the Consortium holds them."""
+
+    paused: bool
+    block_number: int = Field(description="The block the Consortium was read at.")
+
+
 class LimitsWrite(TxRead):
     limits: LimitsRead
 

@@ -1,10 +1,12 @@
 """The operator's platform writes: limits, emergency pause, suspending and reinstating members."""
 
+from typing import Any
+
 from sqlalchemy.orm import Session
 
 from backend.api_deps import Reply
 from backend.chain import consortium
-from backend.chain.sender import TxOutcome
+from backend.chain.sender import TxOutcome, node_errors
 from backend.members import service as members_service
 from backend.members.models import Member
 from backend.platform.schemas import (
@@ -14,6 +16,7 @@ from backend.platform.schemas import (
     MemberStatusRead,
     MemberStatusWrite,
     PauseWrite,
+    PlatformLimitsRead,
 )
 from backend.reasons.service import Reason
 from backend.relay import attachments as attached
@@ -41,6 +44,21 @@ def set_limits(writer: ChainWriter, member: Member, limits: LimitsSet) -> Limits
         )
 
     return writer.record(outcome, read)
+
+
+def current_limits(chain: Any) -> PlatformLimitsRead:
+    """The limits and the pause in force, read from the Consortium at one block (the limits are
+    not projected: a credit keeps the grace period its CreditIssued names)."""
+    with node_errors():
+        block = int(chain.w3.eth.block_number)
+    tenor, grace, depth = chain.read(CONSORTIUM, "limits", block=block)
+    return PlatformLimitsRead(
+        max_tenor_days=tenor,
+        grace_period_days=grace,
+        max_tier_depth=depth,
+        paused=chain.read(CONSORTIUM, "paused", block=block),
+        block_number=block,
+    )
 
 
 def set_paused(writer: ChainWriter, member: Member, paused: bool) -> PauseWrite | Reply:

@@ -1,8 +1,9 @@
 """GET endpoints over the read models: lineage, portfolio, exposure, overdue, audit trail, lists.
 
-Supervisors (auditor, operator) read everything; other members read their own portfolio,
-exposure, invoices, fragments and financing requests (financiers also see every request, which
-they quote on), and any credit, its lineage and any document's audit trail.
+Supervisors (auditor, operator) read everything. Other members read what they are party to
+(backend/reads/service.py says exactly what): lists answer only that; asking for another
+member's account (`/portfolios/{other}`, `/fragments?owner=other`, ...) is refused with 403
+`NotYourAccount`, and one thing the member is no party to with 403 `<Thing>NotReadable`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ def _is_supervisor(member: Member) -> bool:
     return bool(SUPERVISOR_ROLES.intersection(member.roles))
 
 
+def _viewer(member: Member) -> str | None:
+    """Whose view the service answers: None for a supervisor, who reads everything."""
+    return None if _is_supervisor(member) else to_checksum_address(member.address)
+
+
+def _is_financier(member: Member) -> bool:
+    return "FINANCIER" in member.roles
+
+
 def _require_self_or_supervisor(member: Member, address: str) -> None:
     if address != to_checksum_address(member.address) and not _is_supervisor(member):
         raise Forbidden(
@@ -87,10 +97,12 @@ def _require_self_or_supervisor(member: Member, address: str) -> None:
 
 @router.get("/credits/overdue", response_model=Page[OverdueCredit])
 async def overdue(
-    factory: SessionFactoryDep, _member: CurrentMember, offset: Offset = 0, limit: Limit = 100
+    factory: SessionFactoryDep, member: CurrentMember, offset: Offset = 0, limit: Limit = 100
 ) -> Page[OverdueCredit]:
+    viewer = _viewer(member)
     return await _read(
-        factory, lambda session: service.overdue_credits(session, offset=offset, limit=limit)
+        factory,
+        lambda session: service.overdue_credits(session, offset=offset, limit=limit, viewer=viewer),
     )
 
 
@@ -98,17 +110,19 @@ async def overdue(
 @cached_read
 async def credits(
     factory: SessionFactoryDep,
-    _member: CurrentMember,
+    member: CurrentMember,
     obligor: str | None = None,
     status: Annotated[str | None, Query(pattern="^(active|repaid|overdue|redeemed)$")] = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[CreditRead]:
+    """Credits the member owes, holds or held a fragment of (supervisors: all)."""
     wanted = _optional_address(obligor, "obligor")
+    viewer = _viewer(member)
     return await _read(
         factory,
         lambda session: service.list_credits(
-            session, obligor=wanted, status=status, offset=offset, limit=limit
+            session, obligor=wanted, status=status, offset=offset, limit=limit, viewer=viewer
         ),
     )
 
@@ -116,17 +130,22 @@ async def credits(
 @router.get("/credits/{credit_id}", response_model=CreditRead)
 @cached_read
 async def credit(
-    credit_id: IdPath, factory: SessionFactoryDep, _member: CurrentMember
+    credit_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
 ) -> CreditRead:
-    return await _read(factory, lambda session: service.get_credit(session, credit_id))
+    """For its obligor, members that hold or held a fragment of it, and supervisors."""
+    viewer = _viewer(member)
+    return await _read(factory, lambda session: service.get_credit(session, credit_id, viewer))
 
 
 @router.get("/credits/{credit_id}/lineage", response_model=CreditLineage)
 @cached_read
 async def lineage(
-    credit_id: IdPath, factory: SessionFactoryDep, _member: CurrentMember
+    credit_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
 ) -> CreditLineage:
-    return await _read(factory, lambda session: service.credit_lineage(session, credit_id))
+    """The whole tree for its obligor and supervisors; for a holder, the path from the root
+    through its own fragments and what came of them, with its own discount prices only."""
+    viewer = _viewer(member)
+    return await _read(factory, lambda session: service.credit_lineage(session, credit_id, viewer))
 
 
 @router.get("/portfolios/{address}", response_model=Portfolio)
@@ -157,15 +176,18 @@ async def financier_exposures(
 
 @router.get("/audit-trail/{document_hash}", response_model=AuditTrail)
 async def document_audit_trail(
-    document_hash: str, factory: SessionFactoryDep, _member: CurrentMember
+    document_hash: str, factory: SessionFactoryDep, member: CurrentMember
 ) -> AuditTrail:
+    """For the document's parties (an invoice's seller and buyer; a certificate's inspector and
+    its invoice's seller and buyer) and supervisors."""
     if len(document_hash) != HASH_HEX_LENGTH or not document_hash.startswith("0x"):
         raise Unprocessable(
             "InvalidDocumentHash",
             "expected a 0x-prefixed 32-byte hex hash",
             {"document_hash": document_hash},
         )
-    return await _read(factory, lambda session: service.audit_trail(session, document_hash))
+    viewer = _viewer(member)
+    return await _read(factory, lambda session: service.audit_trail(session, document_hash, viewer))
 
 
 @router.get("/invoices", response_model=Page[InvoiceRead])
@@ -180,9 +202,10 @@ async def invoices(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[InvoiceRead]:
+    """Invoices the member issued or owes (supervisors: all); `seller` and `buyer` filter them."""
     wanted_seller = _optional_address(seller, "seller")
     wanted_buyer = _optional_address(buyer, "buyer")
-    party = None if _is_supervisor(member) else to_checksum_address(member.address)
+    party = _viewer(member)
     return await _read(
         factory,
         lambda session: service.list_invoices(
@@ -207,31 +230,51 @@ async def financing_requests(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[FinancingRequestRead]:
+    """Requests the member made; a financier's also those open (it may quote on them) and those
+    it quoted on or bought; supervisors all. `holder` other than itself is refused to a member
+    that is neither (403 NotYourAccount)."""
     wanted = _optional_address(holder, "holder")
-    if not _is_supervisor(member) and "FINANCIER" not in member.roles:
-        wanted = to_checksum_address(member.address)
+    financier = _is_financier(member)
+    if wanted is not None and not financier:
+        _require_self_or_supervisor(member, wanted)
+    viewer = _viewer(member)
     return await _read(
         factory,
         lambda session: service.list_financing_requests(
-            session, status=status, holder=wanted, offset=offset, limit=limit
+            session,
+            status=status,
+            holder=wanted,
+            offset=offset,
+            limit=limit,
+            viewer=viewer,
+            financier=financier,
         ),
+    )
+
+
+@router.get("/financing-requests/{request_id}", response_model=FinancingRequestRead)
+@cached_read
+async def financing_request(
+    request_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
+) -> FinancingRequestRead:
+    """One request, for those who may read it in the list above."""
+    viewer, financier = _viewer(member), _is_financier(member)
+    return await _read(
+        factory,
+        lambda session: service.get_financing_request(session, request_id, viewer, financier),
     )
 
 
 @router.get("/financing-requests/{request_id}/quotes", response_model=list[QuoteListItem])
 async def financing_request_quotes(
-    request_id: int, factory: SessionFactoryDep, member: CurrentMember
+    request_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
 ) -> list[QuoteListItem]:
-    """The quotes on a request with the cash each pays today: for its holder, financiers (who
-    quote on every request) and supervisors."""
-
-    def query(session: Session) -> list[QuoteListItem]:
-        holder = service.financing_request_holder(session, request_id)
-        if not _is_supervisor(member) and "FINANCIER" not in member.roles:
-            _require_self_or_supervisor(member, to_checksum_address(holder))
-        return service.request_quotes(session, request_id)
-
-    return await _read(factory, query)
+    """The quotes on a request with the cash each pays today: every quote for its holder (who
+    compares them) and supervisors; a financier's own for a financier that may read it."""
+    viewer, financier = _viewer(member), _is_financier(member)
+    return await _read(
+        factory, lambda session: service.request_quotes(session, request_id, viewer, financier)
+    )
 
 
 @router.get("/certificates", response_model=Page[CertificateListItem])
@@ -242,17 +285,38 @@ async def certificates(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[CertificateListItem]:
-    """Quality certificates: supervisors read all (or one inspector's), others the ones they
-    issued."""
+    """Quality certificates the member issued or that cover an invoice it issued or owes
+    (supervisors: all); `inspector` filters them."""
     wanted = _optional_address(inspector, "inspector")
-    if not _is_supervisor(member):
-        wanted = to_checksum_address(member.address)
+    viewer = _viewer(member)
     return await _read(
         factory,
         lambda session: service.list_certificates(
-            session, inspector=wanted, offset=offset, limit=limit
+            session, inspector=wanted, offset=offset, limit=limit, viewer=viewer
         ),
     )
+
+
+@router.get("/certificates/{certificate_id}", response_model=CertificateListItem)
+@cached_read
+async def certificate(
+    certificate_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
+) -> CertificateListItem:
+    """One certificate, for its inspector, its invoice's seller and buyer, and supervisors."""
+    viewer = _viewer(member)
+    return await _read(
+        factory, lambda session: service.get_certificate(session, certificate_id, viewer)
+    )
+
+
+@router.get("/invoices/{invoice_id}", response_model=InvoiceRead)
+@cached_read
+async def invoice(
+    invoice_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
+) -> InvoiceRead:
+    """One invoice, for its seller, its buyer and supervisors."""
+    viewer = _viewer(member)
+    return await _read(factory, lambda session: service.get_invoice(session, invoice_id, viewer))
 
 
 @router.get("/fragments", response_model=Page[FragmentRead])
@@ -266,8 +330,12 @@ async def fragments(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[FragmentRead]:
+    """The member's own fragments (supervisors: anyone's); `owner` other than itself is
+    refused (403 NotYourAccount)."""
     wanted = _optional_address(owner, "owner")
-    if not _is_supervisor(member):
+    if wanted is not None:
+        _require_self_or_supervisor(member, wanted)
+    elif not _is_supervisor(member):
         wanted = to_checksum_address(member.address)
     return await _read(
         factory,

@@ -30,6 +30,23 @@ class DiscountRead(BaseModel):
     block_number: int
 
 
+class FreezeRead(BaseModel):
+    """The freeze in force on a fragment or a credit: who froze it, when and why."""
+
+    # fragment | credit: the fragment's own freeze, or its whole credit's.
+    scope: str
+    target_id: int
+    frozen_by: str | None = Field(
+        description="The member whose relayed request froze it; null when the call did not "
+        "come through the platform's forwarder (the event itself names no caller)."
+    )
+    frozen_at: int = Field(description="The block's timestamp; 0 until the indexer has it.")
+    block_number: int
+    tx_hash: str
+    reason_hash: str
+    reason: str | None = Field(description="The reason's text, when it was stated through the API.")
+
+
 class FragmentRead(BaseModel):
     token_id: int
     credit_id: int
@@ -44,6 +61,9 @@ class FragmentRead(BaseModel):
     redeemed: bool
     redeemed_value_units: int | None = None
     block_number: int
+    # Why it is frozen: its own freeze, else its credit's (a quality freeze has none: its
+    # certificate says why).
+    freeze: FreezeRead | None = None
 
 
 class LineageNode(FragmentRead):
@@ -73,12 +93,17 @@ class CreditRead(BaseModel):
     # The grace period after maturity it keeps from its issue, in days.
     grace_period_days: int
     block_number: int
+    # Who froze it, when and why, while an auditor or operator freeze is in force.
+    freeze: FreezeRead | None = None
 
 
 class CreditLineage(BaseModel):
+    """The tree as the caller may see it: whole for the obligor and supervisors; for a holder,
+    the path from the root through the fragments it holds or held, and what came of them."""
+
     credit: CreditRead
-    live_value_units: int
-    fragment_count: int
+    live_value_units: int = Field(description="Unredeemed value of the fragments shown.")
+    fragment_count: int = Field(description="How many fragments are shown.")
     root: LineageNode
 
 
@@ -159,6 +184,10 @@ class FinancingRequestRead(BaseModel):
     price_units: int | None
     days_to_maturity: int | None
     block_number: int
+    # The credit the locked fragment belongs to: what a financier prices.
+    credit_id: int | None = None
+    obligor: str | None = None
+    maturity: int | None = None
 
 
 class QuoteListItem(BaseModel):
@@ -189,6 +218,8 @@ class CertificateListItem(BaseModel):
     revoked: bool
     revoke_reason_hash: str | None
     block_number: int
+    batch_code_hash: str | None = None
+    standard_code: str | None = None
 
 
 class QuarantinedEventRead(BaseModel):

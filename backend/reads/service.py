@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from backend.core.errors import NotFound
+from backend.core.errors import Forbidden, NotFound
 from backend.documents.models import Document
 from backend.readmodels.models import (
     AuditEvent,
@@ -26,6 +26,7 @@ from backend.readmodels.models import (
     Exposure,
     FinancingRequestRecord,
     FragmentRecord,
+    FreezeRecord,
     IndexerCursor,
     InvoiceRecord,
     ObligorLimit,
@@ -44,6 +45,7 @@ from backend.reads.schemas import (
     ExposureRead,
     FinancingRequestRead,
     FragmentRead,
+    FreezeRead,
     IndexerStatus,
     InvoiceRead,
     LineageNode,
@@ -53,6 +55,7 @@ from backend.reads.schemas import (
     QuarantinedEventRead,
     QuoteListItem,
 )
+from backend.reasons.models import ReasonText
 
 DAY = 86_400
 # The follower's cursor (backend.indexer.follower.DEFAULT_CURSOR).
@@ -126,7 +129,7 @@ def _credit_status(credit: Any) -> str:
     return "active"
 
 
-def _credit_read(credit: Any, quality_frozen: bool) -> CreditRead:
+def _credit_read(credit: Any, quality_frozen: bool, freeze: FreezeRead | None = None) -> CreditRead:
     return CreditRead(
         credit_id=credit.credit_id,
         obligor=credit.obligor,
@@ -146,6 +149,7 @@ def _credit_read(credit: Any, quality_frozen: bool) -> CreditRead:
         issued_at=credit.issued_at,
         grace_period_days=credit.grace_period_days,
         block_number=credit.block_number,
+        freeze=freeze if credit.frozen else None,
     )
 
 
@@ -184,6 +188,226 @@ def _credits_by_id(session: Session, credit_ids: Iterable[int]) -> dict[int, Any
     return {row.credit_id: row for row in rows}
 
 
+# ---------------------------------------------------------------------- who reads what
+#
+# ``viewer`` is the address of the member reading, or None for a supervisor (auditor, operator),
+# who reads everything. A member reads what it is party to: the credits it owes or holds or held a
+# fragment of (the whole tree of those it owes, the path through its own fragments of the rest),
+# the invoices it issued or owes, the certificates it issued or that cover its invoices, and the
+# financing requests it made or, as a financier, may quote on or took part in.
+
+
+def _credit_party(viewer: str) -> Any:
+    """Credits ``viewer`` owes, was issued, holds a fragment of or asked financing on."""
+    held = select(FragmentRecord.credit_id).where(FragmentRecord.owner == viewer)
+    requested = (
+        select(FragmentRecord.credit_id)
+        .join(FinancingRequestRecord, FinancingRequestRecord.token_id == FragmentRecord.token_id)
+        .where(FinancingRequestRecord.holder == viewer)
+    )
+    return or_(
+        CreditRecord.obligor == viewer,
+        CreditRecord.supplier == viewer,
+        CreditRecord.credit_id.in_(held),
+        CreditRecord.credit_id.in_(requested),
+    )
+
+
+def _held_tokens(session: Session, credit: Any, viewer: str) -> set[int]:
+    """The fragments of ``credit`` that ``viewer`` holds or held: those it owns, those it sold
+    through a financing request, and the root minted to it as the credit's supplier."""
+    mine = FragmentRecord.owner == viewer
+    if credit.supplier == viewer:
+        mine = or_(mine, FragmentRecord.parent_id.is_(None))
+    held = set(
+        session.scalars(
+            select(FragmentRecord.token_id).where(
+                FragmentRecord.credit_id == credit.credit_id, mine
+            )
+        )
+    )
+    held.update(
+        session.scalars(
+            select(FinancingRequestRecord.token_id)
+            .join(FragmentRecord, FragmentRecord.token_id == FinancingRequestRecord.token_id)
+            .where(
+                FragmentRecord.credit_id == credit.credit_id,
+                FinancingRequestRecord.holder == viewer,
+            )
+        )
+    )
+    return held
+
+
+def _credit_scope(session: Session, credit: Any, viewer: str | None) -> set[int] | None:
+    """None when ``viewer`` sees the credit's whole tree (a supervisor, its obligor), else the
+    fragments it holds or held; 403 when it is no party to the credit."""
+    if viewer is None or credit.obligor == viewer:
+        return None
+    held = _held_tokens(session, credit, viewer)
+    if not held:
+        raise Forbidden(
+            "CreditNotReadable",
+            "only its obligor, members that hold or held a fragment of it and supervisors "
+            "read a credit",
+            {"credit_id": credit.credit_id, "member": viewer},
+        )
+    return held
+
+
+def _visible_tokens(fragments: Sequence[Any], held: set[int]) -> set[int]:
+    """The path through ``held``: its fragments, their ancestors up to the root and what came
+    of them (their descendants); not the siblings along the way."""
+    parents = {f.token_id: f.parent_id for f in fragments}
+    children: dict[int, list[int]] = defaultdict(list)
+    for f in fragments:
+        if f.parent_id is not None:
+            children[f.parent_id].append(f.token_id)
+    visible: set[int] = set()
+    for token_id in held:
+        ancestor = parents.get(token_id)
+        while ancestor is not None and ancestor not in visible:
+            visible.add(ancestor)
+            ancestor = parents.get(ancestor)
+        below = [token_id]
+        while below:
+            current = below.pop()
+            if current not in visible:
+                visible.add(current)
+                below.extend(children.get(current, ()))
+    return visible
+
+
+def _invoice_parties(viewer: str) -> Any:
+    return or_(InvoiceRecord.seller == viewer, InvoiceRecord.buyer == viewer)
+
+
+def _certificate_party(viewer: str) -> Any:
+    """Certificates ``viewer`` issued, or that cover an invoice it issued or owes."""
+    return or_(
+        CertificateRecord.inspector == viewer,
+        CertificateRecord.invoice_id.in_(
+            select(InvoiceRecord.invoice_id).where(_invoice_parties(viewer))
+        ),
+    )
+
+
+def _request_party(viewer: str, financier: bool) -> Any:
+    """Requests ``viewer`` made; for a financier also the open ones (it may quote on them) and
+    those it quoted on or bought."""
+    if not financier:
+        return FinancingRequestRecord.holder == viewer
+    return or_(
+        FinancingRequestRecord.holder == viewer,
+        FinancingRequestRecord.status == "open",
+        FinancingRequestRecord.financier == viewer,
+        FinancingRequestRecord.request_id.in_(
+            select(QuoteRecord.request_id).where(QuoteRecord.financier == viewer)
+        ),
+    )
+
+
+def document_parties(session: Session, document_hash: str) -> set[str]:
+    """The members party to the invoice or certificate anchored with ``document_hash``: an
+    invoice's seller and buyer; a certificate's inspector and its invoice's seller and buyer."""
+    parties: set[str] = set()
+    for seller, buyer in session.execute(
+        select(InvoiceRecord.seller, InvoiceRecord.buyer).where(
+            InvoiceRecord.document_hash == document_hash
+        )
+    ):
+        parties.update((seller, buyer))
+    for inspector, seller, buyer in session.execute(
+        select(CertificateRecord.inspector, InvoiceRecord.seller, InvoiceRecord.buyer)
+        .outerjoin(InvoiceRecord, InvoiceRecord.invoice_id == CertificateRecord.invoice_id)
+        .where(CertificateRecord.document_hash == document_hash)
+    ):
+        parties.update(p for p in (inspector, seller, buyer) if p)
+    return parties
+
+
+# ---------------------------------------------------------------------- freeze reasons
+
+
+def _freezes_in_force(
+    session: Session, scope: str, target_ids: Iterable[int]
+) -> dict[int, FreezeRead]:
+    """The freeze in force on each of these fragments or credits (the latest freeze record of
+    each, if it froze), with who sent it, when and the reason's text."""
+    ids = set(target_ids)
+    if not ids:
+        return {}
+    latest: dict[int, Any] = {}
+    for record in session.execute(
+        select(FreezeRecord.__table__)
+        .where(FreezeRecord.scope == scope, FreezeRecord.target_id.in_(ids))
+        .order_by(FreezeRecord.block_number, FreezeRecord.log_index)
+    ):
+        latest[record.target_id] = record
+    frozen = [r for r in latest.values() if r.frozen]
+    if not frozen:
+        return {}
+    tx_hashes = {r.tx_hash for r in frozen}
+    # The freeze's own log gives its time; the forwarder's ExecutedForwardRequest right after it
+    # in the same transaction names the member whose request it ran.
+    logs = session.execute(
+        select(
+            AuditEvent.tx_hash,
+            AuditEvent.log_index,
+            AuditEvent.contract,
+            AuditEvent.event,
+            AuditEvent.block_timestamp,
+            AuditEvent.args,
+        )
+        .where(AuditEvent.tx_hash.in_(tx_hashes))
+        .order_by(AuditEvent.log_index)
+    ).all()
+    texts = dict(
+        session.execute(
+            select(ReasonText.reason_hash, ReasonText.text).where(
+                ReasonText.reason_hash.in_({r.reason_hash for r in frozen})
+            )
+        ).all()
+    )
+    answers: dict[int, FreezeRead] = {}
+    for record in frozen:
+        in_tx = [log for log in logs if log.tx_hash == record.tx_hash]
+        moment = next(
+            (log.block_timestamp for log in in_tx if log.log_index == record.log_index), 0
+        )
+        signer = next(
+            (
+                str(log.args.get("signer"))
+                for log in in_tx
+                if log.log_index > record.log_index
+                and log.contract == "Forwarder"
+                and log.event == "ExecutedForwardRequest"
+            ),
+            None,
+        )
+        answers[record.target_id] = FreezeRead(
+            scope=scope,
+            target_id=record.target_id,
+            frozen_by=signer,
+            frozen_at=moment,
+            block_number=record.block_number,
+            tx_hash=record.tx_hash,
+            reason_hash=record.reason_hash,
+            reason=texts.get(record.reason_hash),
+        )
+    return answers
+
+
+def _with_freezes(
+    session: Session, fragments: Sequence[FragmentRead], credit_freezes: dict[int, FreezeRead]
+) -> None:
+    """Fills in ``freeze`` on frozen fragments: their own freeze, else their credit's."""
+    own = _freezes_in_force(session, "fragment", (f.token_id for f in fragments if f.frozen))
+    for fragment in fragments:
+        if fragment.frozen:
+            fragment.freeze = own.get(fragment.token_id) or credit_freezes.get(fragment.credit_id)
+
+
 # ---------------------------------------------------------------------- credits
 
 
@@ -198,21 +422,36 @@ def _credit_row(session: Session, credit_id: int) -> Row[Any]:
     return credit
 
 
-def get_credit(session: Session, credit_id: int) -> CreditRead:
-    credit = _credit_row(session, credit_id)
-    return _credit_read(credit, credit.credit_id in _quality_frozen(session, [credit]))
+def _credit_freezes(session: Session, credits: Sequence[Any]) -> dict[int, FreezeRead]:
+    return _freezes_in_force(session, "credit", (c.credit_id for c in credits if c.frozen))
 
 
-def credit_lineage(session: Session, credit_id: int) -> CreditLineage:
-    """The credit and its fragment tree from the root: who holds what, and how it got there."""
+def get_credit(session: Session, credit_id: int, viewer: str | None = None) -> CreditRead:
     credit = _credit_row(session, credit_id)
+    _credit_scope(session, credit, viewer)
+    return _credit_read(
+        credit,
+        credit.credit_id in _quality_frozen(session, [credit]),
+        _credit_freezes(session, [credit]).get(credit.credit_id),
+    )
+
+
+def credit_lineage(session: Session, credit_id: int, viewer: str | None = None) -> CreditLineage:
+    """The credit and its fragment tree from the root: who holds what, and how it got there.
+    A holder that is not its obligor sees the path through its own fragments only, and the
+    discount prices of those alone."""
+    credit = _credit_row(session, credit_id)
+    held = _credit_scope(session, credit, viewer)
     quality = credit.credit_id in _quality_frozen(session, [credit])
     credit_frozen = credit.frozen or quality
     fragments = session.execute(
         select(*FRAGMENT_COLUMNS).where(FragmentRecord.credit_id == credit_id)
     ).all()
+    if held is not None:
+        visible = _visible_tokens(fragments, held)
+        fragments = [f for f in fragments if f.token_id in visible]
     token_ids = [f.token_id for f in fragments]
-    discounts = _discounts(session, token_ids)
+    discounts = _discounts(session, token_ids if held is None else sorted(held))
     redeemed = _redeemed_values(session, credit_id)
     nodes = {
         f.token_id: LineageNode(
@@ -222,6 +461,8 @@ def credit_lineage(session: Session, credit_id: int) -> CreditLineage:
         )
         for f in fragments
     }
+    credit_freezes = _credit_freezes(session, [credit])
+    _with_freezes(session, list(nodes.values()), credit_freezes)
     root: LineageNode | None = None
     for fragment in sorted(fragments, key=lambda f: f.token_id):
         node = nodes[fragment.token_id]
@@ -236,7 +477,7 @@ def credit_lineage(session: Session, credit_id: int) -> CreditLineage:
             {"credit_id": credit_id},
         )
     return CreditLineage(
-        credit=_credit_read(credit, quality),
+        credit=_credit_read(credit, quality, credit_freezes.get(credit.credit_id)),
         live_value_units=sum(f.value for f in fragments if not f.redeemed),
         fragment_count=len(fragments),
         root=root,
@@ -278,17 +519,24 @@ def _redeemed_values(session: Session, credit_id: int) -> dict[int, int]:
 
 
 def list_credits(
-    session: Session, *, obligor: str | None, status: str | None, offset: int, limit: int
+    session: Session,
+    *,
+    obligor: str | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+    viewer: str | None = None,
 ) -> Page[CreditRead]:
     query = select(CreditRecord).order_by(CreditRecord.credit_id)
+    if viewer is not None:
+        query = query.where(_credit_party(viewer))
     if obligor:
         query = query.where(CreditRecord.obligor == obligor)
     if status == "overdue":
         query = query.where(CreditRecord.overdue.is_(True))
     if status is None or status == "overdue":
         credits = _page(session, query, offset, limit)
-        quality = _quality_frozen(session, credits)
-        return _paged([_credit_read(c, c.credit_id in quality) for c in credits], offset, limit)
+        return _paged(_credit_reads(session, credits), offset, limit)
     # The other statuses compare amounts, which SQLite holds as text: filtered here, page by page.
     matched: list[CreditRecord] = []
     skipped = 0
@@ -301,8 +549,13 @@ def list_credits(
         matched.append(credit)
         if len(matched) > limit:
             break
-    quality = _quality_frozen(session, matched)
-    return _paged([_credit_read(c, c.credit_id in quality) for c in matched], offset, limit)
+    return _paged(_credit_reads(session, matched), offset, limit)
+
+
+def _credit_reads(session: Session, credits: Sequence[Any]) -> list[CreditRead]:
+    quality = _quality_frozen(session, credits)
+    freezes = _credit_freezes(session, credits)
+    return [_credit_read(c, c.credit_id in quality, freezes.get(c.credit_id)) for c in credits]
 
 
 def indexed_time(session: Session) -> int:
@@ -316,7 +569,12 @@ def indexed_time(session: Session) -> int:
 
 
 def overdue_credits(
-    session: Session, *, offset: int, limit: int, now: int | None = None
+    session: Session,
+    *,
+    offset: int,
+    limit: int,
+    now: int | None = None,
+    viewer: str | None = None,
 ) -> Page[OverdueCredit]:
     """Credits marked overdue on chain, or past maturity plus the grace period they were issued
     with and not fully repaid, at ``now`` (by default the last indexed block's time)."""
@@ -336,13 +594,16 @@ def overdue_credits(
         )
         .order_by(CreditRecord.maturity, CreditRecord.credit_id)
     )
+    if viewer is not None:
+        query = query.where(_credit_party(viewer))
     # Repaid and face value are compared here: SQLite keeps uint256 values as text.
     due = [c for c in session.scalars(query) if c.overdue or c.repaid < c.face_value]
     window = due[offset : offset + limit + 1]
     quality = _quality_frozen(session, window)
+    freezes = _credit_freezes(session, window)
     items = [
         OverdueCredit(
-            **_credit_read(c, c.credit_id in quality).model_dump(),
+            **_credit_read(c, c.credit_id in quality, freezes.get(c.credit_id)).model_dump(),
             overdue_since=c.maturity + c.grace_period_days * DAY,
             unpaid_units=c.face_value - min(c.repaid, c.face_value),
         )
@@ -393,6 +654,7 @@ def portfolio(session: Session, member: str, *, offset: int, limit: int) -> Port
         )
         for f in page_rows
     ]
+    _with_freezes(session, fragments, _credit_freezes(session, list(credits.values())))
     cash = session.scalar(select(CashBalance.balance).where(CashBalance.account == member))
     return Portfolio(
         member=member,
@@ -435,9 +697,16 @@ def exposures(session: Session, financier: str) -> list[ExposureRead]:
 # ---------------------------------------------------------------------- documents
 
 
-def audit_trail(session: Session, document_hash: str) -> AuditTrail:
-    """Every event that touched the invoice or certificate anchored with ``document_hash``."""
+def audit_trail(session: Session, document_hash: str, viewer: str | None = None) -> AuditTrail:
+    """Every event that touched the invoice or certificate anchored with ``document_hash``: for
+    the document's parties (see `document_parties`) and supervisors."""
     document_hash = document_hash.lower()
+    if viewer is not None and viewer not in document_parties(session, document_hash):
+        raise Forbidden(
+            "AuditTrailNotReadable",
+            "only the document's parties and supervisors read its audit trail",
+            {"document_hash": document_hash, "member": viewer},
+        )
     kind: str | None = None
     entity_id: int | None = None
     invoice = session.scalars(
@@ -507,91 +776,138 @@ def list_invoices(
     if status:
         query = query.where(InvoiceRecord.status == status)
     rows = _page(session, query, offset, limit)
-    return _paged(
-        [
-            InvoiceRead(
-                invoice_id=i.invoice_id,
-                seller=i.seller,
-                buyer=i.buyer,
-                amount_units=i.amount,
-                remaining_units=i.remaining,
-                due_date=i.due_date,
-                number_hash=i.number_hash,
-                document_hash=i.document_hash,
-                status=i.status,
-                reason_hash=i.reason_hash,
-                block_number=i.block_number,
-            )
-            for i in rows
-        ],
-        offset,
-        limit,
+    return _paged([_invoice_read(i) for i in rows], offset, limit)
+
+
+def _invoice_read(invoice: InvoiceRecord) -> InvoiceRead:
+    return InvoiceRead(
+        invoice_id=invoice.invoice_id,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        amount_units=invoice.amount,
+        remaining_units=invoice.remaining,
+        due_date=invoice.due_date,
+        number_hash=invoice.number_hash,
+        document_hash=invoice.document_hash,
+        status=invoice.status,
+        reason_hash=invoice.reason_hash,
+        block_number=invoice.block_number,
     )
 
 
+def get_invoice(session: Session, invoice_id: int, viewer: str | None = None) -> InvoiceRead:
+    """One invoice, for its seller, its buyer and supervisors."""
+    invoice = session.get(InvoiceRecord, invoice_id)
+    if invoice is None:
+        raise NotFound("InvoiceNotFound", "no such invoice", {"invoice_id": invoice_id})
+    if viewer is not None and viewer not in (invoice.seller, invoice.buyer):
+        raise Forbidden(
+            "InvoiceNotReadable",
+            "only its seller, its buyer and supervisors read an invoice",
+            {"invoice_id": invoice_id, "member": viewer},
+        )
+    return _invoice_read(invoice)
+
+
+# A request with the credit its locked fragment belongs to.
+_REQUEST_WITH_CREDIT = (
+    select(
+        FinancingRequestRecord, CreditRecord.credit_id, CreditRecord.obligor, CreditRecord.maturity
+    )
+    .outerjoin(FragmentRecord, FragmentRecord.token_id == FinancingRequestRecord.token_id)
+    .outerjoin(CreditRecord, CreditRecord.credit_id == FragmentRecord.credit_id)
+)
+
+
 def list_financing_requests(
-    session: Session, *, status: str | None, holder: str | None, offset: int, limit: int
+    session: Session,
+    *,
+    status: str | None,
+    holder: str | None,
+    offset: int,
+    limit: int,
+    viewer: str | None = None,
+    financier: bool = False,
 ) -> Page[FinancingRequestRead]:
-    query = select(FinancingRequestRecord).order_by(FinancingRequestRecord.request_id)
+    query = _REQUEST_WITH_CREDIT.order_by(FinancingRequestRecord.request_id)
+    if viewer is not None:
+        query = query.where(_request_party(viewer, financier))
     if status:
         query = query.where(FinancingRequestRecord.status == status)
     if holder:
         query = query.where(FinancingRequestRecord.holder == holder)
-    rows = _page(session, query, offset, limit)
-    return _paged(
-        [
-            FinancingRequestRead(
-                request_id=r.request_id,
-                holder=r.holder,
-                token_id=r.token_id,
-                value_units=r.value,
-                expires_at=r.expires_at,
-                status=r.status,
-                accepted_quote_id=r.accepted_quote_id,
-                financier=r.financier,
-                price_units=r.price,
-                days_to_maturity=r.days_to_maturity,
-                block_number=r.block_number,
-            )
-            for r in rows
-        ],
-        offset,
-        limit,
+    rows = _page_rows(session, query, offset, limit)
+    return _paged([_request_read(*row) for row in rows], offset, limit)
+
+
+def _request_read(
+    r: FinancingRequestRecord, credit_id: int | None, obligor: str | None, maturity: int | None
+) -> FinancingRequestRead:
+    return FinancingRequestRead(
+        request_id=r.request_id,
+        holder=r.holder,
+        token_id=r.token_id,
+        value_units=r.value,
+        expires_at=r.expires_at,
+        status=r.status,
+        accepted_quote_id=r.accepted_quote_id,
+        financier=r.financier,
+        price_units=r.price,
+        days_to_maturity=r.days_to_maturity,
+        block_number=r.block_number,
+        credit_id=credit_id,
+        obligor=obligor,
+        maturity=maturity,
     )
 
 
-def financing_request_holder(session: Session, request_id: int) -> str:
-    holder = session.scalar(
-        select(FinancingRequestRecord.holder).where(FinancingRequestRecord.request_id == request_id)
-    )
-    if holder is None:
-        raise NotFound(
-            "FinancingRequestNotFound", "no such financing request", {"request_id": request_id}
-        )
-    return str(holder)
-
-
-def request_quotes(session: Session, request_id: int) -> list[QuoteListItem]:
-    """The quotes on a request, each priced as Financing._price would price it now: value minus
-    value x rate x days / 365, a part day counting as a day."""
-    row = session.execute(
-        select(FinancingRequestRecord.value, CreditRecord.maturity)
-        .join(FragmentRecord, FragmentRecord.token_id == FinancingRequestRecord.token_id)
-        .join(CreditRecord, CreditRecord.credit_id == FragmentRecord.credit_id)
-        .where(FinancingRequestRecord.request_id == request_id)
-    ).one_or_none()
+def _readable_request(
+    session: Session, request_id: int, viewer: str | None, financier: bool
+) -> Row[Any]:
+    query = _REQUEST_WITH_CREDIT.where(FinancingRequestRecord.request_id == request_id)
+    row = session.execute(query).one_or_none()
     if row is None:
         raise NotFound(
             "FinancingRequestNotFound", "no such financing request", {"request_id": request_id}
         )
-    value, maturity = int(row.value), int(row.maturity)
+    if (
+        viewer is not None
+        and session.execute(query.where(_request_party(viewer, financier))).first() is None
+    ):
+        raise Forbidden(
+            "FinancingRequestNotReadable",
+            "only its holder, financiers while it is open or once they took part, and "
+            "supervisors read a financing request",
+            {"request_id": request_id, "member": viewer},
+        )
+    return row
+
+
+def get_financing_request(
+    session: Session, request_id: int, viewer: str | None = None, financier: bool = False
+) -> FinancingRequestRead:
+    return _request_read(*_readable_request(session, request_id, viewer, financier))
+
+
+def request_quotes(
+    session: Session, request_id: int, viewer: str | None = None, financier: bool = False
+) -> list[QuoteListItem]:
+    """The quotes on a request, each priced as Financing._price would price it now: value minus
+    value x rate x days / 365, a part day counting as a day. Its holder and supervisors see every
+    quote; a financier sees its own, not its competitors'."""
+    request, _, _, maturity = _readable_request(session, request_id, viewer, financier)
+    if maturity is None:
+        raise NotFound(
+            "FinancingRequestNotFound", "no such financing request", {"request_id": request_id}
+        )
+    only = None if viewer is None or request.holder == viewer else viewer
+    value, maturity = int(request.value), int(maturity)
     now = indexed_time(session)
     days = (maturity - now + DAY - 1) // DAY if maturity > now else 0
-    quotes = session.scalars(
-        select(QuoteRecord)
-        .where(QuoteRecord.request_id == request_id)
-        .order_by(QuoteRecord.quote_id)
-    )
+    query = select(QuoteRecord).where(QuoteRecord.request_id == request_id)
+    if only is not None:
+        query = query.where(QuoteRecord.financier == only)
+    quotes = session.scalars(query.order_by(QuoteRecord.quote_id))
     return [
         QuoteListItem(
             quote_id=q.quote_id,
@@ -608,34 +924,66 @@ def request_quotes(session: Session, request_id: int) -> list[QuoteListItem]:
     ]
 
 
+_CERTIFICATE_WITH_DOCUMENT = select(CertificateRecord, Document.id).outerjoin(
+    Document, Document.document_hash == CertificateRecord.document_hash
+)
+
+
 def list_certificates(
-    session: Session, *, inspector: str | None, offset: int, limit: int
+    session: Session,
+    *,
+    inspector: str | None,
+    offset: int,
+    limit: int,
+    viewer: str | None = None,
 ) -> Page[CertificateListItem]:
-    query = select(CertificateRecord, Document.id).outerjoin(
-        Document, Document.document_hash == CertificateRecord.document_hash
-    )
+    query = _CERTIFICATE_WITH_DOCUMENT
+    if viewer is not None:
+        query = query.where(_certificate_party(viewer))
     if inspector:
         query = query.where(CertificateRecord.inspector == inspector)
     rows = _page_rows(session, query.order_by(CertificateRecord.certificate_id), offset, limit)
-    return _paged(
-        [
-            CertificateListItem(
-                certificate_id=c.certificate_id,
-                invoice_id=c.invoice_id,
-                inspector=c.inspector,
-                result=c.result,
-                document_hash=c.document_hash,
-                document_id=document_id,
-                expires_at=c.expires_at,
-                revoked=c.revoked,
-                revoke_reason_hash=c.revoke_reason_hash,
-                block_number=c.block_number,
-            )
-            for c, document_id in rows
-        ],
-        offset,
-        limit,
+    return _paged([_certificate_read(c, document_id) for c, document_id in rows], offset, limit)
+
+
+def _certificate_read(c: CertificateRecord, document_id: int | None) -> CertificateListItem:
+    return CertificateListItem(
+        certificate_id=c.certificate_id,
+        invoice_id=c.invoice_id,
+        inspector=c.inspector,
+        result=c.result,
+        document_hash=c.document_hash,
+        document_id=document_id,
+        expires_at=c.expires_at,
+        revoked=c.revoked,
+        revoke_reason_hash=c.revoke_reason_hash,
+        block_number=c.block_number,
+        batch_code_hash=c.batch_code_hash,
+        standard_code=c.standard_code,
     )
+
+
+def get_certificate(
+    session: Session, certificate_id: int, viewer: str | None = None
+) -> CertificateListItem:
+    """One certificate, for its inspector, its invoice's seller and buyer, and supervisors."""
+    query = _CERTIFICATE_WITH_DOCUMENT.where(CertificateRecord.certificate_id == certificate_id)
+    row = session.execute(query).one_or_none()
+    if row is None:
+        raise NotFound(
+            "CertificateNotFound", "no such certificate", {"certificate_id": certificate_id}
+        )
+    if (
+        viewer is not None
+        and session.execute(query.where(_certificate_party(viewer))).first() is None
+    ):
+        raise Forbidden(
+            "CertificateNotReadable",
+            "only its inspector, its invoice's seller and buyer, and supervisors read a "
+            "certificate",
+            {"certificate_id": certificate_id, "member": viewer},
+        )
+    return _certificate_read(*row)
 
 
 def list_fragments(
@@ -658,9 +1006,9 @@ def list_fragments(
     credits = _credits_by_id(session, {f.credit_id for f in rows})
     quality = _quality_frozen(session, list(credits.values()))
     frozen = {cid for cid, c in credits.items() if c.frozen} | quality
-    return _paged(
-        [FragmentRead(**_fragment_fields(f, f.credit_id in frozen)) for f in rows], offset, limit
-    )
+    items = [FragmentRead(**_fragment_fields(f, f.credit_id in frozen)) for f in rows]
+    _with_freezes(session, items, _credit_freezes(session, list(credits.values())))
+    return _paged(items, offset, limit)
 
 
 def indexer_status(session: Session, head_block: int | None) -> IndexerStatus:

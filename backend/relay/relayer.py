@@ -561,9 +561,10 @@ class Relayer:
         from backend.readmodels.projector import project
 
         stamps = {batch.block_number: batch.block_timestamp} if batch.block_timestamp else {}
-        events = [event for _, outcome in done for event in outcome.events]
         with transaction(self._factory) as session:
-            project(session, events, block_timestamps=stamps)
+            # The whole batch, the forwarder's ExecutedForwardRequest logs too: they name the
+            # member behind each call (a freeze's reads say who froze it).
+            project(session, batch.events, block_timestamps=stamps)
             for job, outcome in done:
                 row = session.get(WriteRequest, job.row_id)
                 assert row is not None

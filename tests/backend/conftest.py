@@ -29,8 +29,10 @@ from backend.core.migrate import run_migrations
 from backend.core.settings import Settings
 from backend.devtools.postgres import POSTGRES_BIN_GLOB, PostgresServer, postgres_bin
 from backend.devtools.postgres import postgres_server as start_postgres
+from backend.indexer.follower import Follower
 from backend.members.auth import issue_api_key
 from backend.members.models import Member
+from tests.backend.indexer_flow import ROLE_ACCOUNTS, Platform
 
 
 @pytest.fixture(scope="session")
@@ -168,3 +170,32 @@ def make_member(settings: Settings) -> Callable[..., Credential]:
         return Credential(member, api_key)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+    """The scripted business and maturity days (tests/backend/indexer_flow.py) on an Anvil of
+    the test module's own."""
+    platform = Platform.start(tmp_path_factory.mktemp("reads-day"))
+    platform.business_day()
+    platform.maturity_day()
+    yield platform
+    platform.node.stop()
+
+
+@pytest.fixture
+def day_client(
+    day: Platform,
+    settings: Settings,
+    serve: Callable[..., LiveServer],
+    make_member: Callable[..., Credential],
+) -> Callable[[str], httpx.Client]:
+    """An HTTP client as one of the day's members (by its name in ROLE_ACCOUNTS, with its roles
+    there; the operator with OPERATOR), after the indexer caught up."""
+    Follower(day.chain, session_factory(settings.database_url)).index_once()
+    server = serve(settings, chain=day.chain)
+    keys = {
+        name: make_member(roles or ["OPERATOR"], address=day.address(name), name=name).api_key
+        for name, (_, roles) in ROLE_ACCOUNTS.items()
+    }
+    return lambda who: server.client(keys[who])

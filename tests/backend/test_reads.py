@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import insert
 
 from backend.core.database import engine_for, session_factory
@@ -21,42 +20,12 @@ from backend.reads.schemas import LineageNode
 from tests.backend.indexer_flow import DAY, UNIT, Platform, h
 
 
-@pytest.fixture(scope="module")
-def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    platform = Platform.start(tmp_path_factory.mktemp("reads-day"))
-    platform.business_day()
-    platform.maturity_day()
-    yield platform
-    platform.node.stop()
-
-
-@pytest.fixture
-def api(
-    day: Platform, settings: Settings, serve: Callable[..., Any], make_member: Callable[..., Any]
-) -> Callable[[str], Any]:
-    """An HTTP client as one of the day's members, after the indexer caught up."""
-    Follower(day.chain, session_factory(settings.database_url)).index_once()
-    server = serve(settings)
-    roles = {
-        "supplier1": ["SUPPLIER"],
-        "supplier2": ["SUPPLIER"],
-        "bank_a": ["FINANCIER"],
-        "bank_b": ["FINANCIER"],
-        "auditor": ["AUDITOR"],
-        "core": ["CORE_ENTERPRISE"],
-    }
-    keys = {
-        name: make_member(r, address=day.address(name), name=name).api_key
-        for name, r in roles.items()
-    }
-    return lambda who: server.client(keys[who])
-
-
 def test_lineage_tree_shows_holders_hops_and_the_discount(
-    day: Platform, api: Callable[[str], Any]
+    day: Platform, day_client: Callable[[str], Any]
 ) -> None:
     ids = day.ids
-    body = api("bank_a").get(f"/credits/{ids['credit1']}/lineage").json()
+    # Its obligor sees the whole tree (a holder sees its path: test_read_authorization.py).
+    body = day_client("core").get(f"/credits/{ids['credit1']}/lineage").json()
 
     root = body["root"]
     assert (root["token_id"], root["holder"], root["depth"], root["invoice_id"]) == (
@@ -124,9 +93,11 @@ def test_lineage_tree_shows_holders_hops_and_the_discount(
     assert body["fragment_count"] == 5
 
 
-def test_portfolio_values_by_credit_and_cash(day: Platform, api: Callable[[str], Any]) -> None:
+def test_portfolio_values_by_credit_and_cash(
+    day: Platform, day_client: Callable[[str], Any]
+) -> None:
     ids = day.ids
-    body = api("supplier1").get(f"/portfolios/{day.address('supplier1')}").json()
+    body = day_client("supplier1").get(f"/portfolios/{day.address('supplier1')}").json()
 
     assert body["credits"] == [
         {
@@ -153,18 +124,20 @@ def test_portfolio_values_by_credit_and_cash(day: Platform, api: Callable[[str],
 
 
 def test_portfolio_of_another_member_is_forbidden_but_not_to_the_auditor(
-    day: Platform, api: Callable[[str], Any]
+    day: Platform, day_client: Callable[[str], Any]
 ) -> None:
-    refused = api("supplier2").get(f"/portfolios/{day.address('supplier1')}")
-    allowed = api("auditor").get(f"/portfolios/{day.address('supplier1')}")
+    refused = day_client("supplier2").get(f"/portfolios/{day.address('supplier1')}")
+    allowed = day_client("auditor").get(f"/portfolios/{day.address('supplier1')}")
 
     assert refused.status_code == 403
     assert refused.json()["error"] == "NotYourAccount"
     assert allowed.status_code == 200
 
 
-def test_exposure_per_obligor_with_headroom(day: Platform, api: Callable[[str], Any]) -> None:
-    body = api("bank_a").get(f"/financiers/{day.address('bank_a')}/exposures").json()
+def test_exposure_per_obligor_with_headroom(
+    day: Platform, day_client: Callable[[str], Any]
+) -> None:
+    body = day_client("bank_a").get(f"/financiers/{day.address('bank_a')}/exposures").json()
 
     by_obligor = {row["obligor"]: row for row in body}
     assert set(by_obligor) == {day.address("core"), day.address("core2")}
@@ -181,9 +154,9 @@ def test_exposure_per_obligor_with_headroom(day: Platform, api: Callable[[str], 
 
 
 def test_overdue_lists_the_unpaid_credit_past_grace(
-    day: Platform, api: Callable[[str], Any]
+    day: Platform, day_client: Callable[[str], Any]
 ) -> None:
-    body = api("bank_a").get("/credits/overdue").json()
+    body = day_client("auditor").get("/credits/overdue").json()
 
     assert [c["credit_id"] for c in body["items"]] == [day.ids["credit2"]]
     (credit,) = body["items"]
@@ -236,9 +209,11 @@ def test_overdue_goes_by_the_chain_clock_the_indexer_reached(
     ] == [(due["creditId"], False, overdue_at, due["gracePeriodDays"])]
 
 
-def test_audit_trail_of_an_invoice_document(day: Platform, api: Callable[[str], Any]) -> None:
+def test_audit_trail_of_an_invoice_document(
+    day: Platform, day_client: Callable[[str], Any]
+) -> None:
     document = "0x" + h("document:inv1").hex()
-    body = api("auditor").get(f"/audit-trail/{document}").json()
+    body = day_client("auditor").get(f"/audit-trail/{document}").json()
 
     assert (body["kind"], body["entity_id"]) == ("invoice", day.ids["inv1"])
     assert [e["event"] for e in body["events"]] == [
@@ -248,27 +223,27 @@ def test_audit_trail_of_an_invoice_document(day: Platform, api: Callable[[str], 
         "CreditIssued",
     ]
     assert all(e["block_timestamp"] > 0 for e in body["events"])
-    certificate = api("auditor").get("/audit-trail/0x" + h("certificate-1").hex()).json()
+    certificate = day_client("auditor").get("/audit-trail/0x" + h("certificate-1").hex()).json()
     assert [e["event"] for e in certificate["events"]] == ["CertificateIssued"]
-    unknown = api("auditor").get("/audit-trail/0x" + h("never anchored").hex())
+    unknown = day_client("auditor").get("/audit-trail/0x" + h("never anchored").hex())
     assert (unknown.status_code, unknown.json()["error"]) == (404, "DocumentNotAnchored")
 
 
-def test_lists_filter_and_paginate(day: Platform, api: Callable[[str], Any]) -> None:
+def test_lists_filter_and_paginate(day: Platform, day_client: Callable[[str], Any]) -> None:
     ids = day.ids
-    auditor = api("auditor")
+    auditor = day_client("auditor")
 
     rejected = auditor.get("/invoices", params={"status": "rejected"}).json()
     page1 = auditor.get("/invoices", params={"seller": day.address("supplier1"), "limit": 2}).json()
     page2 = auditor.get(
         "/invoices", params={"seller": day.address("supplier1"), "limit": 2, "offset": 2}
     ).json()
-    own = api("supplier1").get("/invoices").json()
+    own = day_client("supplier1").get("/invoices").json()
     by_obligor = auditor.get("/credits", params={"obligor": day.address("core")}).json()
     overdue = auditor.get("/credits", params={"status": "overdue"}).json()
     cancelled = auditor.get("/financing-requests", params={"status": "cancelled"}).json()
     fragments = auditor.get("/fragments", params={"credit_id": ids["credit1"], "live": True}).json()
-    mine = api("supplier2").get("/fragments").json()
+    mine = day_client("supplier2").get("/fragments").json()
 
     assert [i["invoice_id"] for i in rejected["items"]] == [ids["inv4"]]
     assert [i["invoice_id"] for i in page1["items"]] == [ids["inv1"], ids["inv4"]]
@@ -294,9 +269,9 @@ def test_lists_filter_and_paginate(day: Platform, api: Callable[[str], Any]) -> 
 
 
 def test_reads_need_an_api_key(
-    day: Platform, api: Callable[[str], Any], settings: Settings
+    day: Platform, day_client: Callable[[str], Any], settings: Settings
 ) -> None:
-    anonymous = api("auditor")
+    anonymous = day_client("auditor")
     anonymous.headers.pop("Authorization")
 
     assert anonymous.get(f"/credits/{day.ids['credit1']}/lineage").status_code == 401

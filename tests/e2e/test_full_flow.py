@@ -214,7 +214,10 @@ def test_full_flow(
     assert chain.client.read("Settlement", "account", credit_id) == (FACE, FACE, False)
     # The invoice's document verifies against its anchor, publicly.
     with server.client() as public:
-        verified = public.get(f"/documents/{tier1['document_id']}/verify").json()
+        verified = public.get(
+            f"/documents/{tier1['document_id']}/verify",
+            params={"document_hash": tier1["invoice"]["document_hash"]},
+        ).json()
     assert verified["anchored"] is True
     assert verified["pdf_covered_by_anchor"] is True
     assert verified["anchors"][0]["status"] == "confirmed"

@@ -294,7 +294,8 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     page.get_by_test_id(f"certificate-row-{certificate}").get_by_role("link").click()
     sync_api.expect(page.get_by_test_id("certificate-qr")).to_be_visible()
     link = page.get_by_test_id("certificate-verify-link").inner_text()
-    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+", link), link
+    # The document's hash goes with its id: ids alone cannot be counted through.
+    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+/0x[0-9a-f]{64}", link), link
     shot(page, "certificate")
     page.get_by_test_id("certificate-verify-link").click()
     result = page.get_by_test_id("verify-result")
@@ -344,7 +345,9 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
         page.get_by_test_id(f"quote-rate-{request}").fill(rate)
         page.get_by_test_id(f"quote-{request}").click()
         flash_ok(page, f"#{request}")
-    sync_api.expect(page.get_by_test_id(f"open-row-{request}")).to_contain_text("Harbor Bank 6.00%")
+    # A bank sees its own quote, not its competitor's: only the holder compares them.
+    sync_api.expect(page.get_by_test_id(f"open-row-{request}")).to_contain_text("Summit Bank 4.50%")
+    sync_api.expect(page.get_by_test_id(f"open-row-{request}")).not_to_contain_text("Harbor Bank")
     sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("银行：报价、敞口与持仓")
     shot(page, "bank")
 

@@ -167,7 +167,7 @@ def test_ids_and_offsets_beyond_64_bits_are_422(consortium: Consortium) -> None:
         f"/credits/{HUGE}",
         f"/credits/{HUGE}/lineage",
         f"/documents/{HUGE}",
-        f"/documents/{HUGE}/verify",
+        f"/documents/{HUGE}/verify?document_hash=0x{'ab' * 32}",
         f"/credits?offset={HUGE}",
         "/credits?offset=1.1e23",
         f"/credits/overdue?offset={HUGE}",

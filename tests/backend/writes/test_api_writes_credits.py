@@ -287,3 +287,49 @@ def test_revoking_the_failing_certificate_lifts_the_freeze_it_caused(
     assert (thawed["frozen"], thawed["frozen_by_quality"]) == (False, False)
     assert thawed["quality_freeze_lifted"] is False
     assert moved["fragment"]["value_units"] == 5 * UNIT
+
+
+def test_reads_say_who_froze_when_and_why(
+    consortium: Consortium, private_chain: PrivateChain
+) -> None:
+    auditor, operator = consortium["auditor"], consortium["operator"]
+    s1, core = consortium["supplier1"], consortium["core"]
+    credit_id = issued_credit(private_chain, consortium, 300 * UNIT)["credit"]["credit_id"]
+
+    frozen = auditor.ok(f"/fragments/{credit_id}/freeze", {"reason": "Suspected fraud"})
+    fragment = s1.http.get("/fragments", params={"credit_id": credit_id}).json()["items"][0]
+    credit_frozen = operator.ok(f"/credits/{credit_id}/freeze", {"reason": "Court order"})
+    credit = core.http.get(f"/credits/{credit_id}").json()
+    root = core.http.get(f"/credits/{credit_id}/lineage").json()["root"]
+    auditor.ok(f"/fragments/{credit_id}/unfreeze", {"reason": "Cleared"})
+    # The fragment's own freeze is lifted; its credit's still holds it.
+    after = s1.http.get("/fragments", params={"credit_id": credit_id}).json()["items"][0]
+
+    def when(tx_hash: str) -> int:
+        block = private_chain.client.w3.eth.get_transaction_receipt(tx_hash)["blockNumber"]
+        return int(private_chain.client.w3.eth.get_block(block)["timestamp"])
+
+    fragment_freeze = {
+        "scope": "fragment",
+        "target_id": credit_id,
+        "frozen_by": auditor.address,
+        "frozen_at": when(frozen["tx_hash"]),
+        "block_number": frozen["block_number"],
+        "tx_hash": frozen["tx_hash"],
+        "reason_hash": to_hex(text_hash("Suspected fraud")),
+        "reason": "Suspected fraud",
+    }
+    credit_freeze = {
+        "scope": "credit",
+        "target_id": credit_id,
+        "frozen_by": operator.address,
+        "frozen_at": when(credit_frozen["tx_hash"]),
+        "block_number": credit_frozen["block_number"],
+        "tx_hash": credit_frozen["tx_hash"],
+        "reason_hash": to_hex(text_hash("Court order")),
+        "reason": "Court order",
+    }
+    assert (fragment["frozen"], fragment["freeze"]) == (True, fragment_freeze)
+    assert (credit["frozen"], credit["freeze"]) == (True, credit_freeze)
+    assert root["freeze"] == fragment_freeze
+    assert (after["frozen"], after["freeze"]) == (True, credit_freeze)

@@ -76,7 +76,10 @@ def test_register_anchors_number_and_document_and_stores_them(
     stored = seller.http.get(f"/documents/{answer['document_id']}").json()
     assert stored["document_hash"] == invoice["document_hash"]
     assert stored["pdf_hash"] == to_hex(keccak256(PDF))
-    verified = seller.http.get(f"/documents/{answer['document_id']}/verify").json()
+    verified = seller.http.get(
+        f"/documents/{answer['document_id']}/verify",
+        params={"document_hash": invoice["document_hash"]},
+    ).json()
     assert verified["anchored"] is True
     assert verified["anchors"][0]["id"] == invoice["invoice_id"]
 

@@ -446,10 +446,10 @@ function certificatesPanel() {
 }
 
 async function certificateView(id) {
-  const page = await get("/certificates?limit=500");
-  const c = page.items.find((item) => item.certificate_id === Number(id));
-  if (!c) return [h("h1", {}, t("cert.page", { id })), h("p", { class: "message error" }, errorText("QualityCertificateNotFound", { certificateId: id }))];
-  const link = `${location.origin}/#/verify/doc/${c.document_id}`;
+  let c;
+  try { c = await get(`/certificates/${Number(id)}`); } catch (exc) { return [h("h1", {}, t("cert.page", { id })), h("p", { class: "message error" }, describe(exc))]; }
+  // The public verify page needs the document's hash with its id: ids alone cannot be counted through.
+  const link = `${location.origin}/#/verify/doc/${c.document_id}/${c.document_hash}`;
   const qr = qrcode(0, "M");
   qr.addData(link);
   qr.make();
@@ -543,7 +543,7 @@ function verifyResult(result) {
     h("p", { class: "addr" }, `${t("verify.hash")}: ${result.document_hash}`), h("ul", {}, anchors));
 }
 
-function verifyView(documentId) {
+function verifyView(documentId, documentHash) {
   const out = h("div", {});
   const check = async (text) => {
     let document;
@@ -556,7 +556,7 @@ function verifyView(documentId) {
   drop.addEventListener("dragleave", () => drop.classList.remove("over"));
   drop.addEventListener("drop", async (e) => { e.preventDefault(); drop.classList.remove("over"); const f = e.dataTransfer.files[0]; if (f) check(await f.text()); });
   if (documentId) {
-    get(`/documents/${documentId}/verify`, null).then((r) => out.replaceChildren(verifyResult(r)), (exc) => out.replaceChildren(h("p", { class: "message error" }, describe(exc))));
+    get(`/documents/${documentId}/verify?document_hash=${encodeURIComponent(documentHash || "")}`, null).then((r) => out.replaceChildren(verifyResult(r)), (exc) => out.replaceChildren(h("p", { class: "message error" }, describe(exc))));
   }
   return [h("h1", {}, t("verify.title")), h("section", { class: "card" }, drop, out)];
 }
@@ -601,7 +601,7 @@ async function render() {
   try {
     if (route === "lineage") content = lineageView(rest[0]);
     else if (route === "inbox") content = inboxView();
-    else if (route === "verify") content = verifyView(rest[0] === "doc" ? rest[1] : null);
+    else if (route === "verify") content = verifyView(rest[0] === "doc" ? rest[1] : null, rest[0] === "doc" ? rest[2] : null);
     else if (route === "certificate") content = await certificateView(rest[0]);
     else content = homeView();
   } catch (exc) {
