@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_defunct
 
 from backend.chain.node import free_port
 from tests.e2e.test_cli import PROJECT_ROOT, Up
@@ -55,6 +56,7 @@ sync_api.expect.set_options(timeout=WAIT_MS)
 class Platform:
     url: str
     members: dict[str, dict[str, Any]]
+    chain_id: int
 
     def key(self, member: str) -> str:
         return str(self.members[member]["api_key"])
@@ -93,7 +95,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
         assert "The story is complete" in up.text(), up.text()
         run = json.loads(up.members_file.read_text())
         assert f"Portal     {run['api_url']}/" in up.text()
-        yield Platform(url=run["api_url"], members=run["members"])
+        yield Platform(url=run["api_url"], members=run["members"], chain_id=run["chain_id"])
     finally:
         up.ensure_stopped()
 
@@ -241,21 +243,45 @@ def test_lineage_of_the_story_drawn_as_a_tree(page: Any, platform: Platform) -> 
 # --- a new trade, every step clicked by the member who takes it ----------------------------------
 
 
-def with_wallet(page: Any, private_key: str) -> None:
-    """An EIP-1193 wallet for a self-custody member: the browser asks, the key signs here."""
+def with_wallet(page: Any, private_key: str, chain_id: int) -> list[str]:
+    """An EIP-1193 wallet for a self-custody member: the browser asks, the key signs here.
+    Answers the account in lower case, as browser wallets do; returns the messages it signed."""
     account = Account.from_key(private_key)
+    signed_messages: list[str] = []
 
-    def sign(typed_data: str) -> str:
-        signed = Account.sign_typed_data(private_key, full_message=json.loads(typed_data))
-        return "0x" + bytes(signed.signature).hex()
+    def sign(method: str, payload: str) -> str:
+        if method == "personal_sign":
+            message = encode_defunct(hexstr=payload)
+            signed_messages.append(bytes.fromhex(payload.removeprefix("0x")).decode())
+            signature = Account.sign_message(message, private_key).signature
+        else:
+            signature = Account.sign_typed_data(
+                private_key, full_message=json.loads(payload)
+            ).signature
+        return "0x" + bytes(signature).hex()
 
     page.expose_function("tiercreditTestWalletSign", sign)
     page.add_init_script(
         "window.ethereum = { request: async ({ method, params }) => {"
-        f" if (method === 'eth_requestAccounts') return ['{account.address}'];"
-        " if (method === 'eth_signTypedData_v4') return window.tiercreditTestWalletSign(params[1]);"
+        f" if (method === 'eth_requestAccounts') return ['{account.address.lower()}'];"
+        f" if (method === 'eth_chainId') return '{hex(chain_id)}';"
+        " if (method === 'personal_sign')"
+        " return window.tiercreditTestWalletSign(method, params[0]);"
+        " if (method === 'eth_signTypedData_v4')"
+        " return window.tiercreditTestWalletSign(method, params[1]);"
         " throw new Error('unsupported ' + method); } };"
     )
+    return signed_messages
+
+
+def sign_in_with_wallet(page: Any, platform: Platform, who: str, language: str) -> None:
+    """Sign-In with Ethereum from the sign-in page: the wallet signs, no API key is typed."""
+    page.goto(platform.url + "/#/signin")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    set_language(page, language)
+    page.get_by_test_id("signin-wallet").click()
+    sync_api.expect(page.get_by_test_id("who")).to_contain_text(who)
 
 
 def register_invoice(page: Any, buyer: str, amount: str, days: str = "120") -> int:
@@ -284,9 +310,17 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     confirm_invoice(page, invoice)
     flash_ok(page, f"发票 #{invoice} 已确认")
 
-    # QualiCert Labs holds its own key: it certifies the goods and signs in its wallet.
-    with_wallet(page, platform.members["inspector"]["private_key"])
-    sign_in(page, platform, "inspector")
+    # QualiCert Labs holds its own key: it signs in with Ethereum (in Chinese), certifies the
+    # goods and signs the certificate's request in its wallet.
+    inspector = platform.members["inspector"]
+    signed = with_wallet(page, inspector["private_key"], platform.chain_id)
+    sign_in_with_wallet(page, platform, "QualiCert Labs · 检验机构", "zh")
+    host = urlsplit(platform.url).netloc
+    assert signed[0].startswith(
+        f"{host} wants you to sign in with your Ethereum account:\n{inspector['address']}\n"
+    ), signed
+    assert f"\nChain ID: {platform.chain_id}\n" in signed[0], signed
+    set_language(page, "en")
     fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": "B-P-1"})
     certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
     sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
@@ -345,12 +379,21 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
         page.get_by_test_id(f"quote-{request}").click()
         flash_ok(page, f"#{request}")
     sync_api.expect(page.get_by_test_id(f"open-row-{request}")).to_contain_text("Harbor Bank 6.00%")
+    # Summit withdraws its quote and quotes again.
+    page.get_by_test_id(f"withdraw-{request}").click()
+    flash_ok(page, f"申请 #{request} 的报价", "已撤回")
+    sync_api.expect(page.get_by_test_id(f"open-row-{request}")).not_to_contain_text("Summit Bank")
+    page.get_by_test_id(f"quote-rate-{request}").fill("4.5")
+    page.get_by_test_id(f"quote-{request}").click()
+    flash_ok(page, f"已对申请 #{request} 报价 4.50%")
     sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("银行：报价、敞口与持仓")
     shot(page, "bank")
 
     # Orion compares the quotes side by side and takes the better one.
     sign_in(page, platform, "tier2")
-    quotes = platform.api("tier2", "GET", f"/financing-requests/{request}/quotes")
+    listed = platform.api("tier2", "GET", f"/financing-requests/{request}/quotes")
+    assert [q["withdrawn"] for q in listed].count(True) == 1, listed
+    quotes = [q for q in listed if not q["withdrawn"]]
     days = quotes[0]["days_to_maturity"]
     prices = {
         q["financier"]: 20_000 * UNIT - 20_000 * UNIT * q["rate_bps"] * days // (365 * 10_000)
@@ -367,6 +410,12 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     page.get_by_test_id(f"accept-{best['quote_id']}").click()
     best_cash = money(prices[best["financier"]])
     flash_ok(page, f"Accepted: {best_cash} paid to you today for 20,000.00.")
+    # A request nobody took yet is cancelled by its holder, its value unlocked.
+    fill_form(page, "request-financing", {"token_id": str(tier2_token), "value": "1000"})
+    spare = number(r"Request #(\d+) is open", flash_ok(page, "1,000.00 locked"))
+    page.get_by_test_id(f"cancel-request-{spare}").click()
+    flash_ok(page, f"Request #{spare} cancelled: 1,000.00 unlocked.")
+    sync_api.expect(page.get_by_test_id(f"request-{spare}")).to_contain_text("cancelled")
 
     # The auditor sees the new credit's tree, freezes Helix's fragment with a reason, lifts it.
     sign_in(page, platform, "auditor")
@@ -394,6 +443,30 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     page.get_by_test_id("unfreeze").click()
     flash_ok(page, f"凭证 #{root} 已解冻。")
     sync_api.expect(helix).to_have_attribute("data-states", "live")
+    # The invoice behind Orion's hop is a click away, and from it the invoice's audit trail.
+    set_language(page, "en")
+    page.get_by_test_id(f"lineage-node-{tier2_token}").click()
+    sync_api.expect(page.get_by_test_id("hop-invoice-summary")).to_contain_text(
+        "Orion Castings invoiced Helix Drivetrain 40,000.00"
+    )
+    sync_api.expect(page.get_by_test_id("hop-invoice")).to_contain_text(
+        f"Invoice #{tier2_invoice}, behind fragment #{tier2_token}"
+    )
+    page.get_by_test_id("audit-link").click()
+    invoices = platform.api("auditor", "GET", f"/invoices?seller={tier2}&buyer={tier1}")["items"]
+    document_hash = next(i for i in invoices if i["invoice_id"] == tier2_invoice)["document_hash"]
+    trail = platform.api("auditor", "GET", f"/audit-trail/{document_hash}")
+    events = [f"{e['contract']}.{e['event']}" for e in trail["events"]]
+    assert "InvoiceRegistered" in " ".join(events), events
+    summary = page.get_by_test_id("audit-summary")
+    sync_api.expect(summary).to_have_text(f"Invoice #{tier2_invoice}: {len(events)} events")
+    rows = page.get_by_test_id("audit-table").locator("tbody tr")
+    sync_api.expect(rows).to_have_count(len(events))
+    for index, event in enumerate(events):
+        sync_api.expect(rows.nth(index)).to_contain_text(event)
+    shot(page, "audit-trail")
+    set_language(page, "zh")
+    sync_api.expect(summary).to_have_text(f"发票 #{tier2_invoice}：共 {len(events)} 个事件")
 
     # Apex repays part of the new credit: refused while it holds no cash, then paid.
     sign_in(page, platform, "core")
@@ -464,6 +537,51 @@ def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
         )
     confirmed = platform.api("auditor", "GET", "/invoices?status=confirmed")["items"]
     assert invoice in [i["invoice_id"] for i in confirmed]
+
+
+def test_operator_pauses_sets_limits_and_suspends(page: Any, platform: Platform) -> None:
+    sign_in(page, platform, "operator")
+    # Paused, the platform refuses even the operator's limits, in words; unpaused, it takes them.
+    page.get_by_test_id("platform-pause").click()
+    flash_ok(page, "The platform is paused.")
+    limits = {"max_tenor_days": "180", "grace_period_days": "30", "max_tier_depth": "8"}
+    fill_form(page, "platform-limits", limits)
+    flash_error(page, "The platform is paused: member actions are stopped.")
+    set_language(page, "zh")
+    page.get_by_test_id("platform-unpause").click()
+    flash_ok(page, "平台已恢复运行。")
+    fill_form(page, "platform-limits", limits)
+    flash_ok(page, "限额已设置：期限最长 180 天，宽限期 30 天，最深至第 8 级。")
+
+    # Harbor Bank suspended with a reason, then reinstated.
+    harbor = platform.members["bank_a"]["member_id"]
+    row = page.get_by_test_id(f"member-row-{harbor}")
+    sync_api.expect(row).to_contain_text("Harbor Bank")
+    sync_api.expect(row).to_contain_text("有效")
+    page.get_by_test_id(f"member-reason-{harbor}").fill("KYC renewal overdue")
+    page.get_by_test_id(f"suspend-{harbor}").click()
+    flash_ok(page, "Harbor Bank 已被暂停资格。")
+    sync_api.expect(row).to_contain_text("已暂停")
+    shot(page, "operator")
+    set_language(page, "en")
+    page.get_by_test_id(f"member-reason-{harbor}").fill("KYC renewed")
+    page.get_by_test_id(f"reinstate-{harbor}").click()
+    flash_ok(page, "Harbor Bank reinstated.")
+    sync_api.expect(row).to_contain_text("active")
+    harbor_read = platform.api("operator", "GET", f"/members/{harbor}")
+    assert harbor_read["status"] == "active", harbor_read
+
+    # A document's audit trail, by its hash.
+    story_invoice = platform.api("operator", "GET", "/invoices?limit=1")["items"][0]
+    trail = platform.api("operator", "GET", f"/audit-trail/{story_invoice['document_hash']}")
+    page.get_by_test_id("nav-audit").click()
+    fill_form(page, "audit-pick", {"document_hash": story_invoice["document_hash"]})
+    sync_api.expect(page.get_by_test_id("audit-summary")).to_have_text(
+        f"Invoice #{story_invoice['invoice_id']}: {len(trail['events'])} events"
+    )
+    sync_api.expect(page.get_by_test_id("audit-table").locator("tbody tr")).to_have_count(
+        len(trail["events"])
+    )
 
 
 def test_verify_page_checks_a_dropped_document(
