@@ -57,6 +57,7 @@ class Platform:
     url: str
     members: dict[str, dict[str, Any]]
     chain_id: int
+    rpc_url: str
 
     def key(self, member: str) -> str:
         return str(self.members[member]["api_key"])
@@ -88,14 +89,27 @@ class Requests:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    up = Up(tmp_path_factory.mktemp("portal"), "--demo", "--node-port", str(free_port()))
+def platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    """The demo on Anvil; a test parametrized with `platform` "ganache" (indirect) gets Ganache."""
+    node = getattr(request, "param", "anvil")
+    up = Up(
+        tmp_path_factory.mktemp(f"portal-{node}"),
+        *("--demo", "--node", node, "--node-port", str(free_port())),
+    )
     try:
         up.wait_until_ready()
         assert "The story is complete" in up.text(), up.text()
         run = json.loads(up.members_file.read_text())
         assert f"Portal     {run['api_url']}/" in up.text()
-        yield Platform(url=run["api_url"], members=run["members"], chain_id=run["chain_id"])
+        assert f"{node} on {run['rpc_url']}" in up.text(), up.text()
+        yield Platform(
+            url=run["api_url"],
+            members=run["members"],
+            chain_id=run["chain_id"],
+            rpc_url=run["rpc_url"],
+        )
     finally:
         up.ensure_stopped()
 
@@ -192,6 +206,10 @@ def money(units: int) -> str:
 
 
 def test_supplier_page_after_the_story_in_both_languages(page: Any, platform: Platform) -> None:
+    supplier_sees_the_story_end(page, platform)
+
+
+def supplier_sees_the_story_end(page: Any, platform: Platform) -> None:
     sign_in(page, platform, "tier3")
     # Lotus Fasteners: 49,445.21 from Summit Bank for 50,000.00, then 30,000.00 redeemed.
     sync_api.expect(page.get_by_test_id("cash")).to_have_text("79,445.21")
@@ -284,6 +302,39 @@ def sign_in_with_wallet(page: Any, platform: Platform, who: str, language: str) 
     sync_api.expect(page.get_by_test_id("who")).to_contain_text(who)
 
 
+def inspector_certifies(
+    page: Any, platform: Platform, invoice: int, batch: str, screenshots: bool = False
+) -> int:
+    """QualiCert Labs holds its own key: it signs in with Ethereum (in Chinese), certifies the
+    goods of `invoice`, signs the certificate's request in its wallet, and follows the
+    certificate's QR link to the public verify page."""
+    inspector = platform.members["inspector"]
+    signed = with_wallet(page, inspector["private_key"], platform.chain_id)
+    sign_in_with_wallet(page, platform, "QualiCert Labs · 检验机构", "zh")
+    host = urlsplit(platform.url).netloc
+    assert signed[0].startswith(
+        f"{host} wants you to sign in with your Ethereum account:\n{inspector['address']}\n"
+    ), signed
+    assert f"\nChain ID: {platform.chain_id}\n" in signed[0], signed
+    set_language(page, "en")
+    fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": batch})
+    certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
+    sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
+    if screenshots:
+        shot(page, "inspector")
+    page.get_by_test_id(f"certificate-row-{certificate}").get_by_role("link").click()
+    sync_api.expect(page.get_by_test_id("certificate-qr")).to_be_visible()
+    link = page.get_by_test_id("certificate-verify-link").inner_text()
+    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+", link), link
+    if screenshots:
+        shot(page, "certificate")
+    page.get_by_test_id("certificate-verify-link").click()
+    result = page.get_by_test_id("verify-result")
+    sync_api.expect(result).to_contain_text("The document matches its on-chain anchor.")
+    sync_api.expect(result).to_contain_text(f"Quality certificate #{certificate}")
+    return certificate
+
+
 def register_invoice(page: Any, buyer: str, amount: str, days: str = "120") -> int:
     number_text = f"INV-P-{uuid.uuid4().hex[:8]}"
     fill_form(
@@ -310,30 +361,7 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     confirm_invoice(page, invoice)
     flash_ok(page, f"发票 #{invoice} 已确认")
 
-    # QualiCert Labs holds its own key: it signs in with Ethereum (in Chinese), certifies the
-    # goods and signs the certificate's request in its wallet.
-    inspector = platform.members["inspector"]
-    signed = with_wallet(page, inspector["private_key"], platform.chain_id)
-    sign_in_with_wallet(page, platform, "QualiCert Labs · 检验机构", "zh")
-    host = urlsplit(platform.url).netloc
-    assert signed[0].startswith(
-        f"{host} wants you to sign in with your Ethereum account:\n{inspector['address']}\n"
-    ), signed
-    assert f"\nChain ID: {platform.chain_id}\n" in signed[0], signed
-    set_language(page, "en")
-    fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": "B-P-1"})
-    certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
-    sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
-    shot(page, "inspector")
-    page.get_by_test_id(f"certificate-row-{certificate}").get_by_role("link").click()
-    sync_api.expect(page.get_by_test_id("certificate-qr")).to_be_visible()
-    link = page.get_by_test_id("certificate-verify-link").inner_text()
-    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+", link), link
-    shot(page, "certificate")
-    page.get_by_test_id("certificate-verify-link").click()
-    result = page.get_by_test_id("verify-result")
-    sync_api.expect(result).to_contain_text("The document matches its on-chain anchor.")
-    sync_api.expect(result).to_contain_text(f"Quality certificate #{certificate}")
+    certificate = inspector_certifies(page, platform, invoice, "B-P-1", screenshots=True)
 
     # Apex issues a 100,000.00 voucher to Helix against the certified invoice.
     sign_in(page, platform, "core")
@@ -615,3 +643,105 @@ def test_verify_page_checks_a_dropped_document(
     page.get_by_test_id("verify-file").set_input_files(str(forged))
     sync_api.expect(result).to_have_attribute("data-anchored", "false")
     sync_api.expect(result).to_contain_text("该文件没有链上存证")
+
+
+def test_redeem_claim_and_write_off_at_maturity(page: Any, platform: Platform) -> None:
+    """A 10,000.00 credit, 4,000.00 of it sold to Summit Bank, 1,000.00 repaid when it matures
+    (Anvil's clock moved past maturity): Helix redeems its 6,000.00 for its 10 % share, claims
+    what a later repayment owes it; Summit redeems and writes the unpaid rest off its exposure.
+    Runs last on its chain: the clock does not go back."""
+    core = platform.address("core")
+    now = httpx.get(platform.url + "/indexer/status").json()["block_timestamp"]
+    invoice = platform.api(
+        "tier1",
+        "POST",
+        "/invoices",
+        {
+            "buyer": core,
+            "amount_units": 10_000 * UNIT,
+            "due_date": now + 30 * 86_400,
+            "invoice_number": f"INV-M-{uuid.uuid4().hex[:8]}",
+            "document": {"number": uuid.uuid4().hex, "amount_units": 10_000 * UNIT},
+        },
+    )["invoice"]["invoice_id"]
+    platform.api("core", "POST", f"/invoices/{invoice}/confirm", {})
+    requirement = "/obligors/me/quality-requirement"
+    platform.api("core", "POST", requirement, {"required": False})
+    try:
+        body = {
+            "invoice_id": invoice,
+            "face_value_units": 10_000 * UNIT,
+            "maturity": now + 5 * 86_400,
+        }
+        credit = platform.api("core", "POST", "/credits", body)["credit"]["credit_id"]
+    finally:
+        platform.api("core", "POST", requirement, {"required": True})
+    root = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"][0]["token_id"]
+    ask = {"token_id": root, "value_units": 4_000 * UNIT, "expires_at": now + 86_400}
+    request = platform.api("tier1", "POST", "/financing/requests", ask)["request"]["request_id"]
+    quoted = platform.api(
+        "bank_b", "POST", f"/financing/requests/{request}/quotes", {"rate_bps": 500}
+    )
+    quote = {"quote_id": quoted["quote"]["quote_id"]}
+    platform.api("tier1", "POST", f"/financing/requests/{request}/accept", quote)
+    fragments = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"]
+    bought = next(f for f in fragments if f["holder"] == platform.address("bank_b"))["token_id"]
+    deposit = {"to": core, "amount_units": 5_000 * UNIT, "deposit_reference": "DEP-maturity"}
+    platform.api("bank_a", "POST", "/cash/mint", deposit)
+    platform.api("core", "POST", f"/credits/{credit}/repayments", {"amount_units": 1_000 * UNIT})
+    for method, params in (("evm_increaseTime", [6 * 86_400]), ("evm_mine", [])):
+        rpc = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        assert "error" not in httpx.post(platform.rpc_url, json=rpc).json()
+
+    sign_in(page, platform, "tier1")
+    page.get_by_test_id(f"redeem-{root}").click()
+    flash_ok(page, f"Redeemed fragment #{root}: 600.00 paid now of 6,000.00")
+    row = page.get_by_test_id(f"claim-row-{root}")
+    sync_api.expect(row).to_contain_text("6,000.00")
+    sync_api.expect(row).to_contain_text("1,000.00 / 10,000.00")
+    page.get_by_test_id(f"claim-{root}").click()
+    flash_error(page, f"Nothing is owed on fragment #{root}.")
+    platform.api("core", "POST", f"/credits/{credit}/repayments", {"amount_units": 4_000 * UNIT})
+    sync_api.expect(row).to_contain_text("5,000.00 / 10,000.00")
+    page.get_by_test_id(f"claim-{root}").click()
+    flash_ok(page, f"Claimed 2,400.00 on fragment #{root}: 3,000.00 of 6,000.00 paid so far")
+
+    sign_in(page, platform, "bank_b", "zh")
+    page.get_by_test_id(f"redeem-{bought}").click()
+    flash_ok(page, f"凭证 #{bought} 已兑付：现付 2,000.00（共 4,000.00）")
+    page.get_by_test_id(f"write-off-reason-{bought}").fill("Apex Motors default, 50 % recovered")
+    page.get_by_test_id(f"write-off-{bought}").click()
+    flash_ok(page, f"已从您对 Apex Motors 的风险敞口中核销凭证 #{bought} 的 2,000.00。")
+    page.get_by_test_id(f"write-off-{bought}").click()
+    flash_error(page, f"凭证 #{bought} 没有可核销的余额。")
+    sync_api.expect(page.get_by_test_id(f"claim-row-{bought}")).to_contain_text("4,000.00")
+    shot(page, "bank-claims")
+
+
+# --- on Ganache ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["ganache"], indirect=True)
+def test_on_ganache_the_story_end_and_a_certificate_signed_in_the_wallet(
+    page: Any, platform: Platform
+) -> None:
+    """The same portal against the demo on Ganache: the supplier sees the story's end, and the
+    self-custody inspector signs in with Ethereum and signs its certificate in the wallet
+    (EIP-712 on Ganache's chain id)."""
+    supplier_sees_the_story_end(page, platform)
+    invoice = platform.api(
+        "tier1",
+        "POST",
+        "/invoices",
+        {
+            "buyer": platform.address("core"),
+            "amount_units": 9_000 * UNIT,
+            "due_date": 4_000_000_000,
+            "invoice_number": f"INV-G-{uuid.uuid4().hex[:8]}",
+            "document": {"number": uuid.uuid4().hex, "amount_units": 9_000 * UNIT},
+        },
+    )["invoice"]["invoice_id"]
+    platform.api("core", "POST", f"/invoices/{invoice}/confirm", {})
+    certificate = inspector_certifies(page, platform, invoice, "B-G-1")
+    listed = platform.api("auditor", "GET", "/certificates")["items"]
+    assert [c["invoice_id"] for c in listed if c["certificate_id"] == certificate] == [invoice]

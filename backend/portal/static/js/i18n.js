@@ -103,6 +103,12 @@ const MESSAGES = {
     "member.suspend.done": "{name} suspended.", "member.reinstate.done": "{name} reinstated.",
     "member.suspend.default": "suspended by the operator", "member.reinstate.default": "reinstated by the operator",
     "status.suspended": "suspended",
+    "claims.title": "Redeemed: claims on later repayments", "claims.none": "No redeemed fragment.",
+    "claim": "Claim", "claim.state": "{paid} of {value} paid so far, {owed} owed now",
+    "claim.done": "Claimed {amount} on fragment #{token}: {state}.",
+    "redeem.part": "Redeemed fragment #{token}: {paid} paid now of {value}; the rest is claimed as the obligor repays.",
+    "writeoff": "Write off", "writeoff.default": "written off at maturity",
+    "writeoff.done": "Wrote {amount} of fragment #{token} off your exposure to {obligor}.",
   },
   zh: {
     "nav.home": "我的工作", "nav.lineage": "流转链路", "nav.inbox": "待审批", "nav.verify": "验证文件",
@@ -202,6 +208,12 @@ const MESSAGES = {
     "member.suspend.done": "{name} 已被暂停资格。", "member.reinstate.done": "{name} 已恢复资格。",
     "member.suspend.default": "运营方暂停", "member.reinstate.default": "运营方恢复",
     "status.suspended": "已暂停",
+    "claims.title": "已兑付：对后续还款的债权", "claims.none": "没有已兑付的凭证。",
+    "claim": "领取", "claim.state": "已付 {paid} / {value}，当前应付 {owed}",
+    "claim.done": "凭证 #{token} 已领取 {amount}：{state}。",
+    "redeem.part": "凭证 #{token} 已兑付：现付 {paid}（共 {value}）；其余在付款方还款后领取。",
+    "writeoff": "核销", "writeoff.default": "到期核销",
+    "writeoff.done": "已从您对 {obligor} 的风险敞口中核销凭证 #{token} 的 {amount}。",
   },
 };
 
@@ -270,6 +282,11 @@ const ERRORS = {
     ConsortiumInvalidStatus: "{account} is {status}: it cannot be changed so now.",
     ConsortiumInvalidLimits: "These limits are not allowed (tenor {maxTenorDays} days, grace {gracePeriodDays} days, depth {maxTierDepth}): tenor 1 to 365 days, grace at most 365 days, tiers 1 to 32.",
     ConsortiumLastOperator: "{operator} is the last operator: it cannot be suspended.",
+    SettlementNoClaim: "Fragment #{tokenId} has not been redeemed: there is no claim.",
+    SettlementNotClaimant: "Only the claimant writes off fragment #{tokenId}.",
+    SettlementNothingToWriteOff: "Fragment #{tokenId} has nothing left to write off.",
+    DocumentNotAnchored: "No anchored document has the hash {document_hash}.",
+    InvalidDocumentHash: "A document hash is 0x and 64 hex digits: {document_hash} is not one.",
   },
   zh: {
     InvoiceInsufficientRemaining: "发票 #{invoiceId} 仅剩 {remaining} 可用于开立凭证；本次申请 {requested}。",
@@ -333,6 +350,11 @@ const ERRORS = {
     ConsortiumInvalidStatus: "{account} 当前状态为 {status}，无法如此变更。",
     ConsortiumInvalidLimits: "不允许这些限额（期限 {maxTenorDays} 天，宽限期 {gracePeriodDays} 天，层级 {maxTierDepth}）：期限 1 至 365 天，宽限期最多 365 天，层级 1 至 32。",
     ConsortiumLastOperator: "{operator} 是最后一个运营方，不能被暂停。",
+    SettlementNoClaim: "凭证 #{tokenId} 尚未兑付：没有债权可领取。",
+    SettlementNotClaimant: "只有债权人可以核销凭证 #{tokenId}。",
+    SettlementNothingToWriteOff: "凭证 #{tokenId} 没有可核销的余额。",
+    DocumentNotAnchored: "没有已存证的文件具有哈希 {document_hash}。",
+    InvalidDocumentHash: "文件哈希应为 0x 加 64 位十六进制数：{document_hash} 不是。",
   },
 };
 

@@ -300,9 +300,43 @@ function fragmentsPanel(titleKey, testid, withActions) {
           h("td", { class: "num" }, money(f.value_units)), h("td", {}, date(credit?.maturity)),
           h("td", {}, states.map((s) => badge(s, t(`state.${s}`)))),
           h("td", {}, withActions && matured && !f.redeemed && !f.locked && !f.frozen
-            ? h("button", { class: "small", "data-testid": `redeem-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/redeem`, {}, (r) => t("redeem.done", { token: f.token_id, paid: money(r.paid_units) })) }, t("redeem"))
+            ? h("button", { class: "small", "data-testid": `redeem-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/redeem`, {},
+              (r) => t(r.claim.paid_units < r.claim.value_units ? "redeem.part" : "redeem.done", { token: f.token_id, paid: money(r.paid_units), value: money(r.claim.value_units) })) }, t("redeem"))
             : ""));
       }));
+  });
+}
+
+// Redeemed fragments: what later repayments of their credit owe is claimed; a bank writes the
+// unpaid rest of its claim off its exposure. (No read serves a claim's paid and owed amounts;
+// each write answers them.)
+function claimsPanel() {
+  return panel("claims.title", "claims", async () => {
+    const page = await get(`/fragments?owner=${state.me.address}&live=false`);
+    if (!page.items.length) return h("p", { class: "muted" }, t("claims.none"));
+    const credits = await creditsById(page.items.map((f) => f.credit_id));
+    // What each fragment was worth when redeemed, as its credit's lineage records it.
+    const worth = {};
+    await Promise.all(Object.keys(credits).map(async (id) => {
+      const walk = (node) => { worth[node.token_id] = node.redeemed_value_units; (node.children || []).forEach(walk); };
+      walk((await get(`/credits/${id}/lineage`)).root);
+    }));
+    const said = (c) => t("claim.state", { paid: money(c.paid_units), value: money(c.value_units), owed: money(c.owed_units) });
+    return table([["col.fragment"], ["col.credit"], ["col.obligor"], ["col.value", "num"], ["col.repaid", "num"], ["col.actions"]],
+      page.items.map((f) => {
+        const credit = credits[f.credit_id];
+        const reason = h("input", { size: 14, placeholder: t("reason"), "data-testid": `write-off-reason-${f.token_id}` });
+        return h("tr", { "data-testid": `claim-row-${f.token_id}` },
+          h("td", {}, `#${f.token_id}`), h("td", {}, h("a", { href: `#/lineage/${f.credit_id}` }, `#${f.credit_id}`)),
+          h("td", {}, nameOf(credit.obligor)), h("td", { class: "num" }, money(worth[f.token_id] ?? f.redeemed_value_units)),
+          h("td", { class: "num" }, `${money(credit.repaid_units)} / ${money(credit.face_value_units)}`),
+          h("td", {},
+            h("button", { class: "small", "data-testid": `claim-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/claim`, {},
+              (r) => t("claim.done", { token: f.token_id, amount: money(r.paid_units), state: said(r.claim) })) }, t("claim")),
+            hasRole("FINANCIER") ? [" ", reason, " ", h("button", { class: "small secondary", "data-testid": `write-off-${f.token_id}`,
+              onclick: () => submit(`/fragments/${f.token_id}/write-off`, { reason: reason.value || t("writeoff.default") },
+                (r) => t("writeoff.done", { token: f.token_id, amount: money(r.written_off_units), obligor: nameOf(credit.obligor) })) }, t("writeoff"))] : null));
+      }), "claims-table");
   });
 }
 
@@ -332,6 +366,7 @@ function supplierView() {
           h("td", {}, badge(credits[c.credit_id].status)))));
     }),
     fragmentsPanel("fragments.title", "my-fragments", true),
+    claimsPanel(),
     h("div", { class: "grid" },
       card("pay.title", {}, form("pay-supplier", [
         field("pay.fragment", input("token_id", { type: "number", min: 1, required: true })),
@@ -456,6 +491,7 @@ function bankView() {
           h("td", { class: "num" }, money(e.exposure_units)), h("td", { class: "num" }, money(e.headroom_units)))));
     }),
     fragmentsPanel("holdings.title", "holdings", true),
+    claimsPanel(),
   ];
 }
 
