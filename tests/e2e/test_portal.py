@@ -567,6 +567,20 @@ def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
     assert invoice in [i["invoice_id"] for i in confirmed]
 
 
+def test_wallet_sign_in_of_an_unknown_account_is_refused_in_words(
+    page: Any, platform: Platform
+) -> None:
+    stranger = Account.create()
+    with_wallet(page, stranger.key.hex(), platform.chain_id)
+    page.goto(platform.url + "/#/signin")
+    page.get_by_test_id("signin-wallet").click()
+    flash_error(page, f"No active member has the account {stranger.address}.")
+    set_language(page, "zh")
+    page.get_by_test_id("signin-wallet").click()
+    flash_error(page, f"没有有效成员使用账户 {stranger.address}。")
+    sync_api.expect(page.get_by_test_id("who")).to_have_text("")
+
+
 def test_operator_pauses_sets_limits_and_suspends(page: Any, platform: Platform) -> None:
     sign_in(page, platform, "operator")
     # Paused, the platform refuses even the operator's limits, in words; unpaused, it takes them.
