@@ -492,6 +492,11 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     sync_api.expect(rows).to_have_count(len(events))
     for index, event in enumerate(events):
         sync_api.expect(rows.nth(index)).to_contain_text(event)
+    # The registration's arguments in words: names for addresses, amounts and dates formatted.
+    sync_api.expect(rows.nth(0)).to_contain_text(
+        "seller: Orion Castings · buyer: Helix Drivetrain · amount: 40,000.00"
+    )
+    sync_api.expect(rows.nth(0)).not_to_contain_text("dueDate: 1")
     shot(page, "audit-trail")
     set_language(page, "zh")
     sync_api.expect(summary).to_have_text(f"发票 #{tier2_invoice}：共 {len(events)} 个事件")

@@ -642,6 +642,7 @@ function auditLink(hash) {
 function auditArgs(args) {
   return Object.entries(args || {}).map(([name, value]) => {
     const shown = /_units$|^amount$|^value$|^faceValue$|^price$/.test(name) && /^\d+$/.test(String(value)) ? money(value)
+      : /(Date|At|^maturity)$/.test(name) && /^\d+$/.test(String(value)) ? date(Number(value))
       : /^0x[0-9a-fA-F]{40}$/.test(String(value)) ? nameOf(String(value)) : String(value);
     return `${name}: ${shown}`;
   }).join(" · ");
