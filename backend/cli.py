@@ -543,6 +543,10 @@ class LocalPlatform:
             # The portal's sign-in page offers the demo members (GET /dev/demo-members).
             env["TIERCREDIT_DEMO_MEMBERS_FILE"] = str(paths.members_file)
         api_url = f"http://{api_host}:{api_port}"
+        # Sign-In with Ethereum messages name the site the member signs in to: the portal here,
+        # unless the environment names the site a proxy serves it under.
+        env.setdefault("TIERCREDIT_SIWE_DOMAIN", f"{api_host}:{api_port}")
+        env.setdefault("TIERCREDIT_SIWE_URI", api_url)
         with console.status(f"Starting the API on {api_url}…"):
             api = spawn(
                 "API",

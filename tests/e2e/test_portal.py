@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from eth_account import Account
+from eth_account.messages import encode_defunct
 
 from backend.chain.node import free_port
 from tests.e2e.test_cli import PROJECT_ROOT, Up
@@ -55,6 +56,8 @@ sync_api.expect.set_options(timeout=WAIT_MS)
 class Platform:
     url: str
     members: dict[str, dict[str, Any]]
+    chain_id: int
+    rpc_url: str
 
     def key(self, member: str) -> str:
         return str(self.members[member]["api_key"])
@@ -86,14 +89,27 @@ class Requests:
 
 
 @pytest.fixture(scope="module")
-def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
-    up = Up(tmp_path_factory.mktemp("portal"), "--demo", "--node-port", str(free_port()))
+def platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    """The demo on Anvil; a test parametrized with `platform` "ganache" (indirect) gets Ganache."""
+    node = getattr(request, "param", "anvil")
+    up = Up(
+        tmp_path_factory.mktemp(f"portal-{node}"),
+        *("--demo", "--node", node, "--node-port", str(free_port())),
+    )
     try:
         up.wait_until_ready()
         assert "The story is complete" in up.text(), up.text()
         run = json.loads(up.members_file.read_text())
         assert f"Portal     {run['api_url']}/" in up.text()
-        yield Platform(url=run["api_url"], members=run["members"])
+        assert f"{node} on {run['rpc_url']}" in up.text(), up.text()
+        yield Platform(
+            url=run["api_url"],
+            members=run["members"],
+            chain_id=run["chain_id"],
+            rpc_url=run["rpc_url"],
+        )
     finally:
         up.ensure_stopped()
 
@@ -190,6 +206,10 @@ def money(units: int) -> str:
 
 
 def test_supplier_page_after_the_story_in_both_languages(page: Any, platform: Platform) -> None:
+    supplier_sees_the_story_end(page, platform)
+
+
+def supplier_sees_the_story_end(page: Any, platform: Platform) -> None:
     sign_in(page, platform, "tier3")
     # Lotus Fasteners: 49,445.21 from Summit Bank for 50,000.00, then 30,000.00 redeemed.
     sync_api.expect(page.get_by_test_id("cash")).to_have_text("79,445.21")
@@ -241,21 +261,79 @@ def test_lineage_of_the_story_drawn_as_a_tree(page: Any, platform: Platform) -> 
 # --- a new trade, every step clicked by the member who takes it ----------------------------------
 
 
-def with_wallet(page: Any, private_key: str) -> None:
-    """An EIP-1193 wallet for a self-custody member: the browser asks, the key signs here."""
+def with_wallet(page: Any, private_key: str, chain_id: int) -> list[str]:
+    """An EIP-1193 wallet for a self-custody member: the browser asks, the key signs here.
+    Answers the account in lower case, as browser wallets do; returns the messages it signed."""
     account = Account.from_key(private_key)
+    signed_messages: list[str] = []
 
-    def sign(typed_data: str) -> str:
-        signed = Account.sign_typed_data(private_key, full_message=json.loads(typed_data))
-        return "0x" + bytes(signed.signature).hex()
+    def sign(method: str, payload: str) -> str:
+        if method == "personal_sign":
+            message = encode_defunct(hexstr=payload)
+            signed_messages.append(bytes.fromhex(payload.removeprefix("0x")).decode())
+            signature = Account.sign_message(message, private_key).signature
+        else:
+            signature = Account.sign_typed_data(
+                private_key, full_message=json.loads(payload)
+            ).signature
+        return "0x" + bytes(signature).hex()
 
     page.expose_function("tiercreditTestWalletSign", sign)
     page.add_init_script(
         "window.ethereum = { request: async ({ method, params }) => {"
-        f" if (method === 'eth_requestAccounts') return ['{account.address}'];"
-        " if (method === 'eth_signTypedData_v4') return window.tiercreditTestWalletSign(params[1]);"
+        f" if (method === 'eth_requestAccounts') return ['{account.address.lower()}'];"
+        f" if (method === 'eth_chainId') return '{hex(chain_id)}';"
+        " if (method === 'personal_sign')"
+        " return window.tiercreditTestWalletSign(method, params[0]);"
+        " if (method === 'eth_signTypedData_v4')"
+        " return window.tiercreditTestWalletSign(method, params[1]);"
         " throw new Error('unsupported ' + method); } };"
     )
+    return signed_messages
+
+
+def sign_in_with_wallet(page: Any, platform: Platform, who: str, language: str) -> None:
+    """Sign-In with Ethereum from the sign-in page: the wallet signs, no API key is typed."""
+    page.goto(platform.url + "/#/signin")
+    page.evaluate("sessionStorage.clear()")
+    page.reload()
+    set_language(page, language)
+    page.get_by_test_id("signin-wallet").click()
+    sync_api.expect(page.get_by_test_id("who")).to_contain_text(who)
+
+
+def inspector_certifies(
+    page: Any, platform: Platform, invoice: int, batch: str, screenshots: bool = False
+) -> int:
+    """QualiCert Labs holds its own key: it signs in with Ethereum (in Chinese), certifies the
+    goods of `invoice`, signs the certificate's request in its wallet, and follows the
+    certificate's QR link to the public verify page."""
+    inspector = platform.members["inspector"]
+    signed = with_wallet(page, inspector["private_key"], platform.chain_id)
+    sign_in_with_wallet(page, platform, "QualiCert Labs · 检验机构", "zh")
+    host = urlsplit(platform.url).netloc
+    assert signed[0].startswith(
+        f"{host} wants you to sign in with your Ethereum account:\n{inspector['address']}\n"
+    ), signed
+    assert f"\nChain ID: {platform.chain_id}\n" in signed[0], signed
+    set_language(page, "en")
+    fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": batch})
+    certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
+    sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
+    if screenshots:
+        shot(page, "inspector")
+    page.get_by_test_id(f"certificate-row-{certificate}").get_by_role("link").click()
+    sync_api.expect(page.get_by_test_id("certificate-qr")).to_be_visible()
+    link = page.get_by_test_id("certificate-verify-link").inner_text()
+    # The document's hash goes with its id: ids alone cannot be counted through.
+    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+/0x[0-9a-f]{64}", link), link
+    if screenshots:
+        shot(page, "certificate")
+    page.get_by_test_id("certificate-verify-link").click()
+    result = page.get_by_test_id("verify-result")
+    sync_api.expect(result).to_contain_text("The document matches its on-chain anchor.")
+    sync_api.expect(result).to_contain_text(f"Quality certificate #{certificate}")
+    return certificate
 
 
 def register_invoice(page: Any, buyer: str, amount: str, days: str = "120") -> int:
@@ -284,23 +362,7 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     confirm_invoice(page, invoice)
     flash_ok(page, f"发票 #{invoice} 已确认")
 
-    # QualiCert Labs holds its own key: it certifies the goods and signs in its wallet.
-    with_wallet(page, platform.members["inspector"]["private_key"])
-    sign_in(page, platform, "inspector")
-    fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": "B-P-1"})
-    certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
-    sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
-    shot(page, "inspector")
-    page.get_by_test_id(f"certificate-row-{certificate}").get_by_role("link").click()
-    sync_api.expect(page.get_by_test_id("certificate-qr")).to_be_visible()
-    link = page.get_by_test_id("certificate-verify-link").inner_text()
-    # The document's hash goes with its id: ids alone cannot be counted through.
-    assert re.fullmatch(re.escape(platform.url) + r"/#/verify/doc/\d+/0x[0-9a-f]{64}", link), link
-    shot(page, "certificate")
-    page.get_by_test_id("certificate-verify-link").click()
-    result = page.get_by_test_id("verify-result")
-    sync_api.expect(result).to_contain_text("The document matches its on-chain anchor.")
-    sync_api.expect(result).to_contain_text(f"Quality certificate #{certificate}")
+    certificate = inspector_certifies(page, platform, invoice, "B-P-1", screenshots=True)
 
     # Apex issues a 100,000.00 voucher to Helix against the certified invoice.
     sign_in(page, platform, "core")
@@ -345,6 +407,13 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
         page.get_by_test_id(f"quote-rate-{request}").fill(rate)
         page.get_by_test_id(f"quote-{request}").click()
         flash_ok(page, f"#{request}")
+    # Summit withdraws its quote and quotes again.
+    page.get_by_test_id(f"withdraw-{request}").click()
+    flash_ok(page, f"申请 #{request} 的报价", "已撤回")
+    sync_api.expect(page.get_by_test_id(f"open-row-{request}")).not_to_contain_text("Summit Bank")
+    page.get_by_test_id(f"quote-rate-{request}").fill("4.5")
+    page.get_by_test_id(f"quote-{request}").click()
+    flash_ok(page, f"已对申请 #{request} 报价 4.50%")
     # A bank sees its own quote, not its competitor's: only the holder compares them.
     sync_api.expect(page.get_by_test_id(f"open-row-{request}")).to_contain_text("Summit Bank 4.50%")
     sync_api.expect(page.get_by_test_id(f"open-row-{request}")).not_to_contain_text("Harbor Bank")
@@ -353,7 +422,9 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
 
     # Orion compares the quotes side by side and takes the better one.
     sign_in(page, platform, "tier2")
-    quotes = platform.api("tier2", "GET", f"/financing-requests/{request}/quotes")
+    listed = platform.api("tier2", "GET", f"/financing-requests/{request}/quotes")
+    assert [q["withdrawn"] for q in listed].count(True) == 1, listed
+    quotes = [q for q in listed if not q["withdrawn"]]
     days = quotes[0]["days_to_maturity"]
     prices = {
         q["financier"]: 20_000 * UNIT - 20_000 * UNIT * q["rate_bps"] * days // (365 * 10_000)
@@ -370,6 +441,12 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     page.get_by_test_id(f"accept-{best['quote_id']}").click()
     best_cash = money(prices[best["financier"]])
     flash_ok(page, f"Accepted: {best_cash} paid to you today for 20,000.00.")
+    # A request nobody took yet is cancelled by its holder, its value unlocked.
+    fill_form(page, "request-financing", {"token_id": str(tier2_token), "value": "1000"})
+    spare = number(r"Request #(\d+) is open", flash_ok(page, "1,000.00 locked"))
+    page.get_by_test_id(f"cancel-request-{spare}").click()
+    flash_ok(page, f"Request #{spare} cancelled: 1,000.00 unlocked.")
+    sync_api.expect(page.get_by_test_id(f"request-{spare}")).to_contain_text("cancelled")
 
     # The auditor sees the new credit's tree, freezes Helix's fragment with a reason, lifts it.
     sign_in(page, platform, "auditor")
@@ -397,6 +474,35 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     page.get_by_test_id("unfreeze").click()
     flash_ok(page, f"凭证 #{root} 已解冻。")
     sync_api.expect(helix).to_have_attribute("data-states", "live")
+    # The invoice behind Orion's hop is a click away, and from it the invoice's audit trail.
+    set_language(page, "en")
+    page.get_by_test_id(f"lineage-node-{tier2_token}").click()
+    sync_api.expect(page.get_by_test_id("hop-invoice-summary")).to_contain_text(
+        "Orion Castings invoiced Helix Drivetrain 40,000.00"
+    )
+    sync_api.expect(page.get_by_test_id("hop-invoice")).to_contain_text(
+        f"Invoice #{tier2_invoice}, behind fragment #{tier2_token}"
+    )
+    page.get_by_test_id("audit-link").click()
+    invoices = platform.api("auditor", "GET", f"/invoices?seller={tier2}&buyer={tier1}")["items"]
+    document_hash = next(i for i in invoices if i["invoice_id"] == tier2_invoice)["document_hash"]
+    trail = platform.api("auditor", "GET", f"/audit-trail/{document_hash}")
+    events = [f"{e['contract']}.{e['event']}" for e in trail["events"]]
+    assert "InvoiceRegistered" in " ".join(events), events
+    summary = page.get_by_test_id("audit-summary")
+    sync_api.expect(summary).to_have_text(f"Invoice #{tier2_invoice}: {len(events)} events")
+    rows = page.get_by_test_id("audit-table").locator("tbody tr")
+    sync_api.expect(rows).to_have_count(len(events))
+    for index, event in enumerate(events):
+        sync_api.expect(rows.nth(index)).to_contain_text(event)
+    # The registration's arguments in words: names for addresses, amounts and dates formatted.
+    sync_api.expect(rows.nth(0)).to_contain_text(
+        "seller: Orion Castings · buyer: Helix Drivetrain · amount: 40,000.00"
+    )
+    sync_api.expect(rows.nth(0)).not_to_contain_text("dueDate: 1")
+    shot(page, "audit-trail")
+    set_language(page, "zh")
+    sync_api.expect(summary).to_have_text(f"发票 #{tier2_invoice}：共 {len(events)} 个事件")
 
     # Apex repays part of the new credit: refused while it holds no cash, then paid.
     sign_in(page, platform, "core")
@@ -469,6 +575,65 @@ def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
     assert invoice in [i["invoice_id"] for i in confirmed]
 
 
+def test_wallet_sign_in_of_an_unknown_account_is_refused_in_words(
+    page: Any, platform: Platform
+) -> None:
+    stranger = Account.create()
+    with_wallet(page, stranger.key.hex(), platform.chain_id)
+    page.goto(platform.url + "/#/signin")
+    page.get_by_test_id("signin-wallet").click()
+    flash_error(page, f"No active member has the account {stranger.address}.")
+    set_language(page, "zh")
+    page.get_by_test_id("signin-wallet").click()
+    flash_error(page, f"没有有效成员使用账户 {stranger.address}。")
+    sync_api.expect(page.get_by_test_id("who")).to_have_text("")
+
+
+def test_operator_pauses_sets_limits_and_suspends(page: Any, platform: Platform) -> None:
+    sign_in(page, platform, "operator")
+    # Paused, the platform refuses even the operator's limits, in words; unpaused, it takes them.
+    page.get_by_test_id("platform-pause").click()
+    flash_ok(page, "The platform is paused.")
+    limits = {"max_tenor_days": "180", "grace_period_days": "30", "max_tier_depth": "8"}
+    fill_form(page, "platform-limits", limits)
+    flash_error(page, "The platform is paused: member actions are stopped.")
+    set_language(page, "zh")
+    page.get_by_test_id("platform-unpause").click()
+    flash_ok(page, "平台已恢复运行。")
+    fill_form(page, "platform-limits", limits)
+    flash_ok(page, "限额已设置：期限最长 180 天，宽限期 30 天，最深至第 8 级。")
+
+    # Harbor Bank suspended with a reason, then reinstated.
+    harbor = platform.members["bank_a"]["member_id"]
+    row = page.get_by_test_id(f"member-row-{harbor}")
+    sync_api.expect(row).to_contain_text("Harbor Bank")
+    sync_api.expect(row).to_contain_text("有效")
+    page.get_by_test_id(f"member-reason-{harbor}").fill("KYC renewal overdue")
+    page.get_by_test_id(f"suspend-{harbor}").click()
+    flash_ok(page, "Harbor Bank 已被暂停资格。")
+    sync_api.expect(row).to_contain_text("已暂停")
+    shot(page, "operator")
+    set_language(page, "en")
+    page.get_by_test_id(f"member-reason-{harbor}").fill("KYC renewed")
+    page.get_by_test_id(f"reinstate-{harbor}").click()
+    flash_ok(page, "Harbor Bank reinstated.")
+    sync_api.expect(row).to_contain_text("active")
+    harbor_read = platform.api("operator", "GET", f"/members/{harbor}")
+    assert harbor_read["status"] == "active", harbor_read
+
+    # A document's audit trail, by its hash.
+    story_invoice = platform.api("operator", "GET", "/invoices?limit=1")["items"][0]
+    trail = platform.api("operator", "GET", f"/audit-trail/{story_invoice['document_hash']}")
+    page.get_by_test_id("nav-audit").click()
+    fill_form(page, "audit-pick", {"document_hash": story_invoice["document_hash"]})
+    sync_api.expect(page.get_by_test_id("audit-summary")).to_have_text(
+        f"Invoice #{story_invoice['invoice_id']}: {len(trail['events'])} events"
+    )
+    sync_api.expect(page.get_by_test_id("audit-table").locator("tbody tr")).to_have_count(
+        len(trail["events"])
+    )
+
+
 def test_verify_page_checks_a_dropped_document(
     page: Any, platform: Platform, tmp_path: Path
 ) -> None:
@@ -500,3 +665,105 @@ def test_verify_page_checks_a_dropped_document(
     page.get_by_test_id("verify-file").set_input_files(str(forged))
     sync_api.expect(result).to_have_attribute("data-anchored", "false")
     sync_api.expect(result).to_contain_text("该文件没有链上存证")
+
+
+def test_redeem_claim_and_write_off_at_maturity(page: Any, platform: Platform) -> None:
+    """A 10,000.00 credit, 4,000.00 of it sold to Summit Bank, 1,000.00 repaid when it matures
+    (Anvil's clock moved past maturity): Helix redeems its 6,000.00 for its 10 % share, claims
+    what a later repayment owes it; Summit redeems and writes the unpaid rest off its exposure.
+    Runs last on its chain: the clock does not go back."""
+    core = platform.address("core")
+    now = httpx.get(platform.url + "/indexer/status").json()["block_timestamp"]
+    invoice = platform.api(
+        "tier1",
+        "POST",
+        "/invoices",
+        {
+            "buyer": core,
+            "amount_units": 10_000 * UNIT,
+            "due_date": now + 30 * 86_400,
+            "invoice_number": f"INV-M-{uuid.uuid4().hex[:8]}",
+            "document": {"number": uuid.uuid4().hex, "amount_units": 10_000 * UNIT},
+        },
+    )["invoice"]["invoice_id"]
+    platform.api("core", "POST", f"/invoices/{invoice}/confirm", {})
+    requirement = "/obligors/me/quality-requirement"
+    platform.api("core", "POST", requirement, {"required": False})
+    try:
+        body = {
+            "invoice_id": invoice,
+            "face_value_units": 10_000 * UNIT,
+            "maturity": now + 5 * 86_400,
+        }
+        credit = platform.api("core", "POST", "/credits", body)["credit"]["credit_id"]
+    finally:
+        platform.api("core", "POST", requirement, {"required": True})
+    root = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"][0]["token_id"]
+    ask = {"token_id": root, "value_units": 4_000 * UNIT, "expires_at": now + 86_400}
+    request = platform.api("tier1", "POST", "/financing/requests", ask)["request"]["request_id"]
+    quoted = platform.api(
+        "bank_b", "POST", f"/financing/requests/{request}/quotes", {"rate_bps": 500}
+    )
+    quote = {"quote_id": quoted["quote"]["quote_id"]}
+    platform.api("tier1", "POST", f"/financing/requests/{request}/accept", quote)
+    fragments = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"]
+    bought = next(f for f in fragments if f["holder"] == platform.address("bank_b"))["token_id"]
+    deposit = {"to": core, "amount_units": 5_000 * UNIT, "deposit_reference": "DEP-maturity"}
+    platform.api("bank_a", "POST", "/cash/mint", deposit)
+    platform.api("core", "POST", f"/credits/{credit}/repayments", {"amount_units": 1_000 * UNIT})
+    for method, params in (("evm_increaseTime", [6 * 86_400]), ("evm_mine", [])):
+        rpc = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        assert "error" not in httpx.post(platform.rpc_url, json=rpc).json()
+
+    sign_in(page, platform, "tier1")
+    page.get_by_test_id(f"redeem-{root}").click()
+    flash_ok(page, f"Redeemed fragment #{root}: 600.00 paid now of 6,000.00")
+    row = page.get_by_test_id(f"claim-row-{root}")
+    sync_api.expect(row).to_contain_text("6,000.00")
+    sync_api.expect(row).to_contain_text("1,000.00 / 10,000.00")
+    page.get_by_test_id(f"claim-{root}").click()
+    flash_error(page, f"Nothing is owed on fragment #{root}.")
+    platform.api("core", "POST", f"/credits/{credit}/repayments", {"amount_units": 4_000 * UNIT})
+    sync_api.expect(row).to_contain_text("5,000.00 / 10,000.00")
+    page.get_by_test_id(f"claim-{root}").click()
+    flash_ok(page, f"Claimed 2,400.00 on fragment #{root}: 3,000.00 of 6,000.00 paid so far")
+
+    sign_in(page, platform, "bank_b", "zh")
+    page.get_by_test_id(f"redeem-{bought}").click()
+    flash_ok(page, f"凭证 #{bought} 已兑付：现付 2,000.00（共 4,000.00）")
+    page.get_by_test_id(f"write-off-reason-{bought}").fill("Apex Motors default, 50 % recovered")
+    page.get_by_test_id(f"write-off-{bought}").click()
+    flash_ok(page, f"已从您对 Apex Motors 的风险敞口中核销凭证 #{bought} 的 2,000.00。")
+    page.get_by_test_id(f"write-off-{bought}").click()
+    flash_error(page, f"凭证 #{bought} 没有可核销的余额。")
+    sync_api.expect(page.get_by_test_id(f"claim-row-{bought}")).to_contain_text("4,000.00")
+    shot(page, "bank-claims")
+
+
+# --- on Ganache ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["ganache"], indirect=True)
+def test_on_ganache_the_story_end_and_a_certificate_signed_in_the_wallet(
+    page: Any, platform: Platform
+) -> None:
+    """The same portal against the demo on Ganache: the supplier sees the story's end, and the
+    self-custody inspector signs in with Ethereum and signs its certificate in the wallet
+    (EIP-712 on Ganache's chain id)."""
+    supplier_sees_the_story_end(page, platform)
+    invoice = platform.api(
+        "tier1",
+        "POST",
+        "/invoices",
+        {
+            "buyer": platform.address("core"),
+            "amount_units": 9_000 * UNIT,
+            "due_date": 4_000_000_000,
+            "invoice_number": f"INV-G-{uuid.uuid4().hex[:8]}",
+            "document": {"number": uuid.uuid4().hex, "amount_units": 9_000 * UNIT},
+        },
+    )["invoice"]["invoice_id"]
+    platform.api("core", "POST", f"/invoices/{invoice}/confirm", {})
+    certificate = inspector_certifies(page, platform, invoice, "B-G-1")
+    listed = platform.api("auditor", "GET", "/certificates")["items"]
+    assert [c["invoice_id"] for c in listed if c["certificate_id"] == certificate] == [invoice]

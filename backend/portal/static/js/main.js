@@ -5,6 +5,7 @@ import { ApiError, NetworkError, apiKey, get, post, setApiKey } from "./api.js";
 import { date, dateTime, errorText, language, money, rate, setLanguage, statusLabel, t } from "./i18n.js";
 import { lineageSvg, nodeStates } from "./lineage.js";
 import qrcode from "../vendor/qrcode-generator-2.0.4.mjs";
+import { keccak256 } from "../vendor/js-sha3-0.8.0.mjs";
 
 const DAY = 86_400;
 const UNIT = 1_000_000;
@@ -91,12 +92,55 @@ function hasRole(...roles) { return roles.some((role) => state.me?.roles.include
 
 // --- writes -----------------------------------------------------------------------------------
 
-async function walletSign(handed) {
+// An EIP-1193 browser wallet's request; a refusal in the wallet (4001) is said in words.
+async function wallet(method, params) {
   if (!window.ethereum) throw new Error(t("wallet.none"));
-  const [account] = await window.ethereum.request({ method: "eth_requestAccounts" });
-  const signature = await window.ethereum.request({
-    method: "eth_signTypedData_v4", params: [account, JSON.stringify(handed.typed_data)],
-  });
+  try {
+    return await window.ethereum.request(params === undefined ? { method } : { method, params });
+  } catch (exc) {
+    throw new Error(exc?.code === 4001 ? t("wallet.rejected") : t("wallet.failed", { detail: exc?.message || String(exc) }));
+  }
+}
+
+// EIP-55: the mixed-case checksum form of an address, as an EIP-4361 message must carry it.
+function checksumAddress(address) {
+  const hex = address.toLowerCase().replace(/^0x/, "");
+  const hash = keccak256(hex);
+  return "0x" + [...hex].map((c, i) => (parseInt(hash[i], 16) >= 8 ? c.toUpperCase() : c)).join("");
+}
+
+function utf8Hex(text) {
+  return "0x" + [...new TextEncoder().encode(text)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// Sign-In with Ethereum (EIP-4361): a nonce from the platform, the message signed in the wallet
+// (personal_sign), a session API key back.
+async function signInWithWallet() {
+  flash("info", t("working"));
+  try {
+    const [account] = await wallet("eth_requestAccounts");
+    const address = checksumAddress(account);
+    const chainId = parseInt(await wallet("eth_chainId"), 16);
+    const { body: nonce } = await post("/auth/siwe/nonce", { address });
+    const issued = new Date();
+    const message = [
+      `${location.host} wants you to sign in with your Ethereum account:`, address, "",
+      "Sign in to TierCredit.", "",
+      `URI: ${location.origin}`, "Version: 1", `Chain ID: ${chainId}`, `Nonce: ${nonce.nonce}`,
+      `Issued At: ${issued.toISOString()}`,
+      `Expiration Time: ${new Date(issued.getTime() + 10 * 60_000).toISOString()}`,
+    ].join("\n");
+    const signature = await wallet("personal_sign", [utf8Hex(message), account]);
+    const { body: session } = await post("/auth/siwe", { message, signature });
+    await signIn(session.api_key);
+  } catch (exc) {
+    flash("error", describe(exc));
+  }
+}
+
+async function walletSign(handed) {
+  const [account] = await wallet("eth_requestAccounts");
+  const signature = await wallet("eth_signTypedData_v4", [account, JSON.stringify(handed.typed_data)]);
   const { body } = await post(`/requests/${handed.request_id}/signature`, { signature });
   return body;
 }
@@ -174,7 +218,10 @@ function signInView() {
     h("h1", {}, t("signin.title")),
     card("signin.title", {},
       h("p", { class: "muted" }, t("signin.hint")),
-      form("signin-form", [field("signin.key", keyInput)], "signin.submit", (v) => signIn(v.api_key.trim()))));
+      form("signin-form", [field("signin.key", keyInput)], "signin.submit", (v) => signIn(v.api_key.trim()))),
+    card("signin.wallet", {},
+      h("p", { class: "muted" }, t("signin.wallet.hint")),
+      h("button", { type: "button", "data-testid": "signin-wallet", onclick: signInWithWallet }, t("signin.wallet.submit"))));
   loadDemo().then((members) => {
     if (!members.length) return;
     view.append(card("signin.demo", {}, h("div", { class: "members", "data-testid": "demo-members" },
@@ -253,9 +300,43 @@ function fragmentsPanel(titleKey, testid, withActions) {
           h("td", { class: "num" }, money(f.value_units)), h("td", {}, date(credit?.maturity)),
           h("td", {}, states.map((s) => badge(s, t(`state.${s}`)))),
           h("td", {}, withActions && matured && !f.redeemed && !f.locked && !f.frozen
-            ? h("button", { class: "small", "data-testid": `redeem-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/redeem`, {}, (r) => t("redeem.done", { token: f.token_id, paid: money(r.paid_units) })) }, t("redeem"))
+            ? h("button", { class: "small", "data-testid": `redeem-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/redeem`, {},
+              (r) => t(r.claim.paid_units < r.claim.value_units ? "redeem.part" : "redeem.done", { token: f.token_id, paid: money(r.paid_units), value: money(r.claim.value_units) })) }, t("redeem"))
             : ""));
       }));
+  });
+}
+
+// Redeemed fragments: what later repayments of their credit owe is claimed; a bank writes the
+// unpaid rest of its claim off its exposure. (No read serves a claim's paid and owed amounts;
+// each write answers them.)
+function claimsPanel() {
+  return panel("claims.title", "claims", async () => {
+    const page = await get(`/fragments?owner=${state.me.address}&live=false`);
+    if (!page.items.length) return h("p", { class: "muted" }, t("claims.none"));
+    const credits = await creditsById(page.items.map((f) => f.credit_id));
+    // What each fragment was worth when redeemed, as its credit's lineage records it.
+    const worth = {};
+    await Promise.all(Object.keys(credits).map(async (id) => {
+      const walk = (node) => { worth[node.token_id] = node.redeemed_value_units; (node.children || []).forEach(walk); };
+      walk((await get(`/credits/${id}/lineage`)).root);
+    }));
+    const said = (c) => t("claim.state", { paid: money(c.paid_units), value: money(c.value_units), owed: money(c.owed_units) });
+    return table([["col.fragment"], ["col.credit"], ["col.obligor"], ["col.value", "num"], ["col.repaid", "num"], ["col.actions"]],
+      page.items.map((f) => {
+        const credit = credits[f.credit_id];
+        const reason = h("input", { size: 14, placeholder: t("reason"), "data-testid": `write-off-reason-${f.token_id}` });
+        return h("tr", { "data-testid": `claim-row-${f.token_id}` },
+          h("td", {}, `#${f.token_id}`), h("td", {}, h("a", { href: `#/lineage/${f.credit_id}` }, `#${f.credit_id}`)),
+          h("td", {}, nameOf(credit.obligor)), h("td", { class: "num" }, money(worth[f.token_id] ?? f.redeemed_value_units)),
+          h("td", { class: "num" }, `${money(credit.repaid_units)} / ${money(credit.face_value_units)}`),
+          h("td", {},
+            h("button", { class: "small", "data-testid": `claim-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/claim`, {},
+              (r) => t("claim.done", { token: f.token_id, amount: money(r.paid_units), state: said(r.claim) })) }, t("claim")),
+            hasRole("FINANCIER") ? [" ", reason, " ", h("button", { class: "small secondary", "data-testid": `write-off-${f.token_id}`,
+              onclick: () => submit(`/fragments/${f.token_id}/write-off`, { reason: reason.value || t("writeoff.default") },
+                (r) => t("writeoff.done", { token: f.token_id, amount: money(r.written_off_units), obligor: nameOf(credit.obligor) })) }, t("writeoff"))] : null));
+      }), "claims-table");
   });
 }
 
@@ -285,6 +366,7 @@ function supplierView() {
           h("td", {}, badge(credits[c.credit_id].status)))));
     }),
     fragmentsPanel("fragments.title", "my-fragments", true),
+    claimsPanel(),
     h("div", { class: "grid" },
       card("pay.title", {}, form("pay-supplier", [
         field("pay.fragment", input("token_id", { type: "number", min: 1, required: true })),
@@ -321,7 +403,9 @@ function financingRequestsPanel() {
       }
       const quotes = (await get(`/financing-requests/${request.request_id}/quotes`)).filter((q) => !q.withdrawn);
       const best = quotes.reduce((a, q) => (a && a.price_units >= q.price_units ? a : q), null);
-      blocks.push(h("div", { "data-testid": `request-${request.request_id}` }, head,
+      const cancel = h("button", { type: "button", class: "small secondary", "data-testid": `cancel-request-${request.request_id}`,
+        onclick: () => submit(`/financing/requests/${request.request_id}/cancel`, {}, (r) => t("request.cancelled", { id: r.request.request_id, value: money(r.request.value_units) })) }, t("request.cancel"));
+      blocks.push(h("div", { "data-testid": `request-${request.request_id}` }, head, " ", cancel,
         quotes.length ? table([["col.financier"], ["col.rate", "num"], ["col.days", "num"], ["col.cash_today", "num"], ["col.actions"]],
           quotes.map((q) => h("tr", { class: q === best ? "best" : "", "data-testid": `quote-${q.quote_id}` },
             h("td", {}, nameOf(q.financier), q === best ? [" ", badge("done", t("quote.best"))] : null),
@@ -391,7 +475,8 @@ function bankView() {
           h("td", {}, `#${request.request_id}`), h("td", {}, nameOf(request.holder)),
           h("td", { class: "num" }, money(request.value_units)), h("td", {}, date(request.expires_at)),
           h("td", {}, quotes.filter((q) => !q.withdrawn).map((q) => `${nameOf(q.financier)} ${rate(q.rate_bps)} → ${money(q.price_units)}`).join(" · ")),
-          h("td", {}, mine ? badge("done", rate(mine.rate_bps)) : [rateInput, " ", h("button", { class: "small", "data-testid": `quote-${request.request_id}`, onclick: () => {
+          h("td", {}, mine ? [badge("done", rate(mine.rate_bps)), " ", h("button", { class: "small secondary", "data-testid": `withdraw-${request.request_id}`,
+            onclick: () => submit(`/financing/quotes/${mine.quote_id}/withdraw`, {}, () => t("quote.withdrawn", { quote: mine.quote_id, id: request.request_id })) }, t("quote.withdraw"))] : [rateInput, " ", h("button", { class: "small", "data-testid": `quote-${request.request_id}`, onclick: () => {
             const bps = Math.round(Number(rateInput.value.replace(",", ".")) * 100);
             submit(`/financing/requests/${request.request_id}/quotes`, { rate_bps: bps },
               (r) => t("quote.done", { rate: rate(bps), id: request.request_id, cash: money(r.price_units) }));
@@ -406,6 +491,7 @@ function bankView() {
           h("td", { class: "num" }, money(e.exposure_units)), h("td", { class: "num" }, money(e.headroom_units)))));
     }),
     fragmentsPanel("holdings.title", "holdings", true),
+    claimsPanel(),
   ];
 }
 
@@ -459,7 +545,7 @@ async function certificateView(id) {
       card("cert.page", { id },
         h("p", {}, `${t("col.invoice")} #${c.invoice_id} · `, badge(c.result, t(c.result)), " · ", badge(c.revoked ? "revoked" : "valid")),
         h("p", {}, `${t("col.expires")}: ${date(c.expires_at)}`),
-        h("p", { class: "addr" }, `${t("verify.hash")}: ${c.document_hash}`)),
+        h("p", { class: "addr" }, `${t("verify.hash")}: ${c.document_hash}`), h("p", {}, auditLink(c.document_hash))),
       h("section", { class: "card qr" }, h("h2", {}, t("cert.qr")),
         h("img", { src: qr.createDataURL(4, 8), alt: link, "data-testid": "certificate-qr" }),
         h("p", {}, h("a", { href: link, "data-testid": "certificate-verify-link" }, link)))),
@@ -479,22 +565,52 @@ function supervisorView() {
           h("td", {}, badge(c.status), c.frozen ? [" ", badge("frozen", t("state.frozen"))] : null),
           h("td", {}, h("a", { href: `#/lineage/${c.credit_id}`, "data-testid": `open-lineage-${c.credit_id}` }, t("open"))))));
     })];
-  if (hasRole("OPERATOR")) {
-    views.push(panel("nav.home", "members", async () => {
-      const members = await get("/members");
-      return table([["col.holder"], ["col.status"]],
-        members.map((m) => h("tr", {}, h("td", {}, `${m.name} · ${m.roles.map((r) => t(`role.${r}`)).join(", ")}`), h("td", {}, badge(m.status)))));
-    }));
-  }
+  if (hasRole("OPERATOR")) views.push(...operatorView());
   return views;
+}
+
+// The operator: the platform's pause and limits, and the members with suspend and reinstate.
+function operatorView() {
+  const limits = form("platform-limits", [
+    field("limits.tenor", input("max_tenor_days", { type: "number", min: 1, max: 365, required: true })),
+    field("limits.grace", input("grace_period_days", { type: "number", min: 0, max: 365, required: true })),
+    field("limits.depth", input("max_tier_depth", { type: "number", min: 1, max: 32, required: true })),
+  ], "limits.submit", (v) => submit("/platform/limits",
+    { max_tenor_days: Number(v.max_tenor_days), grace_period_days: Number(v.grace_period_days), max_tier_depth: Number(v.max_tier_depth) },
+    (r) => t("limits.done", { tenor: r.limits.max_tenor_days, grace: r.limits.grace_period_days, depth: r.limits.max_tier_depth })));
+  const pauseCard = card("platform.title", {},
+    h("p", { class: "muted" }, t("platform.hint")),
+    h("p", {},
+      h("button", { type: "button", class: "secondary", "data-testid": "platform-pause", onclick: () => submit("/platform/pause", {}, () => t("platform.paused")) }, t("platform.pause")), " ",
+      h("button", { type: "button", "data-testid": "platform-unpause", onclick: () => submit("/platform/unpause", {}, () => t("platform.unpaused")) }, t("platform.unpause"))),
+    h("h3", {}, t("limits.title")), limits);
+  const members = panel("members.title", "members", async () => {
+    const list = await get("/members");
+    return table([["col.member"], ["col.roles"], ["col.address"], ["col.status"], ["col.actions"]],
+      list.map((m) => {
+        const reason = h("input", { size: 14, placeholder: t("reason"), "data-testid": `member-reason-${m.id}` });
+        const verb = m.status === "suspended" ? "reinstate" : "suspend";
+        return h("tr", { "data-testid": `member-row-${m.id}` },
+          h("td", {}, m.name), h("td", {}, m.roles.map((r) => t(`role.${r}`)).join(", ")),
+          h("td", { class: "addr" }, short(m.address)), h("td", {}, badge(m.status)),
+          h("td", {}, isMe(m.address) ? "" : [reason, " ", h("button", { class: `small${verb === "suspend" ? " secondary" : ""}`, "data-testid": `${verb}-${m.id}`,
+            onclick: () => submit(`/platform/members/${m.id}/${verb}`, { reason: reason.value || t(`member.${verb}.default`) }, () => t(`member.${verb}.done`, { name: m.name })) }, t(`member.${verb}`))]));
+      }), "members-table");
+  });
+  return [h("div", { class: "grid" }, pauseCard), members];
 }
 
 function lineageView(id) {
   const picker = form("lineage-pick", [field("lineage.pick", input("credit_id", { type: "number", min: 1, value: id || "" }))],
     "lineage.show", (v) => { location.hash = `#/lineage/${v.credit_id}`; });
   if (!id) return [h("h1", {}, t("nav.lineage")), card("nav.lineage", {}, picker)];
-  const action = h("div", { "data-testid": "freeze-panel" }, h("p", { class: "muted" }, t("freeze.pick")));
+  const supervisor = hasRole(...SUPERVISORS);
+  const invoiceBox = h("div", { "data-testid": "hop-invoice" });
+  const action = h("div", { "data-testid": "freeze-panel" });
+  const parents = {};
   const pick = (node) => {
+    showHopInvoice(invoiceBox, node, parents[node.token_id]);
+    if (!supervisor) return;
     const reason = h("input", { name: "reason", required: true, "data-testid": "freeze-reason" });
     const send = (verb) => () => submit(`/fragments/${node.token_id}/${verb}`, { reason: reason.value },
       () => t(`${verb}.done`, { token: node.token_id }));
@@ -502,18 +618,80 @@ function lineageView(id) {
       h("button", { type: "button", "data-testid": "freeze", onclick: send("freeze") }, t("freeze")), " ",
       h("button", { type: "button", class: "secondary", "data-testid": "unfreeze", onclick: send("unfreeze") }, t("unfreeze"))));
   };
-  const supervisor = hasRole(...SUPERVISORS);
   return [
     h("h1", {}, t("lineage.title", { id })),
     panel("nav.lineage", "lineage", async () => {
       const lineage = await get(`/credits/${id}/lineage`);
       const c = lineage.credit;
+      const walk = (node) => (node.children || []).forEach((kid) => { parents[kid.token_id] = node; walk(kid); });
+      walk(lineage.root);
       return [h("p", { "data-testid": "lineage-summary" }, t("lineage.summary", { obligor: nameOf(c.obligor), face: money(c.face_value_units), repaid: money(c.repaid_units), count: lineage.fragment_count }), " ", badge(c.status)),
-        h("div", { style: "overflow-x:auto" }, lineageSvg(lineage, nameOf, supervisor ? pick : null))];
+        h("div", { style: "overflow-x:auto" }, lineageSvg(lineage, nameOf, pick))];
     }),
-    supervisor ? h("section", { class: "card" }, action) : null,
+    h("section", { class: "card" }, h("p", { class: "muted" }, t(supervisor ? "freeze.pick" : "hop.pick")), invoiceBox, action),
     card("nav.lineage", {}, picker),
   ];
+}
+
+// --- a document's audit trail ----------------------------------------------------------------
+
+function auditLink(hash) {
+  return hasRole(...SUPERVISORS) ? h("a", { href: `#/audit/${hash}`, "data-testid": "audit-link" }, t("audit.open")) : null;
+}
+
+function auditArgs(args) {
+  return Object.entries(args || {}).map(([name, value]) => {
+    const shown = /_units$|^amount$|^value$|^faceValue$|^price$/.test(name) && /^\d+$/.test(String(value)) ? money(value)
+      : /(Date|At|^maturity)$/.test(name) && /^\d+$/.test(String(value)) ? date(Number(value))
+      : /^0x[0-9a-fA-F]{40}$/.test(String(value)) ? nameOf(String(value)) : String(value);
+    return `${name}: ${shown}`;
+  }).join(" · ");
+}
+
+function auditView(hash) {
+  const picker = form("audit-pick", [field("verify.hash", input("document_hash", { size: 70, value: hash || "", required: true }))],
+    "lineage.show", (v) => { location.hash = `#/audit/${v.document_hash.trim()}`; });
+  if (!hash) return [h("h1", {}, t("audit.title")), card("audit.title", {}, picker)];
+  return [
+    h("h1", {}, t("audit.title")),
+    panel("audit.events", "audit-trail", async () => {
+      const trail = await get(`/audit-trail/${hash}`);
+      const about = trail.kind
+        ? t("audit.about", { kind: t(`kind.${trail.kind}`), id: trail.entity_id, count: trail.events.length })
+        : t("audit.none");
+      return [h("p", { "data-testid": "audit-summary" }, about), h("p", { class: "addr" }, `${t("verify.hash")}: ${trail.document_hash}`),
+        trail.events.length ? table([["col.when"], ["col.block", "num"], ["col.event"], ["col.subject"], ["col.details"]],
+          trail.events.map((e) => h("tr", { "data-testid": `audit-${e.event}` },
+            h("td", {}, dateTime(e.block_timestamp)), h("td", { class: "num" }, e.block_number),
+            h("td", {}, `${e.contract}.${e.event}`), h("td", {}, `${e.subject_kind} #${e.subject_id}`),
+            h("td", { class: "addr" }, auditArgs(e.args)))), "audit-table") : null];
+    }),
+    card("audit.title", {}, picker),
+  ];
+}
+
+// The invoice behind a hop: the one its holder (the seller) raised on the holder it came from
+// (the buyer; for the root fragment, the obligor), found in the invoices the API lists.
+async function showHopInvoice(box, node, parent) {
+  box.replaceChildren(h("p", { class: "muted" }, t("working")));
+  try {
+    const credit = parent ? null : await get(`/credits/${node.credit_id}`);
+    const invoiceId = node.invoice_id ?? credit?.invoice_id;
+    if (!invoiceId) { box.replaceChildren(h("p", { class: "muted", "data-testid": "hop-invoice-summary" }, t("hop.noinvoice", { token: node.token_id }))); return; }
+    const buyer = parent ? parent.holder : credit.obligor;
+    let invoice = null;
+    for (let offset = 0; offset !== null && !invoice;) {
+      const page = await get(`/invoices?seller=${node.holder}&buyer=${buyer}&offset=${offset}&limit=100`);
+      invoice = page.items.find((i) => i.invoice_id === invoiceId) || null;
+      offset = page.next_offset;
+    }
+    if (!invoice) { box.replaceChildren(h("p", { class: "message error" }, errorText("InvoiceNotFound", { invoiceId }))); return; }
+    box.replaceChildren(h("h3", {}, t("hop.invoice", { id: invoice.invoice_id, token: node.token_id })),
+      h("p", { "data-testid": "hop-invoice-summary" }, t("hop.summary", { seller: nameOf(invoice.seller), buyer: nameOf(invoice.buyer), amount: money(invoice.amount_units), due: date(invoice.due_date) }), " ", badge(invoice.status)),
+      h("p", { class: "addr" }, `${t("verify.hash")}: ${invoice.document_hash}`), h("p", {}, auditLink(invoice.document_hash)));
+  } catch (exc) {
+    box.replaceChildren(h("p", { class: "message error" }, describe(exc)));
+  }
 }
 
 // --- maker-checker ----------------------------------------------------------------------------
@@ -575,7 +753,9 @@ function homeView() {
 
 function navigation(route) {
   const links = state.me
-    ? [["#/home", "nav.home", "home"], ["#/lineage", "nav.lineage", "lineage"], ["#/inbox", "nav.inbox", "inbox"], ["#/verify", "nav.verify", "verify"]]
+    ? [["#/home", "nav.home", "home"], ["#/lineage", "nav.lineage", "lineage"],
+      ...(hasRole(...SUPERVISORS) ? [["#/audit", "nav.audit", "audit"]] : []),
+      ["#/inbox", "nav.inbox", "inbox"], ["#/verify", "nav.verify", "verify"]]
     : [["#/signin", "signin.title", "signin"], ["#/verify", "nav.verify", "verify"]];
   document.getElementById("nav").replaceChildren(...links.map(([href, key, name]) =>
     h("a", { href, class: route === name ? "active" : "", "data-testid": `nav-${name}` }, t(key))));
@@ -601,6 +781,7 @@ async function render() {
   try {
     if (route === "lineage") content = lineageView(rest[0]);
     else if (route === "inbox") content = inboxView();
+    else if (route === "audit") content = auditView(rest[0]);
     else if (route === "verify") content = verifyView(rest[0] === "doc" ? rest[1] : null, rest[0] === "doc" ? rest[2] : null);
     else if (route === "certificate") content = await certificateView(rest[0]);
     else content = homeView();
