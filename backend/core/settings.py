@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # How deep a JSON request body may nest (objects and arrays); documents need a handful.
     max_json_depth: int = Field(default=32, ge=1, le=256)
     log_level: str = "INFO"
+    # GET /metrics (Prometheus): unset, it is served in development and test and not in
+    # production, where it would tell anyone the platform's volumes; true or false decides.
+    metrics_enabled: bool | None = None
     # The operator-funded account that sends members' forward requests and pays their gas.
     relayer_private_key: str = ""
     # Read answers each API process keeps per API key and resource until the read models change
@@ -77,6 +80,12 @@ class Settings(BaseSettings):
     # Development only (`up` sets it): the portal's sign-in page offers the members of this
     # demo members file (GET /dev/demo-members). Ignored in any other environment.
     demo_members_file: Path | None = None
+
+    @property
+    def metrics_served(self) -> bool:
+        if self.metrics_enabled is None:
+            return self.environment != "production"
+        return self.metrics_enabled
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> "Settings":
