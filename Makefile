@@ -30,25 +30,40 @@ BROWNIE := $(CONTRACTS_VENV)/bin/python tools/run_brownie.py
 VENV_STAMP := $(VENV)/.installed
 CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# Every Python package of each environment at an exact version, written from pyproject.toml by
+# `make lock` (tests/backend/test_packaging.py fails when pyproject.toml moved on without it).
+DEV_LOCK := requirements/dev.lock
+CONTRACTS_LOCK := requirements/contracts.lock
+UV_COMPILE := $(VENV)/bin/uv pip compile --universal --python-version 3.11 --no-header --quiet
+CONTRACTS_EXTRA := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["contracts"], sep="\n")'
 
-.PHONY: setup compile test lint test-contracts test-forge slither test-backend system-packages up \
-	bench clean distclean
+.PHONY: setup lock compile test lint test-contracts test-forge slither test-backend \
+	system-packages up bench clean distclean
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
-$(VENV_STAMP): pyproject.toml
+# The lock's packages and nothing else (--no-deps), then the project itself; pip check proves
+# the lock complete.
+$(VENV_STAMP): pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install --quiet --no-deps -r $(DEV_LOCK)
+	$(VENV)/bin/pip install --quiet --no-deps -e .
+	$(VENV)/bin/pip check
 	touch $@
 
-# Only the `contracts` extra's requirements: the project itself is not installed here.
-$(CONTRACTS_STAMP): pyproject.toml
+# Only the `contracts` extra's locked requirements: the project itself is not installed here.
+$(CONTRACTS_STAMP): $(CONTRACTS_LOCK)
 	$(PYTHON) -m venv $(CONTRACTS_VENV)
-	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["contracts"], sep="\n")' > $(CONTRACTS_VENV)/requirements.txt
 	$(CONTRACTS_VENV)/bin/pip install --quiet --upgrade pip
-	$(CONTRACTS_VENV)/bin/pip install --quiet -r $(CONTRACTS_VENV)/requirements.txt
+	$(CONTRACTS_VENV)/bin/pip install --quiet --no-deps -r $(CONTRACTS_LOCK)
 	touch $@
+
+# After a change of pyproject.toml's dependencies: the locks again, newest versions that fit.
+lock:
+	[ -x $(VENV)/bin/uv ] || $(MAKE) $(VENV_STAMP)
+	$(UV_COMPILE) pyproject.toml --extra dev -o $(DEV_LOCK)
+	$(CONTRACTS_EXTRA) | $(UV_COMPILE) - -o $(CONTRACTS_LOCK)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
