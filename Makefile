@@ -42,21 +42,25 @@ CONTRACTS_EXTRA := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pypro
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
-# The lock's packages and nothing else (--no-deps), then the project itself; pip check proves
-# the lock complete.
+# uv installs each environment as its lock says, exactly (`uv pip sync` also removes what the
+# lock does not hold), then the project itself. pip only brings uv in, --isolated: this
+# machine's own pip configuration (local wheel folders, constraints) is not the project's.
+UV_VERSION = $(shell sed -n 's/^uv==//p' $(DEV_LOCK))
+PIP_ISOLATED := --isolated --disable-pip-version-check --quiet
+
 $(VENV_STAMP): pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet --no-deps -r $(DEV_LOCK)
-	$(VENV)/bin/pip install --quiet --no-deps -e .
-	$(VENV)/bin/pip check
+	$(VENV)/bin/pip install $(PIP_ISOLATED) uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(VENV)/bin/python $(DEV_LOCK)
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	$(VENV)/bin/uv pip check --quiet --python $(VENV)/bin/python
 	touch $@
 
-# Only the `contracts` extra's locked requirements: the project itself is not installed here.
-$(CONTRACTS_STAMP): $(CONTRACTS_LOCK)
+# Only the `contracts` extra's locked requirements, by the dev environment's uv (order-only: a
+# change of the dev environment leaves this one be); the project itself is not installed here.
+$(CONTRACTS_STAMP): $(CONTRACTS_LOCK) | $(VENV_STAMP)
 	$(PYTHON) -m venv $(CONTRACTS_VENV)
-	$(CONTRACTS_VENV)/bin/pip install --quiet --upgrade pip
-	$(CONTRACTS_VENV)/bin/pip install --quiet --no-deps -r $(CONTRACTS_LOCK)
+	$(VENV)/bin/uv pip sync --quiet --python $(CONTRACTS_VENV)/bin/python $(CONTRACTS_LOCK)
 	touch $@
 
 # After a change of pyproject.toml's dependencies: the locks again, newest versions that fit.

@@ -65,11 +65,16 @@ def test_the_project_itself_is_not_in_the_locks() -> None:
 @pytest.mark.parametrize(
     ("lock", "stamp", "install"),
     [
-        (DEV_LOCK, ".venv/.installed", "pip install --quiet --no-deps -r requirements/dev.lock"),
+        (
+            DEV_LOCK,
+            ".venv/.installed",
+            ".venv/bin/uv pip sync --quiet --python .venv/bin/python requirements/dev.lock",
+        ),
         (
             CONTRACTS_LOCK,
             ".venv-contracts/.installed",
-            "pip install --quiet --no-deps -r requirements/contracts.lock",
+            ".venv/bin/uv pip sync --quiet --python .venv-contracts/bin/python "
+            "requirements/contracts.lock",
         ),
     ],
 )
