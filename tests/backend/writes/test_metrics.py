@@ -5,45 +5,21 @@ several workers in multiprocess mode."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import httpx
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
 from backend.core.settings import Settings
 from backend.indexer.follower import index_once
 from benchmarks.common import ApiServer
-from tests.consortium_api import UNIT, Consortium, PrivateChain
+from tests.consortium_api import UNIT, Consortium, PrivateChain, samples, value
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from tests.backend.conftest import LiveServer
-
-_SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
-
-
-def samples(http: httpx.Client) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Every sample of /metrics by (name, labels)."""
-    response = http.get("/metrics")
-    assert response.status_code == 200, response.text
-    found = {}
-    for line in response.text.splitlines():
-        match = _SAMPLE.match(line)
-        if match is None:
-            continue
-        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', match["labels"] or ""))
-        found[(match["name"], labels)] = float(match["value"])
-    return found
-
-
-def value(found: dict, name: str, **labels: str) -> float:
-    key = (name, frozenset(labels.items()))
-    assert key in found, f"{name}{labels} not in /metrics"
-    return found[key]
 
 
 def pause_twice_and_unpause(consortium: Consortium) -> None:
