@@ -295,20 +295,23 @@ def _check_signature(
         return
     if w3 is None:
         raise refused
+    from backend.chain.sender import node_errors
+
     try:
-        web3 = w3()
-        has_code = len(web3.eth.get_code(address)) > 0
-        valid = has_code and siwe.siwe.check_contract_wallet_signature(
-            address, signable, signature, web3
-        )
+        with node_errors():
+            web3 = w3()
     except Unavailable:
         raise refused from None  # no chain configured: only an EOA's signature can be checked
-    except Exception as exc:
-        raise Unavailable(
-            "ChainUnavailable",
-            "the chain node does not answer: a contract wallet's signature cannot be checked",
-            {"address": address},
-            retry_after_seconds=5,
-        ) from exc
+    # A node that does not answer is 503 ChainUnavailable (node_errors); a contract that is no
+    # EIP-1271 wallet, or answers anything but the magic value, refuses the signature.
+    with node_errors():
+        if len(web3.eth.get_code(address)) == 0:
+            raise refused
+        try:
+            valid = siwe.siwe.check_contract_wallet_signature(address, signable, signature, web3)
+        except OSError:
+            raise
+        except Exception:
+            valid = False
     if not valid:
         raise refused

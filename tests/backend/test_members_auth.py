@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select, update
 
 from backend.chain.artifacts import load_artifacts
-from backend.chain.node import rpc_request
+from backend.chain.node import free_port, rpc_request
 from backend.core.database import session_factory, transaction
 from backend.core.errors import NotFound, Unauthenticated
 from backend.core.settings import Settings
@@ -714,3 +714,53 @@ def test_a_contract_wallet_member_signs_in_by_eip1271(
     digest = _hash_eip191_message(encode_defunct(text=message))
     signature = bytes.fromhex(sign(owner, message)[2:])
     assert contract.functions.isValidSignature(digest, signature).call().hex() == "1626ba7e"
+
+
+def test_a_contract_wallets_sign_in_with_the_chain_down_is_503(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    make_member: Any,
+    contract_wallet: tuple[str, LocalAccount],
+) -> None:
+    wallet_address, owner = contract_wallet
+    make_member(["FINANCIER"], address=wallet_address, name="Multisig")
+    down = chain_settings.model_copy(update={"rpc_url": f"http://127.0.0.1:{free_port()}"})
+    server = serve(down)
+    nonce = new_nonce(server)
+    message = siwe_message(wallet_address, nonce, chain_id=7357)
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(owner, message)}
+        )
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "ChainUnavailable"
+    assert response.headers["retry-after"] == "5"
+    # Not burnt: the sign-in can be tried again with it once the node answers.
+    with session_factory(chain_settings.database_url)() as session:
+        assert session.get(SiweNonce, nonce).used_at is None  # type: ignore[union-attr]
+
+
+def test_a_contract_that_is_no_eip1271_wallet_refuses_the_signature(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    chain_client: Chain,
+    make_member: Any,
+) -> None:
+    # A member whose address is a contract without isValidSignature (the Consortium itself).
+    consortium_address = chain_client.contract("Consortium").address
+    make_member(["FINANCIER"], address=consortium_address, name="Not a wallet")
+    server = serve(chain_settings, chain=chain_client)
+    someone = Account.create()
+    message = siwe_message(consortium_address, new_nonce(server), chain_id=7357)
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(someone, message)}
+        )
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "SiweSignatureInvalid",
+        "args": {"address": consortium_address},
+        "detail": {"message": "the signature is not the message address's"},
+    }
