@@ -40,9 +40,10 @@ contract TestWallet {
         view
         returns (bytes4 magicValue)
     {
-        (address signer, ECDSA.RecoverError failure,) = ECDSA.tryRecover(hash, signature);
-        if (failure == ECDSA.RecoverError.NoError && signer == _owner) return _EIP1271_MAGIC_VALUE;
-        return 0xffffffff;
+        (address signer, ECDSA.RecoverError failure, bytes32 failureArgument) =
+            ECDSA.tryRecover(hash, signature);
+        bool recovered = failure == ECDSA.RecoverError.NoError && failureArgument == bytes32(0);
+        return recovered && signer == _owner ? _EIP1271_MAGIC_VALUE : bytes4(0xffffffff);
     }
 
     /// @notice The one account that may have the wallet execute calls.
