@@ -30,25 +30,44 @@ BROWNIE := $(CONTRACTS_VENV)/bin/python tools/run_brownie.py
 VENV_STAMP := $(VENV)/.installed
 CONTRACTS_STAMP := $(CONTRACTS_VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# Every Python package of each environment at an exact version, written from pyproject.toml by
+# `make lock` (tests/backend/test_packaging.py fails when pyproject.toml moved on without it).
+DEV_LOCK := requirements/dev.lock
+CONTRACTS_LOCK := requirements/contracts.lock
+UV_COMPILE := $(VENV)/bin/uv pip compile --universal --python-version 3.11 --no-header --quiet
+CONTRACTS_EXTRA := $(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["contracts"], sep="\n")'
 
-.PHONY: setup compile test lint test-contracts test-forge slither test-backend system-packages up \
-	bench clean distclean
+.PHONY: setup lock compile test lint test-contracts test-forge slither test-backend \
+	system-packages up bench clean distclean
 
 setup: $(VENV_STAMP) $(CONTRACTS_STAMP) $(NODE_STAMP) $(SOLC)
 
-$(VENV_STAMP): pyproject.toml
+# uv installs each environment as its lock says, exactly (`uv pip sync` also removes what the
+# lock does not hold), then the project itself. pip only brings uv in, --isolated: this
+# machine's own pip configuration (local wheel folders, constraints) is not the project's.
+UV_VERSION = $(shell sed -n 's/^uv==//p' $(DEV_LOCK))
+PIP_ISOLATED := --isolated --disable-pip-version-check --quiet
+
+$(VENV_STAMP): pyproject.toml $(DEV_LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	$(VENV)/bin/pip install $(PIP_ISOLATED) uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip sync --quiet --python $(VENV)/bin/python $(DEV_LOCK)
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python --no-deps -e .
+	$(VENV)/bin/uv pip check --quiet --python $(VENV)/bin/python
 	touch $@
 
-# Only the `contracts` extra's requirements: the project itself is not installed here.
-$(CONTRACTS_STAMP): pyproject.toml
+# Only the `contracts` extra's locked requirements, by the dev environment's uv (order-only: a
+# change of the dev environment leaves this one be); the project itself is not installed here.
+$(CONTRACTS_STAMP): $(CONTRACTS_LOCK) | $(VENV_STAMP)
 	$(PYTHON) -m venv $(CONTRACTS_VENV)
-	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["contracts"], sep="\n")' > $(CONTRACTS_VENV)/requirements.txt
-	$(CONTRACTS_VENV)/bin/pip install --quiet --upgrade pip
-	$(CONTRACTS_VENV)/bin/pip install --quiet -r $(CONTRACTS_VENV)/requirements.txt
+	$(VENV)/bin/uv pip sync --quiet --python $(CONTRACTS_VENV)/bin/python $(CONTRACTS_LOCK)
 	touch $@
+
+# After a change of pyproject.toml's dependencies: the locks again, newest versions that fit.
+lock:
+	[ -x $(VENV)/bin/uv ] || $(MAKE) $(VENV_STAMP)
+	$(UV_COMPILE) pyproject.toml --extra dev -o $(DEV_LOCK)
+	$(CONTRACTS_EXTRA) | $(UV_COMPILE) - -o $(CONTRACTS_LOCK)
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund

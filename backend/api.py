@@ -17,13 +17,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.cash.router import router as cash_router
 from backend.certificates.router import router as certificates_router
 from backend.core.database import engine_for, session_factory
-from backend.core.errors import DomainError, Unavailable, error_response
+from backend.core.errors import DomainError, NotFound, Unavailable, error_response
 from backend.core.http import (
     BodyLimitMiddleware,
     HttpMetrics,
@@ -48,8 +48,9 @@ from backend.platform.router import router as platform_router
 from backend.portal.router import install_portal
 from backend.reads import service as reads_service
 from backend.reads.cache import ReadCacheMiddleware, cached_routes
-from backend.reads.router import chain_head
 from backend.reads.router import router as reads_router
+from backend.relay.metrics import WriteMetrics
+from backend.relay.models import PENDING, WriteRequest
 from backend.relay.relayer import Relayer
 from backend.requests.router import router as requests_router
 from backend.settlement.router import router as settlement_router
@@ -97,7 +98,11 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
         app.state.chain_provider()
     )
     app.state.relayer = Relayer(
-        app.state.chain_provider, app.state.session_factory, app.state.keystore, settings
+        app.state.chain_provider,
+        app.state.session_factory,
+        app.state.keystore,
+        settings,
+        metrics=WriteMetrics(registry),
     )
     app.state.chain_writer = ChainWriter(
         app.state.chain_provider,
@@ -275,6 +280,14 @@ def _install_operations_routes(app: FastAPI, registry: CollectorRegistry) -> Non
 
     @app.get("/metrics", tags=["operations"], response_class=Response)
     def metrics(request: Request) -> Response:
+        """Prometheus metrics, where the settings serve them (TIERCREDIT_METRICS_ENABLED; by
+        default not in production): 404 `MetricsDisabled` otherwise."""
+        if not request.app.state.settings.metrics_served:
+            raise NotFound(
+                "MetricsDisabled",
+                "metrics are not served here",
+                {"setting": "TIERCREDIT_METRICS_ENABLED"},
+            )
         try:
             relayer_balance.set(request.app.state.relayer.balance())
         except Exception:  # no relayer key or no chain: the gauge is left out of date
@@ -306,11 +319,32 @@ class _IndexerGauges:
             registry=registry,
             multiprocess_mode="max",
         )
+        self.lag_seconds = Gauge(
+            "tiercredit_indexer_lag_seconds",
+            "Seconds between the chain head's timestamp and the indexer's last block's",
+            registry=registry,
+            multiprocess_mode="max",
+        )
+        self.pending = Gauge(
+            "tiercredit_pending_write_requests",
+            "Write requests not finished yet, by status",
+            ("status",),
+            registry=registry,
+            multiprocess_mode="max",
+        )
 
     def update(self, factory: Any, chain_provider: Callable[[], Any]) -> None:
+        head = _chain_head_block(chain_provider)
         try:
             with factory() as session:
-                status = reads_service.indexer_status(session, chain_head(chain_provider))
+                status = reads_service.indexer_status(session, None if head is None else head[0])
+                by_status = dict(
+                    session.execute(
+                        select(WriteRequest.status, func.count())
+                        .where(WriteRequest.status.in_(PENDING))
+                        .group_by(WriteRequest.status)
+                    ).all()
+                )
         except Exception:  # the database is down: /health says so; the gauges stay as they were
             log.debug("indexer status unreadable", exc_info=True)
             return
@@ -319,6 +353,20 @@ class _IndexerGauges:
             self.block.set(status.block_number)
         if status.lag_blocks is not None:
             self.lag.set(status.lag_blocks)
+        if head is not None and status.block_timestamp is not None:
+            self.lag_seconds.set(max(0, head[1] - status.block_timestamp))
+        for name in PENDING:
+            self.pending.labels(name).set(by_status.get(name, 0))
+
+
+def _chain_head_block(provider: Callable[[], Any]) -> tuple[int, int] | None:
+    """The chain's latest block (number, timestamp), or None when no chain answers."""
+    try:
+        block = provider().w3.eth.get_block("latest")
+        return int(block["number"]), int(block["timestamp"])
+    except Exception:  # no chain configured or down: the lag is unknown
+        log.debug("chain head unreadable", exc_info=True)
+        return None
 
 
 def _database_up(factory: Any) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from backend.api_deps import (
     running_idempotency_key,
     store_answer,
 )
+from backend.chain.errors import ContractRevert
 from backend.chain.ids import MEMBER_STATUSES, ROLE_BITS
 from backend.core.database import transaction
 from backend.core.errors import Conflict, Forbidden
@@ -189,11 +191,18 @@ class ChainWriter:
         `amount` is the largest value the action moves (what approval thresholds compare);
         `attachments` are stored with the request's events once it is mined.
         """
+        started: float | None = time.monotonic()
         chain = self.chain
         relayer = self.relayer
         relayer.address  # noqa: B018 - 503 RelayerNotConfigured before anything is recorded
         call = chain.prepare(action.contract, action.function, *action.args)
-        gas = self.simulate(actor.address, call)
+        try:
+            gas = self.simulate(actor.address, call)
+        except ContractRevert as exc:
+            # Refused by the chain before anything is sent: an outcome all the same.
+            if relayer.metrics is not None:
+                relayer.metrics.settled(f"{action.contract}.{action.function}", exc)
+            raise
         request = PreparedRequest(
             member_id=actor.member.id,
             idempotency_key=running_idempotency_key(),
@@ -217,7 +226,17 @@ class ChainWriter:
         if approval:
             self._await_approval(request, maker)
         row = record_request(self.factory, relayer, request, signing=SIGNING_CUSTODIAL)
-        return relayer.relay(row)
+        try:
+            return relayer.relay(row)
+        except ContractRevert:
+            raise  # a mined outcome too: its latency counts
+        except Exception:
+            started = None  # unfinished or refused before the chain: no latency to tell
+            raise
+        finally:
+            if started is not None and relayer.metrics is not None:
+                operation = f"{action.contract}.{action.function}"
+                relayer.metrics.latency.labels(operation).observe(time.monotonic() - started)
 
     def platform_signs(self, actor: Actor) -> bool:
         """Whether the keystore signs this write for the actor, and so may sign a permit for it

@@ -183,6 +183,8 @@ class BenchChain:
             log_level="WARNING",
             # Pays every member's gas: members hold no ether.
             relayer_private_key=self.account(RELAYER).key.hex(),
+            # The reads benchmark reads the cache's hit ratio from /metrics.
+            metrics_enabled=True,
         )
         return Settings(**{**values, **overrides}, _env_file=None)  # type: ignore[call-arg]
 
@@ -277,6 +279,7 @@ def _settings_env(settings: Settings) -> dict[str, str]:
         "batch_max_requests",
         "relay_batches_in_flight",
         "read_cache_entries",
+        "metrics_enabled",
     )
     values = settings.model_dump()
     return {

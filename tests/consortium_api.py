@@ -9,6 +9,7 @@ API are what a test bench does to a chain: funding fresh custodial keys with gas
 from __future__ import annotations
 
 import itertools
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -298,3 +299,28 @@ def issued_credit(
         },
         status=201,
     )
+
+
+# --- /metrics ----------------------------------------------------------------------------------
+
+_SAMPLE = re.compile(r"^(?P<name>[a-z_]+)(?:\{(?P<labels>[^}]*)\})? (?P<value>\S+)$")
+
+
+def samples(http: httpx.Client) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of /metrics by (name, labels)."""
+    response = http.get("/metrics")
+    assert response.status_code == 200, response.text
+    found = {}
+    for line in response.text.splitlines():
+        match = _SAMPLE.match(line)
+        if match is None:
+            continue
+        labels = frozenset(re.findall(r'(\w+)="([^"]*)"', match["labels"] or ""))
+        found[(match["name"], labels)] = float(match["value"])
+    return found
+
+
+def value(found: dict[Any, float], name: str, **labels: str) -> float:
+    key = (name, frozenset(labels.items()))
+    assert key in found, f"{name}{labels} not in /metrics"
+    return found[key]

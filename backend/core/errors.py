@@ -64,6 +64,22 @@ class Unprocessable(DomainError):
     http_status = 422
 
 
+class TooManyRequests(DomainError):
+    """Over a rate limit; `Retry-After` says when the client may ask again."""
+
+    http_status = 429
+
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        args: dict[str, Any] | None = None,
+        retry_after_seconds: int = 1,
+    ) -> None:
+        super().__init__(code, message, args)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class Unavailable(DomainError):
     """A dependency (the chain node, the database) is down; the client should retry later."""
 
@@ -102,7 +118,7 @@ def error_response(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, s
         args = found if isinstance(found, dict) else {}
     headers: dict[str, str] = {}
     retry_after = getattr(exc, "retry_after_seconds", None)
-    if status == 503 and retry_after is not None:
+    if status in (429, 503) and retry_after is not None:
         headers["Retry-After"] = str(int(retry_after))
     body = {"error": str(getattr(exc, "code", type(exc).__name__)), "args": args, "detail": detail}
     return status, body, headers

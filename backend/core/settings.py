@@ -34,8 +34,16 @@ class Settings(BaseSettings):
     receipt_timeout_seconds: float = 120.0
     indexer_batch_blocks: int = 2_000
     indexer_poll_seconds: float = 0.5
+    # What a Sign-In with Ethereum message must name: the site's domain (EIP-4361's authority,
+    # host[:port]) and its URI (the message's URI must be this one or a path under it).
     siwe_domain: str = "localhost"
+    siwe_uri: str = "http://localhost"
     siwe_nonce_ttl_seconds: int = 600
+    # Nonces handed out per client IP and per named account within the window; more answer
+    # 429 SiweNonceRateLimited with Retry-After.
+    siwe_nonce_limit_per_client: int = Field(default=30, ge=1)
+    siwe_nonce_limit_per_account: int = Field(default=5, ge=1)
+    siwe_nonce_limit_window_seconds: int = Field(default=60, ge=1)
     # A SIWE sign-in yields an API key that lives this long.
     session_key_ttl_seconds: int = 12 * 3600
     # Limits on what clients send: a document's canonical JSON, a PDF, any other request body.
@@ -45,6 +53,9 @@ class Settings(BaseSettings):
     # How deep a JSON request body may nest (objects and arrays); documents need a handful.
     max_json_depth: int = Field(default=32, ge=1, le=256)
     log_level: str = "INFO"
+    # GET /metrics (Prometheus): unset, it is served in development and test and not in
+    # production, where it would tell anyone the platform's volumes; true or false decides.
+    metrics_enabled: bool | None = None
     # The operator-funded account that sends members' forward requests and pays their gas.
     relayer_private_key: str = ""
     # Read answers each API process keeps per API key and resource until the read models change
@@ -69,6 +80,12 @@ class Settings(BaseSettings):
     # Development only (`up` sets it): the portal's sign-in page offers the members of this
     # demo members file (GET /dev/demo-members). Ignored in any other environment.
     demo_members_file: Path | None = None
+
+    @property
+    def metrics_served(self) -> bool:
+        if self.metrics_enabled is None:
+            return self.environment != "production"
+        return self.metrics_enabled
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> "Settings":

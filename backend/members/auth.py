@@ -1,21 +1,29 @@
 """Credentials: API keys (kept as peppered hashes) and Sign-In with Ethereum (EIP-4361)."""
 
+from __future__ import annotations
+
 import hashlib
 import hmac
+import math
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, NamedTuple
+from urllib.parse import urlsplit
 
+import siwe
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_utils import is_checksum_address
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from backend.core.errors import Unauthenticated
+from backend.core.errors import TooManyRequests, Unauthenticated, Unavailable
 from backend.core.sqltypes import utc_now
 from backend.members.models import ApiKey, Member, SiweNonce
+
+if TYPE_CHECKING:
+    from web3 import Web3
 
 API_KEY_PREFIX = "tck_"
 SHOWN_PREFIX_LENGTH = 12
@@ -82,122 +90,128 @@ def authenticate_api_key_record(session: Session, api_key: str, pepper: str) -> 
 
 
 # --- Sign-In with Ethereum -------------------------------------------------------------------
+# The EIP-4361 text is parsed by the `siwe` library (its ABNF grammar); the checks against this
+# site's settings, the nonce and the signature (EOA, or EIP-1271 for a contract wallet) are here.
 
-_HEADER = re.compile(
-    r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*://)?(?P<domain>[^\s/]+)"
-    r" wants you to sign in with your Ethereum account:$"
-)
-_FIELDS = {
-    "URI": "uri",
-    "Version": "version",
-    "Chain ID": "chain_id",
-    "Nonce": "nonce",
-    "Issued At": "issued_at",
-    "Expiration Time": "expiration_time",
-    "Not Before": "not_before",
-    "Request ID": "request_id",
-}
-_NONCE = re.compile(r"^[A-Za-z0-9]{8,}$")
-
-
-@dataclass(frozen=True)
-class SiweMessage:
-    """The fields of an EIP-4361 message this service checks."""
-
-    domain: str
-    address: str
-    statement: str | None
-    uri: str
-    version: str
-    chain_id: int
-    nonce: str
-    issued_at: datetime
-    expiration_time: datetime | None
-    not_before: datetime | None
+_SIGNATURE = re.compile(r"^0x(?:[0-9a-fA-F]{2})+$")
 
 
 def _invalid(detail: str) -> Unauthenticated:
     return Unauthenticated("SiweMessageInvalid", detail)
 
 
-def _timestamp(value: str, name: str) -> datetime:
+def parse_siwe_message(message: str) -> siwe.SiweMessage:
+    """Parses the EIP-4361 text; raises 401 `SiweMessageInvalid` on any deviation from it."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise _invalid(f"{name} is not an RFC 3339 timestamp") from exc
-    if parsed.tzinfo is None:
-        raise _invalid(f"{name} has no time zone")
+        parsed = siwe.SiweMessage.from_message(message, abnf=True)
+    except Exception as exc:  # the grammar's ParseError, pydantic's ValidationError, ValueError
+        raise _invalid(f"not an EIP-4361 message ({_first_line(exc)})") from exc
+    if not parsed.nonce.isalnum():
+        raise _invalid("the nonce has at least 8 alphanumeric characters")
     return parsed
 
 
-def parse_siwe_message(message: str) -> SiweMessage:
-    """Parses the EIP-4361 text; raises 401 `SiweMessageInvalid` on any deviation from it."""
-    lines = message.split("\n")
-    header = _HEADER.match(lines[0]) if lines else None
-    if header is None or len(lines) < 6:
-        raise _invalid("not an EIP-4361 message")
-    address = lines[1]
-    if not is_checksum_address(address):
-        raise _invalid("the address must be EIP-55 checksummed")
-    if lines[2] != "":
-        raise _invalid("a blank line must follow the address")
-    index = 3
-    statement_lines: list[str] = []
-    while index < len(lines) and not lines[index].startswith("URI: "):
-        statement_lines.append(lines[index])
-        index += 1
-    statement_text = [line for line in statement_lines if line]
-    if len(statement_text) > 1:
-        raise _invalid("the statement is a single line")
-    values: dict[str, str] = {}
-    for line in lines[index:]:
-        if line in ("Resources:", "") or line.startswith("- "):
-            continue
-        name, separator, value = line.partition(": ")
-        field = _FIELDS.get(name)
-        if not separator or field is None or field in values:
-            raise _invalid(f"unexpected line {line!r}")
-        values[field] = value
-    for required in ("uri", "version", "chain_id", "nonce", "issued_at"):
-        if required not in values:
-            raise _invalid(f"missing {required}")
-    if values["version"] != "1":
-        raise _invalid("only version 1 is supported")
-    if not values["chain_id"].isdigit():
-        raise _invalid("the chain id is not a number")
-    if not _NONCE.match(values["nonce"]):
-        raise _invalid("the nonce has at least 8 alphanumeric characters")
-    return SiweMessage(
-        domain=header["domain"],
-        address=address,
-        statement=statement_text[0] if statement_text else None,
-        uri=values["uri"],
-        version=values["version"],
-        chain_id=int(values["chain_id"]),
-        nonce=values["nonce"],
-        issued_at=_timestamp(values["issued_at"], "issued at"),
-        expiration_time=_timestamp(values["expiration_time"], "expiration time")
-        if "expiration_time" in values
-        else None,
-        not_before=_timestamp(values["not_before"], "not before")
-        if "not_before" in values
-        else None,
-    )
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:200]}" if text else type(exc).__name__
 
 
-def issue_siwe_nonce(session: Session, ttl: timedelta) -> SiweNonce:
+def _parse_time(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise _invalid("a timestamp has no time zone")
+    return parsed
+
+
+def _uri_allowed(uri: str, expected: str) -> bool:
+    """The message's URI is the configured one or a path under it (same scheme, host, port)."""
+    got, want = urlsplit(uri), urlsplit(expected)
+    if (got.scheme.lower(), got.netloc.lower()) != (want.scheme.lower(), want.netloc.lower()):
+        return False
+    base = want.path.rstrip("/")
+    return got.path == base or got.path.startswith(base + "/") or (not base and not got.path)
+
+
+class SiweNonceLimits(NamedTuple):
+    per_client: int
+    per_account: int
+    window: timedelta
+
+
+def issue_siwe_nonce(
+    session: Session,
+    ttl: timedelta,
+    *,
+    client: str | None = None,
+    address: str | None = None,
+    limits: SiweNonceLimits | None = None,
+) -> SiweNonce:
+    """A fresh nonce for `client` (and for `address`, when named); 429 `SiweNonceRateLimited`
+    when either has had its limit of nonces within the window."""
     now = utc_now()
-    # Expired nonces are useless; dropping them here keeps the table small.
-    session.execute(delete(SiweNonce).where(SiweNonce.expires_at < now))
-    nonce = SiweNonce(nonce=secrets.token_hex(16), created_at=now, expires_at=now + ttl)
+    window = limits.window if limits is not None else timedelta(0)
+    # Expired nonces are useless once they are out of the limits' window: dropping them here
+    # keeps the table small.
+    session.execute(
+        delete(SiweNonce).where(SiweNonce.expires_at < now, SiweNonce.created_at < now - window)
+    )
+    if limits is not None:
+        checks = [("client", SiweNonce.client, client, limits.per_client)]
+        checks.append(("account", SiweNonce.address, address, limits.per_account))
+        for scope, column, value, limit in checks:
+            if value is None:
+                continue
+            recent = list(
+                session.execute(
+                    select(SiweNonce.created_at)
+                    .where(column == value, SiweNonce.created_at > now - window)
+                    .order_by(SiweNonce.created_at.desc())
+                    .limit(limit)
+                ).scalars()
+            )
+            if len(recent) >= limit:
+                # The oldest of the last `limit` leaves the window first.
+                wait = (recent[-1] + window - now).total_seconds()
+                retry_after = max(1, math.ceil(wait))
+                raise TooManyRequests(
+                    "SiweNonceRateLimited",
+                    f"at most {limit} nonces per {scope} in {int(window.total_seconds())} s",
+                    {
+                        "scope": scope,
+                        scope: value,
+                        "limit": limit,
+                        "window_seconds": int(window.total_seconds()),
+                        "retry_after_seconds": retry_after,
+                    },
+                    retry_after_seconds=retry_after,
+                )
+    nonce = SiweNonce(
+        nonce=secrets.token_hex(16),
+        created_at=now,
+        expires_at=now + ttl,
+        client=client,
+        address=address,
+    )
     session.add(nonce)
     return nonce
 
 
 def verify_siwe(
-    session: Session, message: str, signature: str, *, domain: str, chain_id: int | None
+    session: Session,
+    message: str,
+    signature: str,
+    *,
+    domain: str,
+    uri: str,
+    chain_id: int | None,
+    w3: Callable[[], Web3] | None = None,
 ) -> Member:
-    """Checks an EIP-4361 sign-in and consumes its nonce; returns the member that signed."""
+    """Checks an EIP-4361 sign-in and consumes its nonce; returns the member that signed.
+
+    The signature is the address's own (EIP-191) or, for a contract wallet, one its
+    `isValidSignature` accepts (EIP-1271) on the chain `w3` gives."""
     parsed = parse_siwe_message(message)
     now = utc_now()
     if parsed.domain != domain:
@@ -206,41 +220,45 @@ def verify_siwe(
             "the message is for another site",
             {"domain": parsed.domain, "expected": domain},
         )
+    if not _uri_allowed(parsed.uri, uri):
+        raise Unauthenticated(
+            "SiweUriMismatch",
+            "the message's URI is not this site's",
+            {"uri": parsed.uri, "expected": uri},
+        )
     if chain_id is not None and parsed.chain_id != chain_id:
         raise Unauthenticated(
             "SiweChainMismatch",
             "the message is for another chain",
             {"chain_id": parsed.chain_id, "expected": chain_id},
         )
-    if parsed.expiration_time is not None and parsed.expiration_time <= now:
+    expiration_time = _parse_time(parsed.expiration_time)
+    not_before = _parse_time(parsed.not_before)
+    issued_at = _parse_time(parsed.issued_at)
+    if expiration_time is not None and expiration_time <= now:
         raise Unauthenticated(
             "SiweMessageExpired",
             "the message has expired",
-            {"expiration_time": parsed.expiration_time.isoformat()},
+            {"expiration_time": expiration_time.isoformat()},
         )
-    if parsed.not_before is not None and parsed.not_before > now + CLOCK_SKEW:
+    if not_before is not None and not_before > now + CLOCK_SKEW:
         raise Unauthenticated(
             "SiweMessageNotYetValid",
             "the message is not valid yet",
-            {"not_before": parsed.not_before.isoformat()},
+            {"not_before": not_before.isoformat()},
         )
-    if parsed.issued_at > now + CLOCK_SKEW:
+    if issued_at is not None and issued_at > now + CLOCK_SKEW:
         raise Unauthenticated("SiweMessageInvalid", "issued in the future")
-    try:
-        signer = Account.recover_message(encode_defunct(text=message), signature=signature)
-    except Exception as exc:  # malformed signatures raise a variety of errors from eth-keys
-        raise Unauthenticated("SiweSignatureInvalid", "the signature cannot be recovered") from exc
-    if signer != parsed.address:
-        raise Unauthenticated(
-            "SiweSignatureInvalid",
-            "the signature is not the message address's",
-            {"address": parsed.address},
-        )
+    _check_signature(message, signature, parsed.address, w3)
     # One conditional UPDATE: two concurrent sign-ins with the same nonce cannot both succeed.
+    # A nonce asked for a named account serves only that account.
     consumed = session.execute(
         update(SiweNonce)
         .where(
-            SiweNonce.nonce == parsed.nonce, SiweNonce.used_at.is_(None), SiweNonce.expires_at > now
+            SiweNonce.nonce == parsed.nonce,
+            SiweNonce.used_at.is_(None),
+            SiweNonce.expires_at > now,
+            or_(SiweNonce.address.is_(None), SiweNonce.address == parsed.address),
         )
         .values(used_at=now)
     )
@@ -256,3 +274,44 @@ def verify_siwe(
             "SiweUnknownMember", "no active member has this address", {"address": parsed.address}
         )
     return member
+
+
+def _check_signature(
+    message: str, signature: str, address: str, w3: Callable[[], Web3] | None
+) -> None:
+    refused = Unauthenticated(
+        "SiweSignatureInvalid", "the signature is not the message address's", {"address": address}
+    )
+    if not _SIGNATURE.match(signature):
+        raise Unauthenticated(
+            "SiweSignatureInvalid", "the signature is not 0x-prefixed hex", {"address": address}
+        )
+    signable = encode_defunct(text=message)
+    try:
+        signer = Account.recover_message(signable, signature=signature)
+    except Exception:  # not a 65-byte ECDSA signature: maybe a contract wallet's
+        signer = None
+    if signer == address:
+        return
+    if w3 is None:
+        raise refused
+    from backend.chain.sender import node_errors
+
+    try:
+        with node_errors():
+            web3 = w3()
+    except Unavailable:
+        raise refused from None  # no chain configured: only an EOA's signature can be checked
+    # A node that does not answer is 503 ChainUnavailable (node_errors); a contract that is no
+    # EIP-1271 wallet, or answers anything but the magic value, refuses the signature.
+    with node_errors():
+        if len(web3.eth.get_code(address)) == 0:
+            raise refused
+        try:
+            valid = siwe.siwe.check_contract_wallet_signature(address, signable, signature, web3)
+        except OSError:
+            raise
+        except Exception:
+            valid = False
+    if not valid:
+        raise refused

@@ -70,12 +70,20 @@ class ApiKey(Base):
 
 
 class SiweNonce(Base):
-    """A nonce handed out for one Sign-In with Ethereum message; `used_at` makes it single-use."""
+    """A nonce handed out for one Sign-In with Ethereum message; `used_at` makes it single-use.
+    `client` (the requesting IP) and `address` (the account it was asked for, if named) are what
+    the nonce rate limits count."""
 
     __tablename__ = "siwe_nonces"
-    __table_args__ = (Index("ix_siwe_nonces_expires_at", "expires_at"),)
+    __table_args__ = (
+        Index("ix_siwe_nonces_expires_at", "expires_at"),
+        Index("ix_siwe_nonces_client_created_at", "client", "created_at"),
+        Index("ix_siwe_nonces_address_created_at", "address", "created_at"),
+    )
 
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utc_now)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    client: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    address: Mapped[str | None] = mapped_column(Address(), nullable=True)

@@ -1,6 +1,7 @@
 """HTTP routes of members: onboarding (operator), own profile, and Sign-In with Ethereum."""
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -18,6 +19,7 @@ from backend.api_deps import (
 from backend.core.errors import Forbidden
 from backend.core.inputs import RowIdPath
 from backend.members import service
+from backend.members.auth import SiweNonceLimits
 from backend.members.models import Member
 from backend.members.schemas import (
     ApprovalPolicy,
@@ -26,6 +28,7 @@ from backend.members.schemas import (
     OnboardingRead,
     SessionKeyRead,
     SiweNonceRead,
+    SiweNonceRequest,
     SiweSignIn,
     UserCreate,
     UserIssued,
@@ -90,23 +93,45 @@ def read_member(member_id: RowIdPath, member: CurrentMember, session: SessionDep
 
 
 @router.post("/auth/siwe/nonce", response_model=SiweNonceRead, tags=["auth"])
-def siwe_nonce(factory: SessionFactoryDep, settings: SettingsDep) -> SiweNonceRead:
-    """A single-use nonce to put in an EIP-4361 message."""
-    nonce = service.new_siwe_nonce(factory, settings.siwe_nonce_ttl_seconds)
+def siwe_nonce(
+    request: Request,
+    factory: SessionFactoryDep,
+    settings: SettingsDep,
+    body: SiweNonceRequest | None = None,
+) -> SiweNonceRead:
+    """A single-use nonce to put in an EIP-4361 message; one asked for an `address` serves only
+    that account. Rate-limited per client and per account: 429 `SiweNonceRateLimited` with
+    `Retry-After`."""
+    address = body.address if body is not None else None
+    nonce = service.new_siwe_nonce(
+        factory,
+        settings.siwe_nonce_ttl_seconds,
+        client=request.client.host if request.client is not None else None,
+        address=address,
+        limits=SiweNonceLimits(
+            per_client=settings.siwe_nonce_limit_per_client,
+            per_account=settings.siwe_nonce_limit_per_account,
+            window=timedelta(seconds=settings.siwe_nonce_limit_window_seconds),
+        ),
+    )
     return SiweNonceRead(nonce=nonce.nonce, expires_at=nonce.expires_at)
 
 
 @router.post("/auth/siwe", response_model=SessionKeyRead, tags=["auth"])
 def siwe_sign_in(
-    body: SiweSignIn, factory: SessionFactoryDep, settings: SettingsDep
+    request: Request, body: SiweSignIn, factory: SessionFactoryDep, settings: SettingsDep
 ) -> SessionKeyRead:
-    """Sign-In with Ethereum: verifies the signed message and returns a session API key."""
+    """Sign-In with Ethereum: verifies the signed message (an account's own signature, or a
+    contract wallet's by EIP-1271 on the chain) and returns a session API key."""
+    chain_provider = request.app.state.chain_provider
     issued = service.sign_in_with_ethereum(
         factory,
         body.message,
         body.signature,
         domain=settings.siwe_domain,
+        uri=settings.siwe_uri,
         chain_id=settings.chain_id,
+        w3=lambda: chain_provider().w3,
         pepper=settings.api_key_pepper,
         session_ttl_seconds=settings.session_key_ttl_seconds,
     )

@@ -67,6 +67,14 @@ class OnboardingRead(BaseModel):
     api_key: str = Field(description="Shown once: only its hash is stored.")
 
 
+class SiweNonceRequest(BaseModel):
+    address: AddressStr | None = Field(
+        default=None,
+        description="The account that will sign in: the nonce serves it only, and counts "
+        "against its rate limit.",
+    )
+
+
 class SiweNonceRead(BaseModel):
     nonce: str
     expires_at: datetime

@@ -13,12 +13,14 @@ from backend.core.database import transaction
 from backend.core.errors import Conflict, Forbidden, NotFound
 from backend.core.sqltypes import utc_now
 from backend.documents.hashing import text_hash, to_hex
-from backend.members.auth import issue_api_key, issue_siwe_nonce, verify_siwe
+from backend.members.auth import SiweNonceLimits, issue_api_key, issue_siwe_nonce, verify_siwe
 from backend.members.keystore import Keystore
 from backend.members.models import Member, MemberUser, SiweNonce
 from backend.members.schemas import MemberCreate
 
 if TYPE_CHECKING:
+    from web3 import Web3
+
     from backend.chain.client import Chain
     from backend.chain.sender import TxOutcome, TxSender
 
@@ -134,9 +136,18 @@ def get_member(session: Session, member_id: int) -> Member:
     return member
 
 
-def new_siwe_nonce(factory: sessionmaker[Session], ttl_seconds: int) -> SiweNonce:
+def new_siwe_nonce(
+    factory: sessionmaker[Session],
+    ttl_seconds: int,
+    *,
+    client: str | None = None,
+    address: str | None = None,
+    limits: SiweNonceLimits | None = None,
+) -> SiweNonce:
     with transaction(factory) as session:
-        return issue_siwe_nonce(session, timedelta(seconds=ttl_seconds))
+        return issue_siwe_nonce(
+            session, timedelta(seconds=ttl_seconds), client=client, address=address, limits=limits
+        )
 
 
 def sign_in_with_ethereum(
@@ -145,13 +156,18 @@ def sign_in_with_ethereum(
     signature: str,
     *,
     domain: str,
+    uri: str,
     chain_id: int | None,
     pepper: str,
     session_ttl_seconds: int,
+    w3: "Callable[[], Web3] | None" = None,
 ) -> IssuedKey:
-    """Verifies the EIP-4361 sign-in, burns its nonce and issues a short-lived session API key."""
+    """Verifies the EIP-4361 sign-in, burns its nonce and issues a short-lived session API key.
+    `w3` gives the chain a contract wallet's EIP-1271 signature is checked on."""
     with transaction(factory) as session:
-        member = verify_siwe(session, message, signature, domain=domain, chain_id=chain_id)
+        member = verify_siwe(
+            session, message, signature, domain=domain, uri=uri, chain_id=chain_id, w3=w3
+        )
         expires_at = utc_now() + timedelta(seconds=session_ttl_seconds)
         api_key = issue_api_key(session, member, pepper, kind="session", expires_at=expires_at)
     return IssuedKey(member, api_key, expires_at)

@@ -34,6 +34,8 @@ TERMINAL = (DONE, FAILED, REJECTED, EXPIRED, HANDED_OUT)
 RELAYABLE = (RECEIVED, SIGNED, SENT)
 # A request its member signs waits for the signature in these (pending_approval: a checker's).
 UNSIGNED = (PENDING_APPROVAL, AWAITING_SIGNATURE)
+# Not finished yet: what /metrics counts as pending, by status.
+PENDING = (*RELAYABLE, *UNSIGNED)
 # Never to run, yet a member-signed one keeps its nonce until the chain's clock passes its
 # deadline: a signature of it made meanwhile could still be relayed by anyone.
 VOID = (EXPIRED, REJECTED)

@@ -48,6 +48,7 @@ from backend.core.database import engine_for, transaction
 from backend.core.errors import Gone, Unavailable
 from backend.core.sqltypes import utc_now
 from backend.relay import attachments as attached
+from backend.relay.metrics import WriteMetrics
 from backend.relay.models import (
     DONE,
     EXPIRED,
@@ -148,6 +149,8 @@ class _Job:
     data: bytes
     gas: int
     signing: str
+    # `Contract.function`: what the metrics count outcomes by.
+    operation: str = ""
     nonce: int | None = None
     deadline: int | None = None
     signature: bytes | None = None
@@ -178,6 +181,7 @@ def _job_of(row: WriteRequest) -> _Job:
         data=bytes.fromhex(row.data_hex),
         gas=row.gas,
         signing=row.signing,
+        operation=f"{row.contract}.{row.function}",
         nonce=row.forwarder_nonce,
         deadline=row.deadline,
         signature=bytes.fromhex(row.signature_hex) if row.signature_hex else None,
@@ -194,11 +198,13 @@ class Relayer:
         factory: sessionmaker[Session],
         keystore: Keystore,
         settings: Settings,
+        metrics: WriteMetrics | None = None,
     ) -> None:
         self._chain_provider = chain_provider
         self._factory = factory
         self._keystore = keystore
         self._settings = settings
+        self.metrics = metrics
         self.instance = uuid.uuid4().hex
         self.lease = timedelta(seconds=settings.request_lease_seconds)
         self._queue: list[_Job] = []
@@ -576,6 +582,9 @@ class Relayer:
                     answer_recovered(session, row)
             for job, error in failed:
                 self._settle_failed_row(session, job, error, batch)
+        if self.metrics is not None:
+            for job, _ in done:
+                self.metrics.settled(job.operation, None)
         for job, outcome in done:
             job.future.set_result(replace(outcome, projected=True))
         for job, error in failed:
@@ -593,6 +602,8 @@ class Relayer:
         row.outcome = error_json(error)
         if not job.waited:
             answer_recovered(session, row)
+        if self.metrics is not None:
+            self.metrics.settled(job.operation, error)
 
     def _finish_failed(
         self, jobs: Sequence[_Job], error: Exception, *, terminal: bool = True

@@ -87,6 +87,7 @@ def settings(migrated_url: str, tmp_path: Path) -> Settings:
         rpc_url="",
         chain_id=None,
         siwe_domain="tiercredit.test",
+        siwe_uri="https://tiercredit.test",
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -13,7 +13,8 @@ from eth_account.messages import encode_defunct
 from eth_account.signers.local import LocalAccount
 from sqlalchemy import func, select, update
 
-from backend.chain.node import rpc_request
+from backend.chain.artifacts import load_artifacts
+from backend.chain.node import free_port, rpc_request
 from backend.core.database import session_factory, transaction
 from backend.core.errors import NotFound, Unauthenticated
 from backend.core.settings import Settings
@@ -362,11 +363,163 @@ def test_siwe_parser_reads_every_field(wallet: LocalAccount) -> None:
         1,
         "abcdef123456",
     )
-    assert parsed.issued_at == issued
-    assert parsed.expiration_time == issued + timedelta(hours=1)
+    assert parsed.issued_at == "2025-01-02T03:04:05Z"
+    assert parsed.expiration_time == "2025-01-02T04:04:05Z"
+    assert parsed.resources == [f"https://{DOMAIN}/terms"]
     assert without_statement.statement is None
-    with pytest.raises(Unauthenticated, match="checksummed"):
+    with pytest.raises(Unauthenticated, match="SiweMessageInvalid"):
         parse_siwe_message(siwe_message(wallet.address.lower(), "abcdef123456"))
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        # A resource line anywhere but under `Resources:` (the hand parser skipped any `- ` line).
+        lambda m: m.replace("\nVersion: 1", "\n- https://evil.example/\nVersion: 1"),
+        # Fields out of the specification's order.
+        lambda m: m.replace("Version: 1\nChain ID: 1", "Chain ID: 1\nVersion: 1"),
+        # A second statement line.
+        lambda m: m.replace("Sign in to TierCredit.", "Sign in to TierCredit.\nAnd pay me."),
+    ],
+)
+def test_siwe_messages_off_the_grammar_are_refused_by_the_api(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount, mangle: Any
+) -> None:
+    message = mangle(siwe_message(wallet.address, new_nonce(server)))
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+        )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "SiweMessageInvalid"
+
+
+def test_siwe_uri_must_be_the_configured_sites(
+    server: LiveServer, self_custodied: Credential, wallet: LocalAccount
+) -> None:
+    nonce = new_nonce(server)
+    elsewhere = siwe_message(wallet.address, nonce).replace(
+        f"URI: https://{DOMAIN}/login", "URI: https://evil.example/login"
+    )
+    plain_http = siwe_message(wallet.address, nonce).replace(
+        f"URI: https://{DOMAIN}/login", f"URI: http://{DOMAIN}/login"
+    )
+    with server.client() as http:
+        answers = [
+            http.post("/auth/siwe", json={"message": m, "signature": sign(wallet, m)})
+            for m in (elsewhere, plain_http)
+        ]
+        message = siwe_message(wallet.address, nonce)
+        accepted = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+        )
+
+    assert [a.status_code for a in answers] == [401, 401]
+    assert [a.json()["error"] for a in answers] == ["SiweUriMismatch", "SiweUriMismatch"]
+    assert answers[0].json()["args"] == {
+        "uri": "https://evil.example/login",
+        "expected": f"https://{DOMAIN}",
+    }
+    assert accepted.status_code == 200
+
+
+def test_siwe_domain_and_uri_come_from_the_settings(
+    serve: Callable[..., LiveServer],
+    settings: Settings,
+    make_member: Any,
+    wallet: LocalAccount,
+) -> None:
+    make_member(["FINANCIER"], address=wallet.address)
+    server = serve(
+        settings.model_copy(
+            update={
+                "siwe_domain": "portal.bank.example:8443",
+                "siwe_uri": "https://portal.bank.example:8443/app",
+            }
+        )
+    )
+    message = siwe_message(wallet.address, new_nonce(server), domain="portal.bank.example:8443")
+    message = message.replace(
+        "URI: https://portal.bank.example:8443/login",
+        "URI: https://portal.bank.example:8443/app/login",
+    )
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(wallet, message)}
+        )
+
+    assert response.status_code == 200
+    assert response.json()["member"]["address"] == wallet.address
+
+
+def test_siwe_nonces_are_rate_limited_per_client(
+    serve: Callable[..., LiveServer], settings: Settings
+) -> None:
+    server = serve(
+        settings.model_copy(
+            update={"siwe_nonce_limit_per_client": 3, "siwe_nonce_limit_window_seconds": 60}
+        )
+    )
+    with server.client() as http:
+        answers = [http.post("/auth/siwe/nonce") for _ in range(4)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    refused = answers[-1]
+    assert refused.json()["error"] == "SiweNonceRateLimited"
+    assert refused.json()["args"] == {
+        "scope": "client",
+        "client": "127.0.0.1",
+        "limit": 3,
+        "window_seconds": 60,
+        "retry_after_seconds": int(refused.headers["retry-after"]),
+    }
+    assert 58 <= int(refused.headers["retry-after"]) <= 60
+
+
+def test_siwe_nonces_are_rate_limited_per_account_and_serve_only_it(
+    serve: Callable[..., LiveServer],
+    settings: Settings,
+    make_member: Any,
+    wallet: LocalAccount,
+) -> None:
+    make_member(["FINANCIER"], address=wallet.address)
+    other = Account.create()
+    make_member(["FINANCIER"], address=other.address)
+    server = serve(
+        settings.model_copy(
+            update={"siwe_nonce_limit_per_account": 2, "siwe_nonce_limit_window_seconds": 30}
+        )
+    )
+    with server.client() as http:
+        mine = [http.post("/auth/siwe/nonce", json={"address": wallet.address}) for _ in range(3)]
+        theirs = http.post("/auth/siwe/nonce", json={"address": other.address})
+        bound = mine[0].json()["nonce"]
+        stolen = siwe_message(other.address, bound)
+        misused = http.post(
+            "/auth/siwe", json={"message": stolen, "signature": sign(other, stolen)}
+        )
+        own = siwe_message(wallet.address, bound)
+        used = http.post("/auth/siwe", json={"message": own, "signature": sign(wallet, own)})
+
+    assert [a.status_code for a in mine] == [200, 200, 429]
+    assert mine[2].json()["error"] == "SiweNonceRateLimited"
+    assert mine[2].json()["args"] == {
+        "scope": "account",
+        "account": wallet.address,
+        "limit": 2,
+        "window_seconds": 30,
+        "retry_after_seconds": int(mine[2].headers["retry-after"]),
+    }
+    assert 28 <= int(mine[2].headers["retry-after"]) <= 30
+    assert theirs.status_code == 200  # another account's limit is its own
+    assert misused.status_code == 401
+    assert misused.json() == {
+        "error": "SiweNonceInvalid",
+        "args": {"nonce": bound},
+        "detail": {"message": "unknown, expired or already used nonce"},
+    }
+    assert used.status_code == 200
 
 
 # --- onboarding on a real chain ----------------------------------------------------------------
@@ -502,3 +655,112 @@ def test_onboarding_with_chain_down_is_503_with_retry_after(
     assert response.json()["error"] == "ChainNotConfigured"
     assert member_count(settings) == 1
     assert list((settings.keystore_dir).glob("*.json")) == []
+
+
+@pytest.fixture
+def contract_wallet(chain_client: Chain, anvil: Any) -> tuple[str, LocalAccount]:
+    """A TestWallet (EIP-1271: its owner's signatures are the wallet's) deployed on the chain."""
+    owner: LocalAccount = Account.create()
+    rpc_request(anvil.url, "anvil_setBalance", [owner.address, hex(10**19)])
+    w3 = chain_client.w3
+    artifact = load_artifacts()["TestWallet"]
+    deploy = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode).constructor(
+        owner.address
+    )
+    transaction = deploy.build_transaction(
+        {"from": owner.address, "nonce": w3.eth.get_transaction_count(owner.address)}
+    )
+    tx_hash = w3.eth.send_raw_transaction(owner.sign_transaction(transaction).raw_transaction)
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+    assert receipt["status"] == 1
+    return receipt["contractAddress"], owner
+
+
+def test_a_contract_wallet_member_signs_in_by_eip1271(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    chain_client: Chain,
+    make_member: Any,
+    contract_wallet: tuple[str, LocalAccount],
+) -> None:
+    wallet_address, owner = contract_wallet
+    member = make_member(["FINANCIER"], address=wallet_address, name="Multisig")
+    server = serve(chain_settings, chain=chain_client)
+    stranger = Account.create()
+    message = siwe_message(wallet_address, new_nonce(server), chain_id=7357)
+    with server.client() as http:
+        forged = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(stranger, message)}
+        )
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(owner, message)}
+        )
+        me = http.get(
+            "/members/me", headers={"Authorization": f"Bearer {response.json()['api_key']}"}
+        )
+
+    assert forged.status_code == 401
+    assert forged.json()["error"] == "SiweSignatureInvalid"
+    assert forged.json()["args"] == {"address": wallet_address}
+    assert response.status_code == 200
+    assert response.json()["member"]["id"] == member.member.id
+    assert me.json()["address"] == wallet_address
+    # The wallet itself says so on-chain.
+    from eth_account.messages import _hash_eip191_message
+
+    contract = chain_client.w3.eth.contract(
+        address=wallet_address, abi=load_artifacts()["TestWallet"].abi
+    )
+    digest = _hash_eip191_message(encode_defunct(text=message))
+    signature = bytes.fromhex(sign(owner, message)[2:])
+    assert contract.functions.isValidSignature(digest, signature).call().hex() == "1626ba7e"
+
+
+def test_a_contract_wallets_sign_in_with_the_chain_down_is_503(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    make_member: Any,
+    contract_wallet: tuple[str, LocalAccount],
+) -> None:
+    wallet_address, owner = contract_wallet
+    make_member(["FINANCIER"], address=wallet_address, name="Multisig")
+    down = chain_settings.model_copy(update={"rpc_url": f"http://127.0.0.1:{free_port()}"})
+    server = serve(down)
+    nonce = new_nonce(server)
+    message = siwe_message(wallet_address, nonce, chain_id=7357)
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(owner, message)}
+        )
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "ChainUnavailable"
+    assert response.headers["retry-after"] == "5"
+    # Not burnt: the sign-in can be tried again with it once the node answers.
+    with session_factory(chain_settings.database_url)() as session:
+        assert session.get(SiweNonce, nonce).used_at is None  # type: ignore[union-attr]
+
+
+def test_a_contract_that_is_no_eip1271_wallet_refuses_the_signature(
+    serve: Callable[..., LiveServer],
+    chain_settings: Settings,
+    chain_client: Chain,
+    make_member: Any,
+) -> None:
+    # A member whose address is a contract without isValidSignature (the Consortium itself).
+    consortium_address = chain_client.contract("Consortium").address
+    make_member(["FINANCIER"], address=consortium_address, name="Not a wallet")
+    server = serve(chain_settings, chain=chain_client)
+    someone = Account.create()
+    message = siwe_message(consortium_address, new_nonce(server), chain_id=7357)
+    with server.client() as http:
+        response = http.post(
+            "/auth/siwe", json={"message": message, "signature": sign(someone, message)}
+        )
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "SiweSignatureInvalid",
+        "args": {"address": consortium_address},
+        "detail": {"message": "the signature is not the message address's"},
+    }

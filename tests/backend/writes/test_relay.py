@@ -25,7 +25,9 @@ from tests.consortium_api import (
     build_consortium,
     confirmed_invoice,
     issued_credit,
+    samples,
     start_private_chain,
+    value,
 )
 
 if TYPE_CHECKING:
@@ -127,6 +129,12 @@ def test_one_failing_request_in_a_batch_fails_alone(
         rows = session.query(WriteRequest).filter(WriteRequest.tx_hash == succeeded[0]).all()
         assert sorted(row.status for row in rows) == [DONE, DONE, FAILED]
         assert private_chain.client.read("CreditVoucher", "balanceOf", root) == 300 * UNIT
+    # The failure mined in the batch is counted by its name where the relayer settled it.
+    found = samples(consortium["operator"].http)
+    outcomes = "tiercredit_transaction_outcomes_total"
+    split = "CreditVoucher.splitTransfer"
+    assert value(found, outcomes, operation=split, outcome="VoucherInsufficientValue") == 1
+    assert value(found, outcomes, operation=split, outcome="ok") == 3  # s2_token's and two here
 
 
 def test_a_relayer_out_of_funds_answers_503_and_acts_once_funded(
