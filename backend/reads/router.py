@@ -33,6 +33,7 @@ from backend.reads.schemas import (
     FragmentRead,
     IndexerStatus,
     InvoiceRead,
+    ObligorCreditLines,
     OverdueCredit,
     Page,
     Portfolio,
@@ -172,6 +173,21 @@ async def financier_exposures(
     account = _address(address, "address")
     _require_self_or_supervisor(member, account)
     return await _read(factory, lambda session: service.exposures(session, account))
+
+
+@router.get("/obligors/{address}/credit-lines", response_model=ObligorCreditLines)
+@cached_read
+async def obligor_credit_lines(
+    address: str, factory: SessionFactoryDep, member: CurrentMember
+) -> ObligorCreditLines:
+    """A core enterprise's issuance quota by credit line, used and free: every line for the
+    obligor itself and supervisors, its own line for a financier that granted one; anyone else
+    403 NotYourAccount."""
+    obligor = _address(address, "address")
+    viewer = _viewer(member)
+    return await _read(
+        factory, lambda session: service.obligor_credit_lines(session, obligor, viewer)
+    )
 
 
 @router.get("/audit-trail/{document_hash}", response_model=AuditTrail)

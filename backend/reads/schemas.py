@@ -133,6 +133,32 @@ class ExposureRead(BaseModel):
     obligor_outstanding_units: int
 
 
+class CreditLineRead(BaseModel):
+    """One financier's credit line to an obligor: what it granted, what of it is used and free."""
+
+    financier: str
+    limit_units: int = Field(description="The line the financier granted the obligor.")
+    used_units: int = Field(
+        description="The financier's exposure to the obligor: the unpaid value of the "
+        "obligor's paper it holds or redeemed unpaid (what caps its discounting)."
+    )
+    free_units: int = Field(description="limit_units - used_units, never below 0.")
+
+
+class ObligorCreditLines(BaseModel):
+    """A core enterprise's issuance quota (the sum of the lines granted to it), what of it its
+    outstanding face value uses, and the lines it is made of: every financier's for the obligor
+    and supervisors, a financier's own line for that financier."""
+
+    obligor: str
+    quota_units: int = Field(description="The issuance quota: the sum of its credit lines.")
+    outstanding_units: int = Field(
+        description="Face value it issued and has not repaid: the quota used."
+    )
+    free_units: int = Field(description="quota_units - outstanding_units, never below 0.")
+    lines: list[CreditLineRead]
+
+
 class OverdueCredit(CreditRead):
     overdue_since: int
     unpaid_units: int

@@ -40,6 +40,7 @@ from backend.reads.schemas import (
     CertificateListItem,
     CreditHolding,
     CreditLineage,
+    CreditLineRead,
     CreditRead,
     DiscountRead,
     ExposureRead,
@@ -49,6 +50,7 @@ from backend.reads.schemas import (
     IndexerStatus,
     InvoiceRead,
     LineageNode,
+    ObligorCreditLines,
     OverdueCredit,
     Page,
     Portfolio,
@@ -692,6 +694,42 @@ def exposures(session: Session, financier: str) -> list[ExposureRead]:
         )
         for line in lines
     ]
+
+
+def obligor_credit_lines(
+    session: Session, obligor: str, viewer: str | None = None
+) -> ObligorCreditLines:
+    """The obligor's issuance quota, used and free, and each financier's line to it with what
+    is used and free: every line for the obligor itself and supervisors (``viewer`` None); for a
+    financier with a line to it, that line only; 403 NotYourAccount for anyone else."""
+    query = select(Exposure).where(Exposure.obligor == obligor).order_by(Exposure.financier)
+    if viewer is not None and viewer != obligor:
+        query = query.where(Exposure.financier == viewer)
+    lines = list(session.scalars(query))
+    if viewer is not None and viewer != obligor and not lines:
+        raise Forbidden(
+            "NotYourAccount",
+            "an obligor's credit lines are read by the obligor, the financiers that granted "
+            "them (each its own) and supervisors",
+            {"member": viewer, "address": obligor},
+        )
+    limit = session.get(ObligorLimit, obligor)
+    quota, outstanding = (limit.quota, limit.outstanding) if limit is not None else (0, 0)
+    return ObligorCreditLines(
+        obligor=obligor,
+        quota_units=quota,
+        outstanding_units=outstanding,
+        free_units=max(quota - outstanding, 0),
+        lines=[
+            CreditLineRead(
+                financier=line.financier,
+                limit_units=line.credit_line,
+                used_units=line.exposure,
+                free_units=max(line.credit_line - line.exposure, 0),
+            )
+            for line in lines
+        ],
+    )
 
 
 # ---------------------------------------------------------------------- documents

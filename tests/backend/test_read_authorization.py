@@ -67,6 +67,15 @@ def read_table(
     allow(exposures, "bank_a", *SUPERVISORS)
     for who in ("bank_b", "core"):
         rows.append((exposures, who, refusal("NotYourAccount", member=a(who), address=a("bank_a"))))
+    # An obligor's lines: itself, supervisors, each financier that granted it one (its own).
+    for obligor, financiers, others in (
+        ("core", ("bank_a", "bank_b"), ("supplier1", "core2", "inspector")),
+        ("core2", ("bank_a",), ("bank_b", "core")),
+    ):
+        lines = f"/obligors/{a(obligor)}/credit-lines"
+        allow(lines, obligor, *financiers, *SUPERVISORS)
+        for who in others:
+            rows.append((lines, who, refusal("NotYourAccount", member=a(who), address=a(obligor))))
     others_fragments = f"/fragments?owner={a('supplier1')}"
     allow(others_fragments, "supplier1", *SUPERVISORS)
     for who in ("supplier2", "core"):

@@ -153,6 +153,63 @@ def test_exposure_per_obligor_with_headroom(
     assert by_obligor[day.address("core")]["obligor_quota_units"] == 1_500_000 * UNIT
 
 
+def test_an_obligors_quota_by_credit_line_used_and_free(
+    day: Platform, day_client: Callable[[str], Any]
+) -> None:
+    a = day.address
+    path = f"/obligors/{a('core')}/credit-lines"
+
+    by_core = day_client("core").get(path).json()
+    by_auditor = day_client("auditor").get(path).json()
+    by_bank_b = day_client("bank_b").get(path).json()
+    core2 = day_client("core2").get(f"/obligors/{a('core2')}/credit-lines").json()
+
+    # Lines of 1,000,000.00 (bank_a) and 500,000.00 (bank_b), listed by the financier's address;
+    # credit1 (80,000.00) was repaid in full on maturity day, and the 4,000.00 of it bank_b
+    # bought was redeemed, written off and claimed: no line is used any more.
+    assert by_core == {
+        "obligor": a("core"),
+        "quota_units": 1_500_000 * UNIT,
+        "outstanding_units": 0,
+        "free_units": 1_500_000 * UNIT,
+        "lines": [
+            {
+                "financier": a("bank_b"),
+                "limit_units": 500_000 * UNIT,
+                "used_units": 0,
+                "free_units": 500_000 * UNIT,
+            },
+            {
+                "financier": a("bank_a"),
+                "limit_units": 1_000_000 * UNIT,
+                "used_units": 0,
+                "free_units": 1_000_000 * UNIT,
+            },
+        ],
+    }
+    assert by_core["quota_units"] == day.read("Consortium", "issuanceQuota", a("core"))
+    assert by_core["outstanding_units"] == day.read("Consortium", "outstanding", a("core"))
+    assert day.read("Consortium", "exposure", a("bank_b"), a("core")) == 0
+    assert by_auditor == by_core
+    # A financier reads its own line, not its competitor's.
+    assert by_bank_b == {**by_core, "lines": by_core["lines"][:1]}
+    # core2 owes credit2's 60,000.00, overdue and unpaid, against Harbor's 200,000.00 line.
+    assert core2 == {
+        "obligor": a("core2"),
+        "quota_units": 200_000 * UNIT,
+        "outstanding_units": 60_000 * UNIT,
+        "free_units": 140_000 * UNIT,
+        "lines": [
+            {
+                "financier": a("bank_a"),
+                "limit_units": 200_000 * UNIT,
+                "used_units": 0,
+                "free_units": 200_000 * UNIT,
+            }
+        ],
+    }
+
+
 def test_overdue_lists_the_unpaid_credit_past_grace(
     day: Platform, day_client: Callable[[str], Any]
 ) -> None:

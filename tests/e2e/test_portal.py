@@ -373,7 +373,11 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     )
     credit = number(r"Credit #(\d+) issued", flash_ok(page, "100,000.00 to Helix Drivetrain"))
     sync_api.expect(page.get_by_test_id(f"due-row-{credit}")).to_contain_text("100,000.00")
+    # The issuance quota is Harbor's 1,000,000.00 line and Summit's 600,000.00 (the story's
+    # credit is repaid in full): 100,000.00 used now.
     sync_api.expect(page.get_by_test_id("quota-used")).to_have_text("100,000.00")
+    sync_api.expect(page.get_by_test_id("quota-total")).to_have_text("1,600,000.00")
+    sync_api.expect(page.get_by_test_id("quota-free")).to_have_text("1,500,000.00")
     shot(page, "core-enterprise")
 
     # Orion invoices Helix 40,000.00; Helix confirms and pays Orion with part of the voucher.
@@ -465,15 +469,34 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     flash_ok(page, f"Fragment #{root} frozen.")
     sync_api.expect(helix).to_have_attribute("data-states", "frozen")
     sync_api.expect(helix).to_contain_text("frozen")
+    # Who froze it, when and why: on the picked node, and on its holder's fragment row.
+    auditor = platform.members["auditor"]["name"]
+    frozen = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"][0]["freeze"]
+    assert (frozen["scope"], frozen["frozen_by"]) == ("fragment", platform.address("auditor"))
+    reason = f"frozen by {auditor} on "
+    why = ": inspection of the gearbox batch"
+    for text in (f"Fragment #{root} {reason}", why):
+        sync_api.expect(page.get_by_test_id("hop-freeze")).to_contain_text(text)
     shot(page, "auditor-lineage")
     set_language(page, "zh")
     helix = page.get_by_test_id(f"lineage-node-{root}")
     sync_api.expect(helix).to_contain_text("已冻结")
     helix.click()
+    for text in (f"凭证 #{root} 由 {auditor} 于 ", "冻结，原因：inspection of the gearbox batch"):
+        sync_api.expect(page.get_by_test_id("hop-freeze")).to_contain_text(text)
+    sign_in(page, platform, "tier1")
+    row_freeze = page.get_by_test_id(f"fragment-freeze-{root}")
+    for text in (f"Fragment #{root} {reason}", why):
+        sync_api.expect(row_freeze).to_contain_text(text)
+    sign_in(page, platform, "auditor", "zh")
+    page.goto(f"{platform.url}/#/lineage/{credit}")
+    helix = page.get_by_test_id(f"lineage-node-{root}")
+    helix.click()
     page.get_by_test_id("freeze-reason").fill("检验已完成")
     page.get_by_test_id("unfreeze").click()
     flash_ok(page, f"凭证 #{root} 已解冻。")
     sync_api.expect(helix).to_have_attribute("data-states", "live")
+    sync_api.expect(page.get_by_test_id("hop-freeze")).to_have_text("")
     # The invoice behind Orion's hop is a click away, and from it the invoice's audit trail.
     set_language(page, "en")
     page.get_by_test_id(f"lineage-node-{tier2_token}").click()
@@ -514,6 +537,23 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     page.get_by_test_id(f"repay-{credit}").click()
     flash_ok(page, f"Repaid 10,000.00 on credit #{credit}")
     sync_api.expect(page.get_by_test_id(f"due-row-{credit}")).to_contain_text("90,000.00")
+    # The repayment frees quota; Summit's line carries the 20,000.00 it bought of Orion's part.
+    sync_api.expect(page.get_by_test_id("quota-used")).to_have_text("90,000.00")
+    sync_api.expect(page.get_by_test_id("quota-free")).to_have_text("1,510,000.00")
+    lines = platform.api("core", "GET", f"/obligors/{core}/credit-lines")["lines"]
+    used = {line["financier"]: line["used_units"] for line in lines}
+    assert used == {platform.address("bank_a"): 0, platform.address("bank_b"): 20_000 * UNIT}
+    summit = page.get_by_test_id(f"credit-line-{platform.address('bank_b')}")
+    harbor = page.get_by_test_id(f"credit-line-{platform.address('bank_a')}")
+    sync_api.expect(summit).to_have_text(
+        re.compile(r"Summit Bank\s*600,000.00\s*20,000.00\s*580,000.00")
+    )
+    sync_api.expect(harbor).to_have_text(
+        re.compile(r"Harbor Bank\s*1,000,000.00\s*0.00\s*1,000,000.00")
+    )
+    set_language(page, "zh")
+    sync_api.expect(page.get_by_test_id("credit-lines")).to_contain_text("已用（银行风险敞口）")
+    sync_api.expect(summit).to_contain_text("580,000.00")
 
 
 # --- four eyes, and the public verify page -------------------------------------------------------
@@ -590,18 +630,42 @@ def test_wallet_sign_in_of_an_unknown_account_is_refused_in_words(
 
 
 def test_operator_pauses_sets_limits_and_suspends(page: Any, platform: Platform) -> None:
+    # A credit frozen with a reason says on its row who froze it, when and why.
+    auditor = platform.members["auditor"]["name"]
+    platform.api("auditor", "POST", "/credits/1/freeze", {"reason": "sample audit of the story"})
     sign_in(page, platform, "operator")
+    note = page.get_by_test_id("credit-freeze-1")
+    sync_api.expect(note).to_contain_text(f"Credit #1 frozen by {auditor} on ")
+    sync_api.expect(note).to_contain_text(": sample audit of the story")
+    platform.api("auditor", "POST", "/credits/1/unfreeze", {"reason": "sample audit done"})
+    sync_api.expect(note).to_have_count(0)
+
+    # The form starts from the limits in force; the page says whether the platform is paused.
+    in_force = platform.api("operator", "GET", "/platform/limits")
+    form = page.get_by_test_id("platform-limits")
+    for name in ("max_tenor_days", "grace_period_days", "max_tier_depth"):
+        sync_api.expect(form.get_by_test_id(f"input-{name}")).to_have_value(str(in_force[name]))
+    paused = page.get_by_test_id("platform-paused")
+    sync_api.expect(paused).to_contain_text("Now: the platform is running")
     # Paused, the platform refuses even the operator's limits, in words; unpaused, it takes them.
     page.get_by_test_id("platform-pause").click()
     flash_ok(page, "The platform is paused.")
-    limits = {"max_tenor_days": "180", "grace_period_days": "30", "max_tier_depth": "8"}
+    sync_api.expect(paused).to_contain_text("Now: the platform is paused; member actions are")
+    limits = {"max_tenor_days": "190", "grace_period_days": "30", "max_tier_depth": "8"}
+    assert in_force["max_tenor_days"] != 190, in_force
     fill_form(page, "platform-limits", limits)
     flash_error(page, "The platform is paused: member actions are stopped.")
     set_language(page, "zh")
+    sync_api.expect(paused).to_contain_text("当前：平台已暂停")
     page.get_by_test_id("platform-unpause").click()
     flash_ok(page, "平台已恢复运行。")
+    sync_api.expect(paused).to_contain_text("当前：平台正常运行")
     fill_form(page, "platform-limits", limits)
-    flash_ok(page, "限额已设置：期限最长 180 天，宽限期 30 天，最深至第 8 级。")
+    flash_ok(page, "限额已设置：期限最长 190 天，宽限期 30 天，最深至第 8 级。")
+    sync_api.expect(page.get_by_test_id("limits-current")).to_have_text(
+        "现行限额：期限最长 190 天，宽限期 30 天，最深至第 8 级。"
+    )
+    sync_api.expect(form.get_by_test_id("input-max_tenor_days")).to_have_value("190")
 
     # Harbor Bank suspended with a reason, then reinstated.
     harbor = platform.members["bank_a"]["member_id"]
@@ -738,6 +802,19 @@ def test_redeem_claim_and_write_off_at_maturity(page: Any, platform: Platform) -
     flash_error(page, f"凭证 #{bought} 没有可核销的余额。")
     sync_api.expect(page.get_by_test_id(f"claim-row-{bought}")).to_contain_text("4,000.00")
     shot(page, "bank-claims")
+    # Summit sees the root it bought from, but the invoice behind it is Helix's and Apex's.
+    page.goto(f"{platform.url}/#/lineage/{credit}")
+    page.get_by_test_id(f"lineage-node-{root}").click()
+    hop = page.get_by_test_id("hop-invoice-summary")
+    sync_api.expect(hop).to_have_text(
+        f"凭证 #{root} 背后的发票 #{invoice} 您无权查看：仅其卖方、买方和监管方可以查看。"
+    )
+    set_language(page, "en")
+    page.get_by_test_id(f"lineage-node-{root}").click()
+    sync_api.expect(hop).to_have_text(
+        f"Invoice #{invoice} behind fragment #{root} is not yours to read: only its seller, "
+        "its buyer and supervisors may."
+    )
 
 
 # --- on Ganache ----------------------------------------------------------------------------------

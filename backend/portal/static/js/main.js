@@ -237,6 +237,21 @@ function fragmentStates(fragment, credit) {
   return nodeStates({ ...fragment, discount: null }, credit || {});
 }
 
+// Who froze it, when and why (a freeze in force on a fragment or its credit), in words.
+function freezeText(freeze) {
+  if (!freeze) return null;
+  return t("freeze.by", {
+    scope: t(`freeze.scope.${freeze.scope}`), id: freeze.target_id,
+    who: freeze.frozen_by ? nameOf(freeze.frozen_by) : t("freeze.nobody"),
+    when: freeze.frozen_at ? dateTime(freeze.frozen_at) : "–",
+    reason: freeze.reason ?? t("freeze.noreason", { hash: `${freeze.reason_hash.slice(0, 10)}…` }),
+  });
+}
+
+function freezeNote(freeze, testid) {
+  return freeze ? h("div", { class: "muted", "data-testid": testid }, freezeText(freeze)) : null;
+}
+
 function invoicesToConfirm() {
   return panel("invoices.owed", "invoices-to-confirm", async () => {
     const page = await get(`/invoices?buyer=${state.me.address}&status=registered`);
@@ -298,7 +313,7 @@ function fragmentsPanel(titleKey, testid, withActions) {
           h("td", {}, `#${f.token_id}`), h("td", {}, h("a", { href: `#/lineage/${f.credit_id}` }, `#${f.credit_id}`)),
           h("td", {}, nameOf(credit?.obligor)), h("td", {}, t("tier", { n: f.depth + 1 })),
           h("td", { class: "num" }, money(f.value_units)), h("td", {}, date(credit?.maturity)),
-          h("td", {}, states.map((s) => badge(s, t(`state.${s}`)))),
+          h("td", {}, states.map((s) => badge(s, t(`state.${s}`))), freezeNote(f.freeze, `fragment-freeze-${f.token_id}`)),
           h("td", {}, withActions && matured && !f.redeemed && !f.locked && !f.frozen
             ? h("button", { class: "small", "data-testid": `redeem-${f.token_id}`, onclick: () => submit(`/fragments/${f.token_id}/redeem`, {},
               (r) => t(r.claim.paid_units < r.claim.value_units ? "redeem.part" : "redeem.done", { token: f.token_id, paid: money(r.paid_units), value: money(r.claim.value_units) })) }, t("redeem"))
@@ -436,11 +451,15 @@ function coreView() {
         ...(v.certificate_id ? { certificate_id: Number(v.certificate_id) } : {}),
       }, (r) => t("issue.done", { id: r.credit.credit_id, face: money(r.credit.face_value_units), supplier: nameOf(r.credit.supplier) })))),
       panel("quota.title", "quota", async () => {
-        const credits = (await get(`/credits?obligor=${state.me.address}`)).items;
-        const used = credits.filter((c) => c.status === "active" || c.status === "overdue")
-          .reduce((sum, c) => sum + c.face_value_units - c.repaid_units, 0);
-        return h("div", { class: "figures" },
-          h("div", { class: "figure" }, h("div", { class: "label" }, t("quota.used")), h("div", { class: "value", "data-testid": "quota-used" }, money(used))));
+        // The issuance quota is the sum of the lines banks granted; each line's use is that bank's exposure.
+        const q = await get(`/obligors/${state.me.address}/credit-lines`);
+        const figure = (key, testid, value) => h("div", { class: "figure" }, h("div", { class: "label" }, t(key)), h("div", { class: "value", "data-testid": testid }, money(value)));
+        return [h("div", { class: "figures" }, figure("quota.total", "quota-total", q.quota_units), figure("quota.used", "quota-used", q.outstanding_units), figure("quota.free", "quota-free", q.free_units)),
+          h("h3", {}, t("lines.title")),
+          q.lines.length ? table([["col.financier"], ["col.line", "num"], ["lines.used", "num"], ["lines.free", "num"]],
+            q.lines.map((l) => h("tr", { "data-testid": `credit-line-${l.financier}` }, h("td", {}, nameOf(l.financier)),
+              h("td", { class: "num" }, money(l.limit_units)), h("td", { class: "num" }, money(l.used_units)), h("td", { class: "num" }, money(l.free_units)))), "credit-lines")
+            : h("p", { class: "muted" }, t("lines.none"))];
       })),
     panel("due.title", "falls-due", async () => {
       const credits = (await get(`/credits?obligor=${state.me.address}`)).items.sort((a, b) => a.maturity - b.maturity);
@@ -562,7 +581,7 @@ function supervisorView() {
         page.items.map((c) => h("tr", { "data-testid": `supervised-credit-${c.credit_id}` },
           h("td", {}, `#${c.credit_id}`), h("td", {}, nameOf(c.obligor)), h("td", { class: "num" }, money(c.face_value_units)),
           h("td", { class: "num" }, money(c.repaid_units)), h("td", {}, date(c.maturity)),
-          h("td", {}, badge(c.status), c.frozen ? [" ", badge("frozen", t("state.frozen"))] : null),
+          h("td", {}, badge(c.status), c.frozen ? [" ", badge("frozen", t("state.frozen"))] : null, freezeNote(c.freeze, `credit-freeze-${c.credit_id}`)),
           h("td", {}, h("a", { href: `#/lineage/${c.credit_id}`, "data-testid": `open-lineage-${c.credit_id}` }, t("open"))))));
     })];
   if (hasRole("OPERATOR")) views.push(...operatorView());
@@ -575,10 +594,21 @@ function operatorView() {
     field("limits.tenor", input("max_tenor_days", { type: "number", min: 1, max: 365, required: true })),
     field("limits.grace", input("grace_period_days", { type: "number", min: 0, max: 365, required: true })),
     field("limits.depth", input("max_tier_depth", { type: "number", min: 1, max: 32, required: true })),
-  ], "limits.submit", (v) => submit("/platform/limits",
+  ], "limits.submit", (v, node) => { for (const box of node.querySelectorAll("input")) delete box.dataset.edited; submit("/platform/limits",
     { max_tenor_days: Number(v.max_tenor_days), grace_period_days: Number(v.grace_period_days), max_tier_depth: Number(v.max_tier_depth) },
-    (r) => t("limits.done", { tenor: r.limits.max_tenor_days, grace: r.limits.grace_period_days, depth: r.limits.max_tier_depth })));
+    (r) => t("limits.done", { tenor: r.limits.max_tenor_days, grace: r.limits.grace_period_days, depth: r.limits.max_tier_depth })); });
+  // What is in force now (GET /platform/limits, live from the Consortium): the pause, and the
+  // limits the form starts from (a field the operator has typed in keeps what it typed).
+  for (const box of limits.querySelectorAll("input")) box.addEventListener("input", () => { box.dataset.edited = "1"; });
+  const now = panel("platform.title", "platform-state", async () => {
+    const current = await get("/platform/limits");
+    for (const box of limits.querySelectorAll("input")) if (!box.dataset.edited) box.value = current[box.name];
+    return [h("p", { "data-testid": "platform-paused", "data-paused": String(current.paused) },
+      t(current.paused ? "platform.state.paused" : "platform.state.running", { block: current.block_number })),
+    h("p", { "data-testid": "limits-current" }, t("limits.current", { tenor: current.max_tenor_days, grace: current.grace_period_days, depth: current.max_tier_depth }))];
+  });
   const pauseCard = card("platform.title", {},
+    now.querySelector("[data-testid=platform-state]"),
     h("p", { class: "muted" }, t("platform.hint")),
     h("p", {},
       h("button", { type: "button", class: "secondary", "data-testid": "platform-pause", onclick: () => submit("/platform/pause", {}, () => t("platform.paused")) }, t("platform.pause")), " ",
@@ -606,9 +636,18 @@ function lineageView(id) {
   if (!id) return [h("h1", {}, t("nav.lineage")), card("nav.lineage", {}, picker)];
   const supervisor = hasRole(...SUPERVISORS);
   const invoiceBox = h("div", { "data-testid": "hop-invoice" });
+  const freezeBox = h("div", { "data-testid": "hop-freeze" });
   const action = h("div", { "data-testid": "freeze-panel" });
-  const parents = {};
+  const parents = {}, nodes = {};
+  let picked = null;
+  // The picked node's freeze in force (who, when, why), again each time the tree reloads.
+  const showFreeze = () => {
+    const node = nodes[picked];
+    freezeBox.replaceChildren(...(node?.freeze ? [h("p", { class: "message error" }, freezeText(node.freeze))] : []));
+  };
   const pick = (node) => {
+    picked = node.token_id;
+    showFreeze();
     showHopInvoice(invoiceBox, node, parents[node.token_id]);
     if (!supervisor) return;
     const reason = h("input", { name: "reason", required: true, "data-testid": "freeze-reason" });
@@ -623,12 +662,13 @@ function lineageView(id) {
     panel("nav.lineage", "lineage", async () => {
       const lineage = await get(`/credits/${id}/lineage`);
       const c = lineage.credit;
-      const walk = (node) => (node.children || []).forEach((kid) => { parents[kid.token_id] = node; walk(kid); });
+      const walk = (node) => { nodes[node.token_id] = node; (node.children || []).forEach((kid) => { parents[kid.token_id] = node; walk(kid); }); };
       walk(lineage.root);
+      showFreeze();
       return [h("p", { "data-testid": "lineage-summary" }, t("lineage.summary", { obligor: nameOf(c.obligor), face: money(c.face_value_units), repaid: money(c.repaid_units), count: lineage.fragment_count }), " ", badge(c.status)),
         h("div", { style: "overflow-x:auto" }, lineageSvg(lineage, nameOf, pick))];
     }),
-    h("section", { class: "card" }, h("p", { class: "muted" }, t(supervisor ? "freeze.pick" : "hop.pick")), invoiceBox, action),
+    h("section", { class: "card" }, h("p", { class: "muted" }, t(supervisor ? "freeze.pick" : "hop.pick")), freezeBox, invoiceBox, action),
     card("nav.lineage", {}, picker),
   ];
 }
@@ -670,22 +710,23 @@ function auditView(hash) {
   ];
 }
 
-// The invoice behind a hop: the one its holder (the seller) raised on the holder it came from
-// (the buyer; for the root fragment, the obligor), found in the invoices the API lists.
+// The invoice behind a hop (GET /invoices/{id}): the one the fragment cites, for the root the
+// credit's own. Its seller, its buyer and supervisors read it; anyone else is told so in words.
 async function showHopInvoice(box, node, parent) {
   box.replaceChildren(h("p", { class: "muted" }, t("working")));
   try {
-    const credit = parent ? null : await get(`/credits/${node.credit_id}`);
-    const invoiceId = node.invoice_id ?? credit?.invoice_id;
+    const invoiceId = node.invoice_id ?? (parent ? null : (await get(`/credits/${node.credit_id}`)).invoice_id);
     if (!invoiceId) { box.replaceChildren(h("p", { class: "muted", "data-testid": "hop-invoice-summary" }, t("hop.noinvoice", { token: node.token_id }))); return; }
-    const buyer = parent ? parent.holder : credit.obligor;
-    let invoice = null;
-    for (let offset = 0; offset !== null && !invoice;) {
-      const page = await get(`/invoices?seller=${node.holder}&buyer=${buyer}&offset=${offset}&limit=100`);
-      invoice = page.items.find((i) => i.invoice_id === invoiceId) || null;
-      offset = page.next_offset;
+    let invoice;
+    try {
+      invoice = await get(`/invoices/${invoiceId}`);
+    } catch (exc) {
+      if (exc instanceof ApiError && exc.code === "InvoiceNotReadable") {
+        box.replaceChildren(h("p", { class: "message error", "data-testid": "hop-invoice-summary" }, t("hop.unreadable", { id: invoiceId, token: node.token_id })));
+        return;
+      }
+      throw exc;
     }
-    if (!invoice) { box.replaceChildren(h("p", { class: "message error" }, errorText("InvoiceNotFound", { invoiceId }))); return; }
     box.replaceChildren(h("h3", {}, t("hop.invoice", { id: invoice.invoice_id, token: node.token_id })),
       h("p", { "data-testid": "hop-invoice-summary" }, t("hop.summary", { seller: nameOf(invoice.seller), buyer: nameOf(invoice.buyer), amount: money(invoice.amount_units), due: date(invoice.due_date) }), " ", badge(invoice.status)),
       h("p", { class: "addr" }, `${t("verify.hash")}: ${invoice.document_hash}`), h("p", {}, auditLink(invoice.document_hash)));
