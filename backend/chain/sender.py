@@ -44,6 +44,8 @@ FIRST_POLL_SECONDS = 0.002
 # A transaction still unmined after this long is checked for unsent nonces below it.
 log = logging.getLogger(__name__)
 GAP_CHECK_SECONDS = 3.0
+# How long a returned transaction is kept to be sent again should a reorg take it out.
+RECENT_SECONDS = 30.0
 # Node answers to a nonce someone else already used; the allocator's resync then skips it.
 _NONCE_TAKEN = (
     "nonce too low",
@@ -266,6 +268,13 @@ class TxSender:
         # The signed bytes of every transaction this sender waits for, by nonce: what a reorg
         # dropped is sent again as it was (the same hash, the same forward requests inside).
         self._in_flight: dict[int, tuple[str, str]] = {}
+        # And of those returned in the last RECENT_SECONDS: a reorg deeper than the
+        # confirmations may still take them out, and a nonce gap below a later one is then one of
+        # these, to be sent again rather than filled.
+        self._recent: dict[int, tuple[str, str, float]] = {}
+        # Nonces the node lacked at the last gap check: filled only if still missing at the
+        # next, so that the sender a reorg took them from has sent them again first.
+        self._missing: set[int] = set()
 
     @property
     def chain_id(self) -> int:
@@ -361,8 +370,15 @@ class TxSender:
         try:
             receipts = self._wait_for_receipts([(tx_hash, tx["nonce"]) for _, tx, tx_hash in sent])
         finally:
-            for _, tx, _ in sent:
-                self._in_flight.pop(tx["nonce"], None)
+            now = time.monotonic()
+            for _, tx, tx_hash in sent:
+                _, raw = self._in_flight.pop(tx["nonce"], (tx_hash, ""))
+                if raw:
+                    self._recent[tx["nonce"]] = (tx_hash, raw, now)
+            for nonce in [
+                n for n, (_, _, at) in list(self._recent.items()) if now - at > RECENT_SECONDS
+            ]:
+                self._recent.pop(nonce, None)
         for (call, tx, tx_hash), receipt in zip(sent, receipts, strict=True):
             if receipt["status"] != 1:
                 failure = failure or self._failure_reason(call, tx, tx_hash, receipt)
@@ -451,12 +467,34 @@ class TxSender:
         """
         with node_errors():
             on_chain = self.w3.eth.get_transaction_count(self.address, "pending")
-        for missing in range(on_chain, nonce):
+        missing_now = set(range(on_chain, nonce))
+        for missing in sorted(missing_now):
             # One of ours a reorg dropped goes again as it was, not replaced by an empty one.
             if missing in self._in_flight:
                 self._resend(*self._in_flight[missing])
-            elif not self._fill(missing):
-                return
+            elif missing in self._recent:
+                self._resend(*self._recent[missing][:2])
+            elif missing in self._missing and not self._fill(missing):
+                break
+        self._missing = missing_now
+
+    def resend_reorged(self) -> int:
+        """Sends again, as they were, the transactions this sender returned in the last
+        RECENT_SECONDS that the node no longer knows: a reorg deeper than the confirmations
+        took them out after their writes were answered. Returns how many it sent."""
+        recent = sorted(self._recent.items())
+        if not recent:
+            return 0
+        answers = batch_responses(
+            self.w3,
+            [(RPCEndpoint("eth_getTransactionByHash"), [tx_hash]) for _, (tx_hash, _, _) in recent],
+        )
+        sent = 0
+        for (_, (tx_hash, raw, _)), answer in zip(recent, answers, strict=True):
+            if "error" not in answer and answer.get("result") is None:
+                self._resend(tx_hash, raw)
+                sent += 1
+        return sent
 
     def _resend(self, tx_hash: str, raw: str) -> None:
         """Sends signed bytes again if the node no longer knows the transaction: a reorg took
@@ -502,6 +540,12 @@ class TxSender:
                 raise ReceiptTimeout(missing, self.receipt_timeout)
             if waiting and now > gap_check:
                 self._fill_gap_below(min(waiting))
+                # A reorg may also have emptied the pool of ours not yet mined, or taken out
+                # ours answered already.
+                for tx_hash, nonce in sent:
+                    if tx_hash not in receipts and nonce in self._in_flight:
+                        self._resend(*self._in_flight[nonce])
+                self.resend_reorged()
                 gap_check = now + GAP_CHECK_SECONDS
             time.sleep(delay)
             delay = min(2 * delay, self.poll_interval)

@@ -319,3 +319,30 @@ def test_a_transaction_a_reorg_dropped_is_sent_again_as_it_was(tmp_path: Path) -
         assert bytes(canonical["hash"]) == bytes(receipt["blockHash"])
         assert w3.eth.get_balance(receiver) == 1
         assert w3.eth.get_transaction_count(signer.address) == first_nonce + 1
+
+
+def test_an_answered_transaction_a_deeper_reorg_dropped_is_sent_again(tmp_path: Path) -> None:
+    """A reorg deeper than the confirmations takes out a transaction whose write was answered:
+    the sender still holds its signed bytes for a while and sends them again, once."""
+    with start_node("anvil", log_path=tmp_path / "anvil.log") as node:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+        signer, receiver = node.accounts[2], Account.create().address
+        sender = plain_sender(
+            w3, signer, f"sqlite:///{tmp_path / 'nonces.db'}", confirmations=1, receipt_timeout=15
+        )
+        miner = threading.Timer(0.5, lambda: rpc_request(node.url, "evm_mine"))
+        miner.start()
+        outcome = sender.transact(transfer(receiver))
+        miner.join()
+        assert sender.resend_reorged() == 0
+
+        rpc_request(node.url, "anvil_reorg", [2, []])
+        assert rpc_request(node.url, "eth_getTransactionByHash", [outcome.tx_hash]) is None
+        assert w3.eth.get_balance(receiver) == 0
+
+        assert sender.resend_reorged() == 1
+        assert sender.resend_reorged() == 0
+        receipt = w3.eth.get_transaction_receipt(outcome.tx_hash)
+        assert (receipt["status"], int(receipt["transactionIndex"])) == (1, 0)
+        assert w3.eth.get_balance(receiver) == 1
+        assert w3.eth.get_transaction_count(signer.address) == outcome.nonce + 1
