@@ -108,9 +108,12 @@ slither: setup
 # Debian packages the tests and the benchmark drive as real programs: chromium for the portal's
 # browser tests (tests/e2e/test_portal.py; never a browser Playwright downloads), with a CJK font
 # for the Chinese pages' screenshots, and wrk, the benchmark's load generator for the reads (its
-# smoke test runs in the suite). As root (CI) the missing ones are installed here; otherwise
-# the browser tests skip saying what to install, and the reads benchmark says wrk is missing.
-DEBIAN_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc wrk:/usr/bin/wrk
+# smoke test runs in the suite), and nginx and iproute2 for the cluster test's load balancer and
+# its hosts in network namespaces (tests/cluster). As root (CI) the missing ones are installed
+# here; otherwise the browser tests and the cluster test skip saying what to install, and the
+# reads benchmark says wrk is missing.
+DEBIAN_PACKAGES := chromium:/usr/bin/chromium fonts-wqy-microhei:/usr/share/fonts/truetype/wqy/wqy-microhei.ttc wrk:/usr/bin/wrk \
+	nginx:/usr/sbin/nginx iproute2:/usr/sbin/ip
 system-packages:
 	@missing=""; for entry in $(DEBIAN_PACKAGES); do \
 		[ -e "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \

@@ -18,6 +18,7 @@ from prometheus_client import (
     multiprocess,
 )
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.cash.router import router as cash_router
@@ -203,6 +204,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=status, headers=headers)
 
     app.add_exception_handler(DomainError, render)
+
+    def database_down(request: Request, exc: Exception) -> JSONResponse:
+        # The database restarting or out of reach: a named 503 to retry, never a 500.
+        down = Unavailable(
+            "DatabaseUnavailable", "the database is unreachable", retry_after_seconds=2
+        )
+        log.warning("database unavailable", extra={"error": str(exc).splitlines()[0]})
+        status, body, headers = error_response(down)
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    app.add_exception_handler(OperationalError, database_down)
     try:
         from backend.chain.errors import ChainError
     except ImportError:

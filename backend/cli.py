@@ -304,6 +304,49 @@ def index() -> None:
             fail(str(exc), "one indexer per database: stop the other one, or use another database")
 
 
+@app.command()
+def reindex(
+    database_url: Annotated[
+        str, typer.Option(help="an empty database: migrated, then indexed from the deployment")
+    ],
+    to_block: Annotated[
+        int | None,
+        typer.Option(help="index no further than this block (default: head - confirmations)"),
+    ] = None,
+) -> None:
+    """Indexes the chain afresh into an empty database, to compare with the live read models."""
+    from sqlalchemy import select
+
+    from backend.chain.client import Chain
+    from backend.core.database import session_factory
+    from backend.core.migrate import run_migrations
+    from backend.indexer.follower import Follower, IndexerLock
+    from backend.readmodels.models import IndexerCursor
+
+    with explained_failures():
+        settings = _settings(database_url=database_url)
+        run_migrations(database_url)
+        factory = session_factory(database_url)
+        with factory() as session:
+            if session.scalars(select(IndexerCursor.name)).first() is not None:
+                fail(
+                    f"{_shown_url(database_url)} has been indexed before",
+                    "reindex into an empty database (create a new one)",
+                )
+        follower = Follower(
+            Chain.from_settings(settings),
+            factory,
+            batch_blocks=settings.indexer_batch_blocks,
+            confirmations=settings.confirmations,
+        )
+        with IndexerLock(factory.kw["bind"]).held():
+            applied = follower.index_once(until=to_block)
+        console.print(
+            f"[green]✓[/] reindexed {applied} events up to block {follower.cursor_block()} "
+            f"into {_shown_url(database_url)}"
+        )
+
+
 # --- up -------------------------------------------------------------------------------------------
 
 

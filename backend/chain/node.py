@@ -148,12 +148,13 @@ def _command(
     mnemonic: str,
     keep_states: int | None = None,
     gas_free: bool = False,
+    host: str = "127.0.0.1",
 ) -> list[str]:
     if kind == "anvil":
         command = [
             *anvil_binary(),
             "--host",
-            "127.0.0.1",
+            host,
             "--port",
             str(port),
             "--hardfork",

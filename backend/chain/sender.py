@@ -7,6 +7,7 @@ revert during gas estimation raises ContractRevert before anything is sent.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -41,7 +42,10 @@ DEFAULT_WINDOW = 64
 # starts this soon and backs off to the sender's poll interval.
 FIRST_POLL_SECONDS = 0.002
 # A transaction still unmined after this long is checked for unsent nonces below it.
+log = logging.getLogger(__name__)
 GAP_CHECK_SECONDS = 3.0
+# How long a returned transaction is kept to be sent again should a reorg take it out.
+RECENT_SECONDS = 30.0
 # Node answers to a nonce someone else already used; the allocator's resync then skips it.
 _NONCE_TAKEN = (
     "nonce too low",
@@ -261,6 +265,16 @@ class TxSender:
         self.poll_interval = poll_interval
         self.fees = fees if fees is not None else FeeCache(w3, max_fee_per_gas)
         self._chain_id: int | None = None
+        # The signed bytes of every transaction this sender waits for, by nonce: what a reorg
+        # dropped is sent again as it was (the same hash, the same forward requests inside).
+        self._in_flight: dict[int, tuple[str, str]] = {}
+        # And of those returned in the last RECENT_SECONDS: a reorg deeper than the
+        # confirmations may still take them out, and a nonce gap below a later one is then one of
+        # these, to be sent again rather than filled.
+        self._recent: dict[int, tuple[str, str, float]] = {}
+        # Nonces the node lacked at the last gap check: filled only if still missing at the
+        # next, so that the sender a reorg took them from has sent them again first.
+        self._missing: set[int] = set()
 
     @property
     def chain_id(self) -> int:
@@ -343,16 +357,28 @@ class TxSender:
         for offset, tx in enumerate(txs):
             tx.update(fees, nonce=first + offset, chainId=self.chain_id)
             try:
-                tx_hash = self._send_signed(tx)
+                tx_hash, raw = self._send_signed(tx)
             except Exception as exc:
                 self._give_back(list(range(first + offset, first + len(txs))))
                 failure = exc
                 break
+            self._in_flight[tx["nonce"]] = (tx_hash, raw)
             sent.append((calls[offset], tx, tx_hash))
             if on_sent is not None:
                 on_sent(tx_hash)
         outcomes: list[TxOutcome] = []
-        receipts = self._wait_for_receipts([(tx_hash, tx["nonce"]) for _, tx, tx_hash in sent])
+        try:
+            receipts = self._wait_for_receipts([(tx_hash, tx["nonce"]) for _, tx, tx_hash in sent])
+        finally:
+            now = time.monotonic()
+            for _, tx, tx_hash in sent:
+                _, raw = self._in_flight.pop(tx["nonce"], (tx_hash, ""))
+                if raw:
+                    self._recent[tx["nonce"]] = (tx_hash, raw, now)
+            for nonce in [
+                n for n, (_, _, at) in list(self._recent.items()) if now - at > RECENT_SECONDS
+            ]:
+                self._recent.pop(nonce, None)
         for (call, tx, tx_hash), receipt in zip(sent, receipts, strict=True):
             if receipt["status"] != 1:
                 failure = failure or self._failure_reason(call, tx, tx_hash, receipt)
@@ -377,17 +403,19 @@ class TxSender:
         with node_errors():
             return self.fees.fields()
 
-    def _send_signed(self, tx: dict[str, Any]) -> str:
-        """Signs and sends; if the node says the nonce is taken, retries with a fresh one."""
+    def _send_signed(self, tx: dict[str, Any]) -> tuple[str, str]:
+        """Signs and sends; if the node says the nonce is taken, retries with a fresh one.
+        Returns the hash and the signed bytes."""
         for _ in range(_MAX_NONCE_RETRIES):
             signed = self.signer.sign_transaction(tx)
+            raw = "0x" + bytes(signed.raw_transaction).hex()
             try:
-                self._rpc("eth_sendRawTransaction", ["0x" + bytes(signed.raw_transaction).hex()])
-                return "0x" + bytes(signed.hash).hex()
+                self._rpc("eth_sendRawTransaction", [raw])
+                return "0x" + bytes(signed.hash).hex(), raw
             except Web3RPCError as exc:
                 message = str(exc).lower()
                 if "already known" in message:
-                    return "0x" + bytes(signed.hash).hex()
+                    return "0x" + bytes(signed.hash).hex(), raw
                 if not any(marker in message for marker in _NONCE_TAKEN):
                     raise
                 # Someone outside this table used the nonce; it is consumed, take the next free one.
@@ -439,15 +467,54 @@ class TxSender:
         """
         with node_errors():
             on_chain = self.w3.eth.get_transaction_count(self.address, "pending")
-        for missing in range(on_chain, nonce):
-            if not self._fill(missing):
-                return
+        missing_now = set(range(on_chain, nonce))
+        for missing in sorted(missing_now):
+            # One of ours a reorg dropped goes again as it was, not replaced by an empty one.
+            if missing in self._in_flight:
+                self._resend(*self._in_flight[missing])
+            elif missing in self._recent:
+                self._resend(*self._recent[missing][:2])
+            elif missing in self._missing and not self._fill(missing):
+                break
+        self._missing = missing_now
+
+    def resend_reorged(self) -> int:
+        """Sends again, as they were, the transactions this sender returned in the last
+        RECENT_SECONDS that the node no longer knows: a reorg deeper than the confirmations
+        took them out after their writes were answered. Returns how many it sent."""
+        recent = sorted(self._recent.items())
+        if not recent:
+            return 0
+        answers = batch_responses(
+            self.w3,
+            [(RPCEndpoint("eth_getTransactionByHash"), [tx_hash]) for _, (tx_hash, _, _) in recent],
+        )
+        sent = 0
+        for (_, (tx_hash, raw, _)), answer in zip(recent, answers, strict=True):
+            if "error" not in answer and answer.get("result") is None:
+                self._resend(tx_hash, raw)
+                sent += 1
+        return sent
+
+    def _resend(self, tx_hash: str, raw: str) -> None:
+        """Sends signed bytes again if the node no longer knows the transaction: a reorg took
+        it out of the chain and the node forgot it. Refused if its nonce was used meanwhile
+        (the wait then times out and recovery takes over)."""
+        try:
+            if self._rpc("eth_getTransactionByHash", [tx_hash]) is not None:
+                return  # moved to another block, or back in the pool
+            log.warning("transaction %s left the chain in a reorg; sending it again", tx_hash)
+            self._rpc("eth_sendRawTransaction", [raw])
+        except Web3RPCError as exc:
+            if "already known" not in str(exc).lower():
+                log.warning("could not send a dropped transaction again: %s", exc)
 
     def _wait_for_receipts(self, sent: list[tuple[str, int]]) -> list[Any]:
         """Receipts of the ``sent`` (hash, nonce) pairs, ``confirmations`` blocks deep."""
         deadline = time.monotonic() + self.receipt_timeout
         gap_check = time.monotonic() + GAP_CHECK_SECONDS
         receipts: dict[str, Any] = {}
+        dropped: set[str] = set()
         delay = FIRST_POLL_SECONDS
         while True:
             with node_errors():
@@ -456,15 +523,29 @@ class TxSender:
                         receipt = self._rpc("eth_getTransactionReceipt", [tx_hash])
                         if receipt is not None:
                             receipts[tx_hash] = _normalized_receipt(receipt)
-                if len(receipts) == len(sent) and self._confirmed(receipts):
-                    return [receipts[tx_hash] for tx_hash, _ in sent]
+                if len(receipts) == len(sent) and self._deep_enough(receipts):
+                    dropped = self._reorged_out(receipts)
+                    if not dropped:
+                        return [receipts[tx_hash] for tx_hash, _ in sent]
             waiting = [nonce for tx_hash, nonce in sent if tx_hash not in receipts]
+            if dropped:
+                # A reorg took them out of the chain: the same bytes again, at once.
+                for tx_hash, nonce in sent:
+                    if tx_hash in dropped and nonce in self._in_flight:
+                        self._resend(*self._in_flight[nonce])
+                dropped = set()
             now = time.monotonic()
             if now > deadline:
                 missing = next((h for h, _ in sent if h not in receipts), sent[-1][0])
                 raise ReceiptTimeout(missing, self.receipt_timeout)
             if waiting and now > gap_check:
                 self._fill_gap_below(min(waiting))
+                # A reorg may also have emptied the pool of ours not yet mined, or taken out
+                # ours answered already.
+                for tx_hash, nonce in sent:
+                    if tx_hash not in receipts and nonce in self._in_flight:
+                        self._resend(*self._in_flight[nonce])
+                self.resend_reorged()
                 gap_check = now + GAP_CHECK_SECONDS
             time.sleep(delay)
             delay = min(2 * delay, self.poll_interval)
@@ -478,22 +559,26 @@ class TxSender:
             raise rpc_error(response)
         return response["result"]
 
-    def _confirmed(self, receipts: dict[str, Any]) -> bool:
+    def _deep_enough(self, receipts: dict[str, Any]) -> bool:
         if self.confirmations == 0:
             return True
         head = self.w3.eth.block_number
-        if any(head - int(r["blockNumber"]) < self.confirmations for r in receipts.values()):
-            return False
-        # A reorg may have moved a transaction to another block: refetch those receipts.
-        stale = [
+        return all(head - int(r["blockNumber"]) >= self.confirmations for r in receipts.values())
+
+    def _reorged_out(self, receipts: dict[str, Any]) -> set[str]:
+        """The transactions whose receipt's block a reorg replaced; their receipts are dropped
+        (the transaction may be in another block now, or in none)."""
+        if self.confirmations == 0:
+            return set()
+        stale = {
             tx_hash
             for tx_hash, receipt in receipts.items()
             if bytes(self.w3.eth.get_block(receipt["blockNumber"])["hash"])
             != bytes(receipt["blockHash"])
-        ]
+        }
         for tx_hash in stale:
             del receipts[tx_hash]
-        return not stale
+        return stale
 
     def _failure_reason(
         self, call: Call, tx: dict[str, Any], tx_hash: str, receipt: Any

@@ -13,6 +13,7 @@ One indexer per database: a PostgreSQL advisory lock, or a lease row on SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -26,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.client import Chain
@@ -158,12 +159,13 @@ class Follower:
 
     # ------------------------------------------------------------------ indexing
 
-    def index_once(self, max_batches: int | None = None) -> int:
-        """Indexes up to head - confirmations (``max_batches`` at most); returns events applied."""
+    def index_once(self, max_batches: int | None = None, until: int | None = None) -> int:
+        """Indexes up to head - confirmations (``max_batches`` at most, no further than block
+        ``until``); returns events applied."""
         applied = 0
         batches = 0
         self._check_reorg()
-        target = self._head() - self.confirmations
+        target = self._target(until)
         while True:
             start = self.cursor_block() + 1
             if start > target or (max_batches is not None and batches >= max_batches):
@@ -173,9 +175,13 @@ class Follower:
                 applied += self._index_batch(start, end, target)
             except _ChainMoved:
                 self._check_reorg()
-                target = self._head() - self.confirmations
+                target = self._target(until)
                 continue
             batches += 1
+
+    def _target(self, until: int | None) -> int:
+        confirmed = self._head() - self.confirmations
+        return confirmed if until is None else min(confirmed, until)
 
     def _check_reorg(self) -> None:
         """Unwinds the read models if a block the indexer stored is no longer on the chain."""
@@ -417,8 +423,20 @@ class IndexerLock:
             connection.commit()
 
     def renew(self) -> None:
-        """Extends the SQLite lease; raises if another indexer took it over meanwhile."""
+        """Extends the SQLite lease; raises if another indexer took it over meanwhile. On
+        PostgreSQL the lock lives as long as its connection: one a restart of the server cut is
+        replaced and the lock taken again (IndexerAlreadyRunning if another indexer has it now;
+        the database's error while it is still down, and the next renew tries again)."""
         if self.engine.dialect.name == "postgresql":
+            if self._connection is not None:
+                try:
+                    self._connection.execute(text("SELECT 1"))
+                    self._connection.commit()
+                    return
+                except DBAPIError:
+                    self._drop_connection()
+                    log.warning("the indexer lock's connection was lost; taking the lock again")
+            self.acquire()
             return
         table = IndexerCursor.__table__
         with self.engine.begin() as connection:
@@ -430,13 +448,24 @@ class IndexerLock:
         if renewed != 1:
             raise IndexerAlreadyRunning("the indexer lease lapsed and was taken over")
 
+    def _drop_connection(self) -> None:
+        if self._connection is not None:
+            with contextlib.suppress(DBAPIError):
+                self._connection.invalidate()
+                self._connection.close()
+            self._connection = None
+
     def release(self) -> None:
         if self._connection is not None:
-            self._connection.execute(
-                text("SELECT pg_advisory_unlock(:id)"), {"id": INDEXER_LOCK_ID}
-            )
-            self._connection.commit()
-            self._connection.close()
+            try:
+                self._connection.execute(
+                    text("SELECT pg_advisory_unlock(:id)"), {"id": INDEXER_LOCK_ID}
+                )
+                self._connection.commit()
+                self._connection.close()
+            except DBAPIError:
+                # The connection is gone, and the lock with it.
+                self._drop_connection()
             self._connection = None
             return
         if self.engine.dialect.name != "postgresql":
@@ -490,8 +519,9 @@ def run_indexer(
         while not stop_event.is_set():
             started = time.monotonic()
             try:
-                follower.index_once()
+                # First: after a database restart the lock is taken again before indexing.
                 lock.renew()
+                follower.index_once()
                 backoff = settings.indexer_poll_seconds
             except (ChainUnavailable, OperationalError) as exc:
                 backoff = min(max(backoff * 2, settings.indexer_poll_seconds), MAX_BACKOFF_SECONDS)

@@ -703,6 +703,9 @@ class Relayer:
         while not self._stopping:
             try:
                 self._heartbeat()
+                if self._sender is not None:
+                    # What a reorg deeper than the confirmations took out: sent again.
+                    self._sender.resend_reorged()
                 self.recover()
                 self.expire_unsigned()
             except Exception:

@@ -14,7 +14,10 @@ from backend.api_deps import IdempotentRequest, Reply, store_answer
 from backend.core import idempotency
 from backend.core.database import session_factory, transaction
 from backend.core.errors import Conflict, Unavailable
+from backend.core.migrate import run_migrations
 from backend.core.settings import Settings
+from backend.devtools.postgres import POSTGRES_BIN_GLOB, postgres_bin
+from backend.devtools.postgres import postgres_server as start_postgres
 from backend.documents.models import Document
 
 if TYPE_CHECKING:
@@ -364,3 +367,28 @@ def test_openapi_documents_examples_and_error_free_schema(server: LiveServer) ->
     assert create["examples"][0]["kind"] == "invoice"
     assert "/verify" in spec["paths"]
     assert "/members" in spec["paths"]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_database_out_of_reach_is_a_named_503_not_a_500(
+    serve: Callable[..., LiveServer], settings: Settings
+) -> None:
+    """What an API host answers while PostgreSQL restarts: retry later, by name."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip(f"PostgreSQL binaries not found under {POSTGRES_BIN_GLOB}")
+    with start_postgres(bin_dir) as database:
+        url = database.url(database.create_database("down"))
+        run_migrations(url)
+        server = serve(settings.model_copy(update={"database_url": url}))
+        database.stop()
+        with server.client("tck_any-key") as http:
+            response = http.get("/members/me")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "DatabaseUnavailable",
+        "args": {},
+        "detail": {"message": "the database is unreachable"},
+    }
+    assert response.headers["retry-after"] == "2"

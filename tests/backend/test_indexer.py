@@ -18,8 +18,10 @@ from backend.chain.node import rpc_request, start_node
 from backend.chain.settlement import read_account, read_claim
 from backend.chain.voucher import read_credit, read_fragment
 from backend.core.database import engine_for, session_factory, transaction
-from backend.core.migrate import load_models, run_migrations
+from backend.core.migrate import run_migrations
 from backend.core.settings import Settings
+from backend.devtools.postgres import POSTGRES_BIN_GLOB, postgres_bin
+from backend.devtools.postgres import postgres_server as start_postgres
 from backend.indexer.follower import (
     Follower,
     IndexerAlreadyRunning,
@@ -53,27 +55,7 @@ from backend.readmodels.projector import (
 )
 from tests.backend.chain.qbft_proxy import QbftShapedNode, besu_block
 from tests.backend.indexer_flow import DEFAULT_GRACE_DAYS, LATE_GRACE_DAYS, UNIT, Platform, h
-
-READ_MODEL_TABLES = (
-    "member_chain_status",
-    "obligor_limits",
-    "exposures",
-    "cash_balances",
-    "invoices",
-    "certificates",
-    "credits",
-    "fragments",
-    "financing_requests",
-    "quotes",
-    "repayments",
-    "redemptions",
-    "claim_payments",
-    "claim_write_offs",
-    "redemption_skips",
-    "freezes",
-    "audit_events",
-)
-
+from tests.readmodel_tables import dump
 
 # ---------------------------------------------------------------------- fixtures
 
@@ -113,22 +95,6 @@ def all_logs(platform: Platform) -> list[dict[str, Any]]:
             }
         ],
     )  # type: ignore[return-value]
-
-
-def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every read-model row, without surrogate ids, in a stable order."""
-    metadata = load_models()
-    tables: dict[str, list[tuple[Any, ...]]] = {}
-    with engine_for(url).connect() as connection:
-        for name in READ_MODEL_TABLES:
-            rows = connection.execute(select(metadata.tables[name])).mappings().all()
-            tables[name] = sorted(
-                tuple(
-                    sorted((k, str(v)) for k, v in row.items() if k not in ("id", "updated_block"))
-                )
-                for row in rows
-            )
-    return tables
 
 
 def assert_matches_chain(platform: Platform, url: str) -> None:
@@ -627,6 +593,32 @@ def test_one_indexer_per_database(platform: Platform, migrated_url: str, tmp_pat
             index_once(settings)
     # Released: the next one may start.
     assert index_once(indexer_settings(migrated_url, platform, tmp_path / "manifest.json")) >= 0
+
+
+def test_the_advisory_lock_is_taken_again_after_a_postgresql_restart() -> None:
+    """A restart cuts the lock's connection, and the lock with it: renew takes it again, so a
+    second indexer is still refused, and release does not fail on the dead connection."""
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.skip(f"PostgreSQL binaries not found under {POSTGRES_BIN_GLOB}")
+    with start_postgres(bin_dir) as server:
+        url = server.url(server.create_database("lock"))
+        run_migrations(url)
+        engine = engine_for(url)
+        lock = IndexerLock(engine)
+        lock.acquire()
+
+        server.restart()
+        lock.renew()
+
+        with pytest.raises(IndexerAlreadyRunning):
+            IndexerLock(engine).acquire()
+        server.restart()
+        lock.release()
+        successor = IndexerLock(engine)
+        successor.acquire()
+        successor.release()
+        engine.dispose()
 
 
 def test_a_lapsed_sqlite_lease_is_taken_over(tmp_path: Path) -> None:

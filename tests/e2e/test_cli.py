@@ -299,3 +299,27 @@ def test_demo_without_a_running_platform_says_what_to_do(tmp_path: Path) -> None
     assert demo.returncode == 1
     assert f"no demo members file at {missing}" in demo.stdout
     assert "next: start the platform first: `make up` or `tiercredit up`" in demo.stdout
+
+
+def test_reindex_refuses_a_database_indexed_before(tmp_path: Path) -> None:
+    """`reindex` builds the read models afresh: into a database with an indexer cursor it would
+    mix two indexings, so it says so and indexes nothing."""
+    from backend.core.database import session_factory, transaction
+    from backend.core.migrate import run_migrations
+    from backend.readmodels.models import IndexerCursor
+
+    url = f"sqlite:///{tmp_path / 'indexed.db'}"
+    run_migrations(url)
+    with transaction(session_factory(url)) as session:
+        session.add(IndexerCursor(name="main", block_number=7, block_hash="0x" + "11" * 32))
+    reindex = subprocess.run(
+        [*TIERCREDIT, "reindex", "--database-url", url],
+        cwd=PROJECT_ROOT,
+        env=_environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert reindex.returncode == 1
+    assert f"{url} has been indexed before" in reindex.stdout
+    assert "next: reindex into an empty database (create a new one)" in reindex.stdout

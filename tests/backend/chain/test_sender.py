@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eth_account import Account
@@ -25,7 +26,7 @@ from backend.chain.client import Chain
 from backend.chain.errors import ChainUnavailable, ErrorDecoder
 from backend.chain.events import EventDecoder
 from backend.chain.models import SignerNonce
-from backend.chain.node import LocalNode
+from backend.chain.node import LocalNode, rpc_request, start_node
 from backend.chain.sender import Call, NonceAllocator, TxSender
 from backend.core.database import make_engine
 
@@ -277,3 +278,71 @@ def test_nonces_reserved_but_never_sent_are_filled(
         *((first + i, signer.address, 0) for i in range(3)),
         (first + 3, anvil.accounts[13].address, 1),
     ]
+
+
+def test_a_transaction_a_reorg_dropped_is_sent_again_as_it_was(tmp_path: Path) -> None:
+    """The reorg takes the block with the transaction out and the node forgets it: the sender
+    sends the same signed bytes again (same hash, same nonce) instead of waiting until its
+    receipt timeout, and the transfer happens once."""
+    with start_node("anvil", log_path=tmp_path / "anvil.log") as node:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+        signer, receiver = node.accounts[1], Account.create().address
+        sender = plain_sender(
+            w3, signer, f"sqlite:///{tmp_path / 'nonces.db'}", confirmations=2, receipt_timeout=15
+        )
+        first_nonce = w3.eth.get_transaction_count(signer.address)
+        outcomes: list[Any] = []
+        thread = threading.Thread(
+            target=lambda: outcomes.append(sender.transact(transfer(receiver)))
+        )
+        thread.start()
+        deadline = time.monotonic() + 10
+        while w3.eth.get_transaction_count(signer.address) == first_nonce:
+            assert time.monotonic() < deadline, "the transfer was not mined"
+            time.sleep(0.05)
+        (dropped_bytes,) = w3.eth.get_block("latest")["transactions"]
+        dropped = "0x" + bytes(dropped_bytes).hex()
+
+        rpc_request(node.url, "anvil_reorg", [1, []])
+        assert w3.eth.get_balance(receiver) == 0
+        assert rpc_request(node.url, "eth_getTransactionByHash", [dropped]) is None
+        deadline = time.monotonic() + 12
+        while thread.is_alive() and time.monotonic() < deadline:
+            rpc_request(node.url, "evm_mine")
+            thread.join(0.3)
+
+        assert not thread.is_alive(), "still waiting for the dropped transaction"
+        (outcome,) = outcomes
+        assert (outcome.tx_hash, outcome.nonce) == (dropped, first_nonce)
+        receipt = w3.eth.get_transaction_receipt(outcome.tx_hash)
+        canonical = w3.eth.get_block(receipt["blockNumber"])
+        assert bytes(canonical["hash"]) == bytes(receipt["blockHash"])
+        assert w3.eth.get_balance(receiver) == 1
+        assert w3.eth.get_transaction_count(signer.address) == first_nonce + 1
+
+
+def test_an_answered_transaction_a_deeper_reorg_dropped_is_sent_again(tmp_path: Path) -> None:
+    """A reorg deeper than the confirmations takes out a transaction whose write was answered:
+    the sender still holds its signed bytes for a while and sends them again, once."""
+    with start_node("anvil", log_path=tmp_path / "anvil.log") as node:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+        signer, receiver = node.accounts[2], Account.create().address
+        sender = plain_sender(
+            w3, signer, f"sqlite:///{tmp_path / 'nonces.db'}", confirmations=1, receipt_timeout=15
+        )
+        miner = threading.Timer(0.5, lambda: rpc_request(node.url, "evm_mine"))
+        miner.start()
+        outcome = sender.transact(transfer(receiver))
+        miner.join()
+        assert sender.resend_reorged() == 0
+
+        rpc_request(node.url, "anvil_reorg", [2, []])
+        assert rpc_request(node.url, "eth_getTransactionByHash", [outcome.tx_hash]) is None
+        assert w3.eth.get_balance(receiver) == 0
+
+        assert sender.resend_reorged() == 1
+        assert sender.resend_reorged() == 0
+        receipt = w3.eth.get_transaction_receipt(outcome.tx_hash)
+        assert (receipt["status"], int(receipt["transactionIndex"])) == (1, 0)
+        assert w3.eth.get_balance(receiver) == 1
+        assert w3.eth.get_transaction_count(signer.address) == outcome.nonce + 1

@@ -47,6 +47,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "KEYSTORE_KDF_ITERATIONS": str(settings.keystore_kdf_iterations),
         "API_KEY_PEPPER": settings.api_key_pepper,
         "RELAYER_PRIVATE_KEY": settings.relayer_private_key,
+        "CONFIRMATIONS": str(settings.confirmations),
         "LOG_LEVEL": "WARNING",
     }
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TIERCREDIT_")}
