@@ -218,9 +218,12 @@ def test_a_json_body_nested_600_deep_is_422(consortium: Consortium) -> None:
 
     assert answer.status_code == 422
     assert answer.json() == {
+        "type": "urn:tiercredit:error:JsonTooDeep",
+        "title": "Unprocessable Entity",
+        "status": 422,
         "error": "JsonTooDeep",
         "args": {"max_depth": 32},
-        "detail": {"message": "the JSON body nests deeper than allowed"},
+        "detail": "the JSON body nests deeper than allowed",
     }
 
 
@@ -381,7 +384,7 @@ def test_invoice_numbers_with_control_characters_or_blank_are_refused(
     assert answer.status_code == 422
     assert answer.json()["error"] == "InvoiceNumberInvalid"
     assert answer.json()["args"] == {"invoice_number": number, "reason": reason}
-    assert answer.json()["detail"]["loc"] == ["body", "invoice_number"]
+    assert answer.json()["loc"] == ["body", "invoice_number"]
     assert private_chain.block_number() == block
 
 
