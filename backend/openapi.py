@@ -82,6 +82,8 @@ SECURITY_SCHEMES = {
     },
     API_KEY: {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The API key"},
 }
+# The SIWE sign-in authenticates by its own message and signature: it can answer 401 too.
+SIGN_IN_PREFIX = "/auth/"
 # get_current_member reads these itself; the security schemes declare them.
 CREDENTIAL_HEADERS = {"authorization", "x-api-key"}
 
@@ -145,17 +147,20 @@ def _document(app: FastAPI) -> dict[str, Any]:
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         calls = set(_calls(route.dependant))
+        signs_in = route.path_format.startswith(SIGN_IN_PREFIX)
         path_item = document["paths"].get(route.path_format, {})
         for method in route.methods or ():
             operation = path_item.get(method.lower())
             if operation is not None:
-                _declare(operation, calls)
+                _declare(operation, calls, signs_in)
     return document
 
 
-def _declare(operation: dict[str, Any], calls: set[Callable[..., Any]]) -> None:
+def _declare(operation: dict[str, Any], calls: set[Callable[..., Any]], signs_in: bool) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     errors = dict(EVERY_OPERATION)
+    if signs_in:
+        errors[401] = "The sign-in message or its signature is refused."
     if get_current_member in calls:
         errors.update(AUTHENTICATED)
         operation["security"] = [{BEARER: []}, {API_KEY: []}]

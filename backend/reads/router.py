@@ -220,7 +220,7 @@ async def financing_requests(
 
 @router.get("/financing-requests/{request_id}/quotes", response_model=list[QuoteListItem])
 async def financing_request_quotes(
-    request_id: int, factory: SessionFactoryDep, member: CurrentMember
+    request_id: IdPath, factory: SessionFactoryDep, member: CurrentMember
 ) -> list[QuoteListItem]:
     """The quotes on a request with the cash each pays today: for its holder, financiers (who
     quote on every request) and supervisors."""
