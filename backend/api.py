@@ -24,7 +24,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from backend.cash.router import router as cash_router
 from backend.certificates.router import router as certificates_router
 from backend.core.database import engine_for, session_factory
-from backend.core.errors import DomainError, NotFound, Unavailable, error_response
+from backend.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    DomainError,
+    NotFound,
+    Unavailable,
+    error_response,
+    problem,
+)
 from backend.core.http import (
     BodyLimitMiddleware,
     HttpMetrics,
@@ -45,6 +52,7 @@ from backend.members import service as members_service
 from backend.members.keystore import Keystore
 from backend.members.models import Member
 from backend.members.router import router as members_router
+from backend.openapi import install_docs, install_openapi
 from backend.platform.router import router as platform_router
 from backend.portal.router import install_portal
 from backend.reads import service as reads_service
@@ -61,9 +69,10 @@ log = logging.getLogger("tiercredit.api")
 
 _PDF_UPLOAD = re.compile("^" + PDF_PATH.replace("{document_id}", r"\d+") + "$")
 API_DESCRIPTION = """Supply-chain finance on an EVM chain: tiered credit vouchers backed by
-confirmed invoices. Errors are always `{"error": name, "args": {...}, "detail": {...}}`; a
-contract revert is named after the contract's custom error, with its arguments. Writes accept
-an `Idempotency-Key` header."""
+confirmed invoices. Every error is RFC 9457 problem details (`application/problem+json`, schema
+`Problem`): `type`, `title`, `status`, `detail`, the error's name as `error` and its values as
+`args`; a contract revert is named after the contract's custom error, with its arguments. Writes
+accept an `Idempotency-Key` header."""
 
 
 def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAPI:
@@ -83,7 +92,13 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
         app.state.relayer.stop()
 
     app = FastAPI(
-        title="TierCredit", version="0.1.0", description=API_DESCRIPTION, lifespan=lifespan
+        title="TierCredit",
+        version="0.1.0",
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        # Served from npm packages by install_docs, not from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     registry = _metrics_registry()
     app.state.settings = settings
@@ -149,6 +164,8 @@ def create_app(settings: Settings | None = None, *, chain: Any = None) -> FastAP
     _install_operations_routes(app, registry)
     # The web portal at `/`: static files over the same public API.
     install_portal(app)
+    install_openapi(app)
+    install_docs(app)
     return app
 
 
@@ -198,11 +215,15 @@ def _onboarding_via_chain(app: FastAPI) -> Callable[[Member], members_service.On
 
 def _install_error_handlers(app: FastAPI) -> None:
     def render(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)  # registered for DomainError only
         status, body, headers = error_response(exc)
         if status >= 500:
             log.error("request failed", extra={"error": body["error"]}, exc_info=exc)
-        return JSONResponse(body, status_code=status, headers=headers)
+        return JSONResponse(
+            body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE
+        )
 
+    # The chain's errors are domain errors (backend.chain.errors.ChainError).
     app.add_exception_handler(DomainError, render)
 
     def database_down(request: Request, exc: Exception) -> JSONResponse:
@@ -211,39 +232,30 @@ def _install_error_handlers(app: FastAPI) -> None:
             "DatabaseUnavailable", "the database is unreachable", retry_after_seconds=2
         )
         log.warning("database unavailable", extra={"error": str(exc).splitlines()[0]})
-        status, body, headers = error_response(down)
-        return JSONResponse(body, status_code=status, headers=headers)
+        return render(request, down)
 
     app.add_exception_handler(OperationalError, database_down)
-    try:
-        from backend.chain.errors import ChainError
-    except ImportError:
-        log.warning("backend.chain.errors unavailable: chain errors render as 500")
-    else:
-        app.add_exception_handler(ChainError, render)
 
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         named = _named_validation_error(exc)
-        if named is not None:
-            return JSONResponse(named, status_code=422)
-        errors = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
-        ]
-        body = {
-            "error": "RequestValidationError",
-            "args": {"errors": errors},
-            "detail": {"message": "the request does not match the schema"},
-        }
-        return JSONResponse(body, status_code=422)
+        if named is None:
+            errors = [
+                {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+                for e in exc.errors()
+            ]
+            named = problem(
+                "RequestValidationError",
+                422,
+                "the request does not match the schema",
+                {"errors": errors},
+            )
+        return JSONResponse(named, status_code=422, media_type=PROBLEM_MEDIA_TYPE)
 
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        body = {
-            "error": f"HTTP{exc.status_code}",
-            "args": {},
-            "detail": {"message": str(exc.detail)},
-        }
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        body = problem(f"HTTP{exc.status_code}", exc.status_code, str(exc.detail))
+        return JSONResponse(
+            body, status_code=exc.status_code, headers=exc.headers, media_type=PROBLEM_MEDIA_TYPE
+        )
 
     app.add_exception_handler(RequestValidationError, validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
@@ -255,11 +267,13 @@ def _named_validation_error(exc: RequestValidationError) -> dict[str, Any] | Non
     for error in exc.errors():
         name = str(error.get("type", ""))
         if name[:1].isupper():
-            return {
-                "error": name,
-                "args": dict(error.get("ctx") or {}),
-                "detail": {"message": error.get("msg", ""), "loc": list(error.get("loc", ()))},
-            }
+            return problem(
+                name,
+                422,
+                str(error.get("msg", "")),
+                dict(error.get("ctx") or {}),
+                {"loc": list(error.get("loc", ()))},
+            )
     return None
 
 

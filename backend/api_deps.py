@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core import idempotency
 from backend.core.errors import (
+    PROBLEM_MEDIA_TYPE,
+    DomainError,
     Forbidden,
     Unauthenticated,
     Unprocessable,
     error_response,
-    is_renderable,
 )
 from backend.core.settings import Settings
 from backend.members.auth import authenticate_api_key_record
@@ -231,14 +232,19 @@ class IdempotentRequest:
         stored = idempotency.claim(self._factory, self._member_id, self._key, self._fingerprint)
         if stored is not None:
             return JSONResponse(
-                stored.body, status_code=stored.status_code, headers={"Idempotent-Replayed": "true"}
+                stored.body,
+                status_code=stored.status_code,
+                headers={"Idempotent-Replayed": "true"},
+                media_type=PROBLEM_MEDIA_TYPE if stored.status_code >= 400 else None,
             )
         claim = _RunningClaim(self._member_id, self._key, status_code)
         token = _running_claim.set(claim)
         try:
             result = action()
         except BaseException as exc:
-            status, error_body, _ = error_response(exc) if is_renderable(exc) else (500, None, {})
+            status, error_body, _ = (
+                error_response(exc) if isinstance(exc, DomainError) else (500, None, {})
+            )
             # A 4xx is final; so is any failure after a transaction went out (it carries the hash):
             # releasing the key then would let a retry send the same action twice.
             sent = getattr(exc, "tx_hash", None) is not None

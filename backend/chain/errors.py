@@ -1,8 +1,9 @@
 """Chain errors: reverts decoded into the contracts' named custom errors, and node failures.
 
-Every exception here carries ``http_status``, ``code`` and ``detail`` like the domain errors, so
-the API's one exception handler maps them without knowing about the chain. Imports only the
-standard library, eth_abi and eth_utils (deploy.py runs inside Brownie's environment).
+Every exception here is a domain error (backend.core.errors.DomainError), so the API's one
+exception handler renders them without knowing about the chain; a node that does not answer is the
+one 503 class, Unavailable. Imports only the standard library, eth_abi, eth_utils and
+backend.core.errors (deploy.py runs inside Brownie's environment).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector, to_checksum_address
 
 from backend.chain.artifacts import canonical_type
+from backend.core.errors import DomainError, Unavailable
 
 ERROR_STRING_SELECTOR = function_signature_to_4byte_selector("Error(string)")
 PANIC_SELECTOR = function_signature_to_4byte_selector("Panic(uint256)")
@@ -167,15 +169,17 @@ ERROR_HTTP_STATUS: dict[str, int] = {
 }
 
 
-class ChainError(Exception):
-    """Base of every chain failure; shaped like a domain error for the API's handler."""
+class ChainError(DomainError):
+    """Base of every chain failure; named after its class unless given a name (a revert's)."""
 
     http_status = 500
-    code = "ChainError"
 
-    @property
-    def detail(self) -> dict[str, Any]:
-        return {}
+    def __init__(
+        self, message: str = "", *, code: str | None = None, args: Mapping[str, Any] | None = None
+    ) -> None:
+        super().__init__(code or type(self).__name__, message, dict(args or {}))
+        # str() stays the message alone, as the logs and the CLI show it.
+        self.args = (message,)
 
 
 class ContractRevert(ChainError):
@@ -190,70 +194,61 @@ class ContractRevert(ChainError):
         tx_hash: str | None = None,
     ) -> None:
         shown = ", ".join(f"{k}={jsonable(v)}" for k, v in args.items())
-        super().__init__(f"{name}({shown})")
+        super().__init__(f"{name}({shown})", code=name, args=args)
         self.name = name
-        # Not `args`: BaseException.args is the constructor's positional tuple (as in DomainError).
-        self.error_args = dict(args)
         self.raw = raw
         self.contract = contract
         self.tx_hash = tx_hash
+        # The problem's `detail`: a sentence; the values are in `args`.
+        self.message = f"{contract or 'the contract'} reverted with {name}"
 
     @property
     def http_status(self) -> int:  # type: ignore[override]
         return ERROR_HTTP_STATUS.get(self.name, 500)
 
     @property
-    def code(self) -> str:  # type: ignore[override]
-        return self.name
+    def public_args(self) -> dict[str, Any]:
+        return {k: jsonable(v) for k, v in self.error_args.items()}
 
     @property
-    def detail(self) -> dict[str, Any]:
-        detail: dict[str, Any] = {"args": {k: jsonable(v) for k, v in self.error_args.items()}}
+    def context(self) -> dict[str, Any]:
+        context: dict[str, Any] = {}
         if self.contract is not None:
-            detail["contract"] = self.contract
+            context["contract"] = self.contract
         if self.tx_hash is not None:
-            detail["tx_hash"] = self.tx_hash
-        return detail
+            context["tx_hash"] = self.tx_hash
+        return context
 
 
-class ChainUnavailable(ChainError):
-    """The node did not answer; the request may be retried later."""
+class ChainUnavailable(ChainError, Unavailable):
+    """The node did not answer; the request may be retried later (503 with Retry-After)."""
 
     http_status = 503
-    code = "ChainUnavailable"
-    retry_after_seconds = 5
-
-    @property
-    def detail(self) -> dict[str, Any]:
-        return {"reason": str(self), "retry_after": self.retry_after_seconds}
 
 
 class ReceiptTimeout(ChainError):
     """A transaction was sent but no receipt (with the required confirmations) came in time."""
 
     http_status = 504
-    code = "ReceiptTimeout"
 
     def __init__(self, tx_hash: str, timeout_seconds: float) -> None:
         super().__init__(f"no receipt for {tx_hash} within {timeout_seconds} s")
         self.tx_hash = tx_hash
 
     @property
-    def detail(self) -> dict[str, Any]:
+    def context(self) -> dict[str, Any]:
         return {"tx_hash": self.tx_hash}
 
 
 class TransactionFailed(ChainError):
     """A mined transaction failed and replaying it gave no revert reason (e.g. out of gas)."""
 
-    code = "TransactionFailed"
-
     def __init__(self, tx_hash: str) -> None:
         super().__init__(f"transaction {tx_hash} failed without a revert reason")
         self.tx_hash = tx_hash
 
     @property
-    def detail(self) -> dict[str, Any]:
+    def context(self) -> dict[str, Any]:
         return {"tx_hash": self.tx_hash}
 
 

@@ -1,12 +1,19 @@
-"""One error hierarchy for the domain: each error knows its HTTP status, its name and its values.
+"""One error hierarchy: each error knows its HTTP status, its name and its values.
 
-The API renders every error as `{"error": code, "args": {...}, "detail": {...}}`: `args` are the
-offending values (for a contract revert, the custom error's arguments), `detail` is context (a
-message, the contract, the transaction). The chain's errors (backend.chain.errors) carry the same
-`http_status`, `code` and `detail`, so `error_response` serves both without importing web3.
+The chain's errors (backend.chain.errors.ChainError) are domain errors too, so one handler renders
+every refusal. The API answers each as RFC 9457 problem details (`application/problem+json`):
+`type`, `title`, `status`, `detail` (a sentence), with the error's name as `error` and the
+offending values (for a contract revert, the custom error's arguments) as `args`; context such as
+the contract, the transaction or where a value sits in the request are extension members beside
+them (`contract`, `tx_hash`, `loc`, `retry_after`).
 """
 
+from http import HTTPStatus
 from typing import Any, ClassVar
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+# A problem's `type`: one URI per error name (RFC 9457 allows a URN; nothing to dereference).
+PROBLEM_TYPE_PREFIX = "urn:tiercredit:error:"
 
 
 class DomainError(Exception):
@@ -22,8 +29,14 @@ class DomainError(Exception):
         self.error_args: dict[str, Any] = dict(args or {})
 
     @property
-    def detail(self) -> dict[str, Any]:
-        return {"message": self.message} if self.message else {}
+    def public_args(self) -> dict[str, Any]:
+        """`args` as JSON values."""
+        return self.error_args
+
+    @property
+    def context(self) -> dict[str, Any]:
+        """The problem's extension members beside `error` and `args` (none by default)."""
+        return {}
 
 
 class Unauthenticated(DomainError):
@@ -79,6 +92,10 @@ class TooManyRequests(DomainError):
         super().__init__(code, message, args)
         self.retry_after_seconds = retry_after_seconds
 
+    @property
+    def context(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after_seconds}
+
 
 class Unavailable(DomainError):
     """A dependency (the chain node, the database) is down; the client should retry later."""
@@ -95,30 +112,38 @@ class Unavailable(DomainError):
         super().__init__(code, message, args)
         self.retry_after_seconds = retry_after_seconds
 
-
-def is_renderable(exc: BaseException) -> bool:
-    """Whether `exc` is a domain or chain error (both carry `http_status`, `code` and `detail`)."""
-    return isinstance(exc, DomainError) or all(
-        hasattr(exc, attribute) for attribute in ("http_status", "code", "detail")
-    )
+    @property
+    def context(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after_seconds}
 
 
-def error_response(exc: BaseException) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """Status, JSON body and headers for a domain or chain error."""
-    status = int(getattr(exc, "http_status", 500))
-    raw_detail = getattr(exc, "detail", {})
-    detail: dict[str, Any] = (
-        dict(raw_detail) if isinstance(raw_detail, dict) else {"message": str(raw_detail)}
-    )
-    if isinstance(exc, DomainError):
-        args = exc.error_args
-    else:
-        # A decoded revert keeps its custom error's arguments under detail["args"].
-        found = detail.pop("args", {})
-        args = found if isinstance(found, dict) else {}
+def problem(
+    name: str,
+    status: int,
+    message: str = "",
+    args: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The RFC 9457 body of error `name`: its standard members, `error`, `args`, then context."""
+    title = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + name,
+        "title": title,
+        "status": status,
+        "detail": message or title,
+        "error": name,
+        "args": dict(args or {}),
+    }
+    for key, value in (context or {}).items():
+        body.setdefault(key, value)
+    return body
+
+
+def error_response(exc: DomainError) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, problem body and headers for a domain (or chain) error."""
+    status = int(exc.http_status)
     headers: dict[str, str] = {}
-    retry_after = getattr(exc, "retry_after_seconds", None)
-    if status in (429, 503) and retry_after is not None:
-        headers["Retry-After"] = str(int(retry_after))
-    body = {"error": str(getattr(exc, "code", type(exc).__name__)), "args": args, "detail": detail}
+    if isinstance(exc, Unavailable | TooManyRequests):
+        headers["Retry-After"] = str(int(exc.retry_after_seconds))
+    body = problem(exc.code, status, exc.message, exc.public_args, exc.context)
     return status, body, headers

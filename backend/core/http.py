@@ -7,10 +7,12 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.core.errors import PROBLEM_MEDIA_TYPE, problem
 from backend.core.logging import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -139,6 +141,7 @@ async def _too_large(send: Send, size: int, limit: int) -> None:
         413,
         _error(
             "RequestTooLarge",
+            413,
             {"size_bytes": size, "max_bytes": limit},
             "the request body exceeds the size limit",
         ),
@@ -198,7 +201,7 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return found
 
 
-def json_refusal(body: bytes, max_depth: int) -> dict[str, object] | None:
+def json_refusal(body: bytes, max_depth: int) -> dict[str, Any] | None:
     """The error body refusing ``body``, or None when it is fine (or not JSON at all: the app's
     own validation answers that)."""
     if not body.strip():
@@ -207,7 +210,10 @@ def json_refusal(body: bytes, max_depth: int) -> dict[str, object] | None:
         document = json.loads(body, object_pairs_hook=_unique_keys)
     except _DuplicateKey as duplicate:
         return _error(
-            "DuplicateJsonKey", {"key": duplicate.key}, "a key appears twice in one JSON object"
+            "DuplicateJsonKey",
+            422,
+            {"key": duplicate.key},
+            "a key appears twice in one JSON object",
         )
     except RecursionError:
         return _too_deep(max_depth)
@@ -232,9 +238,9 @@ def _depth_exceeds(document: object, max_depth: int) -> bool:
     return False
 
 
-def _too_deep(max_depth: int) -> dict[str, object]:
+def _too_deep(max_depth: int) -> dict[str, Any]:
     return _error(
-        "JsonTooDeep", {"max_depth": max_depth}, "the JSON body nests deeper than allowed"
+        "JsonTooDeep", 422, {"max_depth": max_depth}, "the JSON body nests deeper than allowed"
     )
 
 
@@ -272,21 +278,23 @@ class ServerErrorBoundary:
         except Exception:
             error_log.exception("unhandled error", extra={"path": scope["path"]})
             if not started:
-                await _send_error(send, 500, _error("InternalError", {}, "unexpected server error"))
+                await _send_error(
+                    send, 500, _error("InternalError", 500, {}, "unexpected server error")
+                )
 
 
-def _error(name: str, args: dict[str, object], message: str) -> dict[str, object]:
-    return {"error": name, "args": args, "detail": {"message": message}}
+def _error(name: str, status: int, args: dict[str, Any], message: str) -> dict[str, Any]:
+    return problem(name, status, message, args)
 
 
-async def _send_error(send: Send, status: int, error: dict[str, object]) -> None:
+async def _send_error(send: Send, status: int, error: dict[str, Any]) -> None:
     body = json.dumps(error).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
                 (b"content-length", str(len(body)).encode()),
             ],
         }

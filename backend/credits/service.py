@@ -7,10 +7,8 @@ from backend.chain import voucher as credit_voucher
 from backend.credits.schemas import (
     CreditCreate,
     CreditFreezeWrite,
-    CreditRead,
     CreditWrite,
     FragmentFreezeWrite,
-    FragmentRead,
     QualityFreezeLiftWrite,
     QualityRequirementWrite,
     SplitTransferCreate,
@@ -18,6 +16,7 @@ from backend.credits.schemas import (
 )
 from backend.members.models import Member
 from backend.readmodels.models import CreditRecord, FragmentRecord
+from backend.reads import service as reads
 from backend.reasons.service import Reason
 from backend.relay import attachments as attached
 from backend.writes import ChainWriter, ReasonRead, projected
@@ -45,9 +44,9 @@ def issue_credit(writer: ChainWriter, member: Member, request: CreditCreate) -> 
         lambda session: CreditWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            credit=reads.credit_of(session, projected(session, CreditRecord, credit_id)),
             # The root fragment's token id is the credit id.
-            root_fragment=FragmentRead.of(projected(session, FragmentRecord, credit_id)),
+            root_fragment=reads.fragment_of(session, projected(session, FragmentRecord, credit_id)),
         ),
     )
 
@@ -70,8 +69,8 @@ def split_transfer(
         lambda session: SplitTransferWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            source=FragmentRead.of(projected(session, FragmentRecord, token_id)),
-            fragment=FragmentRead.of(projected(session, FragmentRecord, new_token_id)),
+            source=reads.fragment_of(session, projected(session, FragmentRecord, token_id)),
+            fragment=reads.fragment_of(session, projected(session, FragmentRecord, new_token_id)),
         ),
     )
 
@@ -91,7 +90,7 @@ def set_fragment_frozen(
         lambda session: FragmentFreezeWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            fragment=FragmentRead.of(projected(session, FragmentRecord, token_id)),
+            fragment=reads.fragment_of(session, projected(session, FragmentRecord, token_id)),
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
     )
@@ -112,7 +111,7 @@ def set_credit_frozen(
         lambda session: CreditFreezeWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            credit=reads.credit_of(session, projected(session, CreditRecord, credit_id)),
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),
     )
@@ -135,7 +134,7 @@ def lift_quality_freeze(
         lambda session: QualityFreezeLiftWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            credit=reads.credit_of(session, projected(session, CreditRecord, credit_id)),
             supervisor=lifted["supervisor"],
             reason=ReasonRead(reason=reason.text, reason_hash=reason.hash_hex),
         ),

@@ -3,8 +3,8 @@
 from pydantic import BaseModel, Field
 
 from backend.core.inputs import Id, Units, UnixTime
-from backend.credits.schemas import FragmentRead
-from backend.readmodels.models import FinancingRequestRecord, QuoteRecord
+from backend.readmodels.models import QuoteRecord
+from backend.reads.schemas import FinancingRequestRead, FragmentRead
 from backend.writes import TxRead
 
 
@@ -24,34 +24,6 @@ class QuoteCreate(BaseModel):
 
 class AcceptCreate(BaseModel):
     quote_id: Id
-
-
-class FinancingRequestRead(BaseModel):
-    request_id: int
-    holder: str
-    token_id: int = Field(description="The fragment split off and locked for this request.")
-    value_units: int
-    expires_at: int
-    status: str = Field(description="open | accepted | cancelled | expired")
-    accepted_quote_id: int | None
-    financier: str | None
-    price_units: int | None
-    days_to_maturity: int | None
-
-    @classmethod
-    def of(cls, record: FinancingRequestRecord) -> "FinancingRequestRead":
-        return cls(
-            request_id=record.request_id,
-            holder=record.holder,
-            token_id=record.token_id,
-            value_units=record.value,
-            expires_at=record.expires_at,
-            status=record.status,
-            accepted_quote_id=record.accepted_quote_id,
-            financier=record.financier,
-            price_units=record.price,
-            days_to_maturity=record.days_to_maturity,
-        )
 
 
 class QuoteRead(BaseModel):

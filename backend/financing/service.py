@@ -7,11 +7,9 @@ from backend.api_deps import Reply
 from backend.cash.service import allowance, send_drawing_cash
 from backend.chain import financing
 from backend.chain.calls import ContractCall
-from backend.credits.schemas import FragmentRead
 from backend.financing.schemas import (
     AcceptWrite,
     FinancingRequestCreate,
-    FinancingRequestRead,
     FinancingRequestWrite,
     QuoteCreate,
     QuoteRead,
@@ -19,6 +17,7 @@ from backend.financing.schemas import (
 )
 from backend.members.models import Member
 from backend.readmodels.models import FinancingRequestRecord, FragmentRecord, QuoteRecord
+from backend.reads import service as reads
 from backend.writes import ChainWriter, projected
 
 FINANCING = "Financing"
@@ -43,10 +42,12 @@ def request_financing(
         lambda session: FinancingRequestWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            request=FinancingRequestRead.of(
+            request=reads.financing_request_of(
                 projected(session, FinancingRequestRecord, requested["requestId"])
             ),
-            fragment=FragmentRead.of(projected(session, FragmentRecord, requested["tokenId"])),
+            fragment=reads.fragment_of(
+                session, projected(session, FragmentRecord, requested["tokenId"])
+            ),
         ),
     )
 
@@ -115,9 +116,11 @@ def accept_quote(
         return AcceptWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            request=FinancingRequestRead.of(record),
+            request=reads.financing_request_of(record),
             quote=QuoteRead.of(projected(session, QuoteRecord, quote_id)),
-            fragment=FragmentRead.of(projected(session, FragmentRecord, record.token_id)),
+            fragment=reads.fragment_of(
+                session, projected(session, FragmentRecord, record.token_id)
+            ),
             holder_cash_units=writer.chain.read(
                 "SettlementToken", "balanceOf", actor.address, block=outcome.block_number
             ),
@@ -155,8 +158,10 @@ def _close(
         return FinancingRequestWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            request=FinancingRequestRead.of(record),
-            fragment=FragmentRead.of(projected(session, FragmentRecord, record.token_id)),
+            request=reads.financing_request_of(record),
+            fragment=reads.fragment_of(
+                session, projected(session, FragmentRecord, record.token_id)
+            ),
         )
 
     return writer.record(outcome, read)

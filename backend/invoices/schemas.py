@@ -1,16 +1,17 @@
-"""HTTP shapes of invoice writes and of the invoice state they answer with."""
+"""HTTP shapes of invoice writes; the invoice state they answer with is the reads' one shape
+(backend.reads.schemas.InvoiceRead)."""
 
 import unicodedata
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from backend.core.inputs import AddressStr, Units, UnixTime
 from backend.documents.hashing import normalized_invoice_number
 from backend.documents.prepare import AnchoredDocument
 from backend.documents.schemas import INVOICE_EXAMPLE
-from backend.readmodels.models import InvoiceRecord
+from backend.reads.schemas import InvoiceRead
 from backend.writes import TxRead
 
 # Unicode categories no invoice number contains: controls (NUL, CR/LF), format characters (bidi
@@ -71,36 +72,6 @@ class InvoiceCreate(AnchoredDocument):
             ]
         }
     )
-
-
-class InvoiceRead(BaseModel):
-    invoice_id: int
-    seller: str
-    buyer: str
-    amount_units: int
-    remaining_units: int
-    due_date: int
-    number_hash: str
-    document_hash: str
-    status: str = Field(description="registered | confirmed | rejected | cancelled")
-    reason_hash: str | None
-    reason: str | None = None
-
-    @classmethod
-    def of(cls, record: InvoiceRecord, **extra: Any) -> "InvoiceRead":
-        return cls(
-            invoice_id=record.invoice_id,
-            seller=record.seller,
-            buyer=record.buyer,
-            amount_units=record.amount,
-            remaining_units=record.remaining,
-            due_date=record.due_date,
-            number_hash=record.number_hash,
-            document_hash=record.document_hash,
-            status=record.status,
-            reason_hash=record.reason_hash,
-            **extra,
-        )
 
 
 class InvoiceWrite(TxRead):

@@ -6,9 +6,10 @@ from backend.chain.calls import ContractCall
 from backend.core.settings import Settings
 from backend.documents.hashing import invoice_number_hash
 from backend.documents.prepare import prepare_document
-from backend.invoices.schemas import InvoiceCreate, InvoiceRead, InvoiceWrite
+from backend.invoices.schemas import InvoiceCreate, InvoiceWrite
 from backend.members.models import Member
 from backend.readmodels.models import InvoiceRecord
+from backend.reads import service as reads
 from backend.reasons.service import Reason
 from backend.relay import attachments as attached
 from backend.writes import ChainWriter, projected
@@ -41,7 +42,7 @@ def register_invoice(
         lambda session: InvoiceWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            invoice=InvoiceRead.of(projected(session, InvoiceRecord, invoice_id)),
+            invoice=reads.invoice_of(projected(session, InvoiceRecord, invoice_id)),
             document_id=document.stored(session).id,
         ),
     )
@@ -76,7 +77,7 @@ def reject_invoice(
         lambda session: InvoiceWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            invoice=InvoiceRead.of(
+            invoice=reads.invoice_of(
                 projected(session, InvoiceRecord, invoice_id), reason=reason.text
             ),
         ),
@@ -99,6 +100,6 @@ def _party_action(
         lambda session: InvoiceWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            invoice=InvoiceRead.of(projected(session, InvoiceRecord, invoice_id)),
+            invoice=reads.invoice_of(projected(session, InvoiceRecord, invoice_id)),
         ),
     )

@@ -195,6 +195,8 @@ class InvoiceRead(BaseModel):
     document_hash: str
     status: str
     reason_hash: str | None
+    # The reason's text, in the answer of the write that gave it (rejection, cancellation).
+    reason: str | None = None
     block_number: int
 
 

@@ -1107,3 +1107,53 @@ def _paged(items: list[Any], offset: int, limit: int) -> Page[Any]:
         limit=limit,
         next_offset=offset + limit if more else None,
     )
+
+
+# ---------------------------------------------------------------------- write answers
+
+
+def credit_of(session: Session, credit: CreditRecord) -> CreditRead:
+    """A write's answer for ``credit``: the shape the reads give, with its effective freeze."""
+    return _credit_read(credit, credit.credit_id in _quality_frozen(session, [credit]))
+
+
+def fragment_of(session: Session, fragment: FragmentRecord) -> FragmentRead:
+    """A write's answer for ``fragment``: frozen when it or its credit is (as the reads say)."""
+    credit = _credits_by_id(session, [fragment.credit_id]).get(fragment.credit_id)
+    credit_frozen = credit is not None and (
+        credit.frozen or credit.credit_id in _quality_frozen(session, [credit])
+    )
+    return FragmentRead(**_fragment_fields(fragment, credit_frozen))  # type: ignore[arg-type]
+
+
+def invoice_of(invoice: InvoiceRecord, reason: str | None = None) -> InvoiceRead:
+    return InvoiceRead(
+        invoice_id=invoice.invoice_id,
+        seller=invoice.seller,
+        buyer=invoice.buyer,
+        amount_units=invoice.amount,
+        remaining_units=invoice.remaining,
+        due_date=invoice.due_date,
+        number_hash=invoice.number_hash,
+        document_hash=invoice.document_hash,
+        status=invoice.status,
+        reason_hash=invoice.reason_hash,
+        reason=reason,
+        block_number=invoice.block_number,
+    )
+
+
+def financing_request_of(request: FinancingRequestRecord) -> FinancingRequestRead:
+    return FinancingRequestRead(
+        request_id=request.request_id,
+        holder=request.holder,
+        token_id=request.token_id,
+        value_units=request.value,
+        expires_at=request.expires_at,
+        status=request.status,
+        accepted_quote_id=request.accepted_quote_id,
+        financier=request.financier,
+        price_units=request.price,
+        days_to_maturity=request.days_to_maturity,
+        block_number=request.block_number,
+    )

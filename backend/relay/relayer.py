@@ -45,7 +45,7 @@ from backend.chain.errors import ChainError, ChainUnavailable, ContractRevert, r
 from backend.chain.fees import price_per_gas
 from backend.chain.sender import TxOutcome, node_errors
 from backend.core.database import engine_for, transaction
-from backend.core.errors import Gone, Unavailable
+from backend.core.errors import DomainError, Gone, Unavailable
 from backend.core.sqltypes import utc_now
 from backend.relay import attachments as attached
 from backend.relay.metrics import WriteMetrics
@@ -1059,7 +1059,7 @@ def outcome_json(outcome: TxOutcome) -> dict[str, Any]:
     }
 
 
-def error_json(error: Exception) -> dict[str, Any]:
+def error_json(error: DomainError) -> dict[str, Any]:
     from backend.core.errors import error_response
 
     status, body, _ = error_response(error)

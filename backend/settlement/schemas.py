@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from backend.core.inputs import Id, Units
-from backend.credits.schemas import CreditRead, FragmentRead
+from backend.reads.schemas import CreditRead, FragmentRead
 from backend.writes import ReasonRead, TxRead
 
 MAX_BATCH = 50

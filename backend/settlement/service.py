@@ -9,9 +9,9 @@ from backend.chain import settlement
 from backend.chain.errors import jsonable
 from backend.chain.sender import TxOutcome
 from backend.chain.settlement import read_claim
-from backend.credits.schemas import CreditRead, FragmentRead
 from backend.members.models import Member
 from backend.readmodels.models import CreditRecord, FragmentRecord
+from backend.reads import service as reads
 from backend.reasons.service import Reason
 from backend.relay import attachments as attached
 from backend.settlement.schemas import (
@@ -52,7 +52,7 @@ def repay(
         lambda session: RepaymentWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            credit=reads.credit_of(session, projected(session, CreditRecord, credit_id)),
             amount_units=repaid["amount"],
             total_repaid_units=repaid["totalRepaid"],
         ),
@@ -68,7 +68,7 @@ def redeem(writer: ChainWriter, member: Member, token_id: int) -> RedemptionWrit
         lambda session: RedemptionWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            fragment=FragmentRead.of(projected(session, FragmentRecord, token_id)),
+            fragment=reads.fragment_of(session, projected(session, FragmentRecord, token_id)),
             paid_units=_paid(outcome),
             claim=_claim(writer, token_id, outcome.block_number),
         ),
@@ -149,7 +149,7 @@ def mark_overdue(writer: ChainWriter, member: Member, credit_id: int) -> Overdue
         lambda session: OverdueWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            credit=CreditRead.of(projected(session, CreditRecord, credit_id)),
+            credit=reads.credit_of(session, projected(session, CreditRecord, credit_id)),
         ),
     )
 

@@ -104,9 +104,12 @@ def test_domain_error_has_the_json_shape(server: LiveServer, supplier: Credentia
 
     assert response.status_code == 404
     assert response.json() == {
+        "type": "urn:tiercredit:error:DocumentNotFound",
+        "title": "Not Found",
+        "status": 404,
         "error": "DocumentNotFound",
         "args": {"document_id": 999},
-        "detail": {"message": "no document with this id"},
+        "detail": "no document with this id",
     }
 
 
@@ -220,9 +223,12 @@ def test_same_key_with_another_body_is_422(server: LiveServer, supplier: Credent
 
     assert reused.status_code == 422
     assert reused.json() == {
+        "type": "urn:tiercredit:error:IdempotencyKeyReused",
+        "title": "Unprocessable Entity",
+        "status": 422,
         "error": "IdempotencyKeyReused",
         "args": {"key": "k"},
-        "detail": {"message": "this Idempotency-Key was used for a different request"},
+        "detail": "this Idempotency-Key was used for a different request",
     }
 
 
@@ -291,9 +297,12 @@ def test_a_refusal_is_replayed_without_running_again(
     assert runs == [1]
     assert replay.status_code == 409
     assert json.loads(replay.body) == {
+        "type": "urn:tiercredit:error:InvoiceAlreadyRegistered",
+        "title": "Conflict",
+        "status": 409,
         "error": "InvoiceAlreadyRegistered",
         "args": {"existingInvoiceId": 7},
-        "detail": {},
+        "detail": "Conflict",
     }
 
 

@@ -151,9 +151,12 @@ def test_role_checks_refuse_other_roles(server: LiveServer, make_member: Any) ->
 
     assert refused.status_code == 403
     assert refused.json() == {
+        "type": "urn:tiercredit:error:MissingRole",
+        "title": "Forbidden",
+        "status": 403,
         "error": "MissingRole",
         "args": {"member_id": supplier.member.id, "required_any_of": ["AUDITOR", "OPERATOR"]},
-        "detail": {"message": "the member lacks the role this action needs"},
+        "detail": "the member lacks the role this action needs",
     }
     assert allowed.status_code == 200
     assert {m["id"] for m in allowed.json()} == {supplier.member.id, auditor.member.id}
@@ -314,9 +317,12 @@ def test_siwe_chain_id_must_match_when_configured(
 
     assert response.status_code == 401
     assert response.json() == {
+        "type": "urn:tiercredit:error:SiweChainMismatch",
+        "title": "Unauthorized",
+        "status": 401,
         "error": "SiweChainMismatch",
         "args": {"chain_id": 1, "expected": 7357},
-        "detail": {"message": "the message is for another chain"},
+        "detail": "the message is for another chain",
     }
 
 
@@ -636,7 +642,7 @@ def test_onboarding_revert_is_named_and_leaves_nothing(
     assert response.status_code == 409
     assert response.json()["error"] == "ConsortiumMemberExists"
     assert response.json()["args"] == {"account": taken}
-    assert response.json()["detail"]["contract"] == "Consortium"
+    assert response.json()["contract"] == "Consortium"
     assert member_count(chain_settings) == 1
 
 

@@ -135,7 +135,7 @@ def test_full_flow(
         status=201,
     )
     credit_id = issued["credit"]["credit_id"]
-    assert issued["root_fragment"]["owner"] == s1.address
+    assert issued["root_fragment"]["holder"] == s1.address
     assert chain.client.read("Consortium", "outstanding", core.address) == FACE
 
     # Split across three tiers, each hop citing the invoice it pays.
@@ -179,7 +179,7 @@ def test_full_flow(
     days = accepted["request"]["days_to_maturity"]
     price = 100_000 * UNIT - 100_000 * UNIT * 550 * days // (365 * 10_000)
     assert accepted["request"]["price_units"] == price
-    assert accepted["fragment"]["owner"] == bank_b.address
+    assert accepted["fragment"]["holder"] == bank_b.address
     assert cash(chain, s3) == price
     discounted_token = accepted["fragment"]["token_id"]
 

@@ -81,13 +81,17 @@ def test_duplicate_invoice_reverts_with_its_values_and_409_before_sending(
     status, body, _ = error_response(revert)
     assert status == 409
     assert body == {
+        "type": "urn:tiercredit:error:InvoiceAlreadyRegistered",
+        "title": "Conflict",
+        "status": 409,
         "error": "InvoiceAlreadyRegistered",
         "args": {
             "seller": seller.address,
             "numberHash": "0x" + keccak(text="INV-dup").hex(),
             "existingInvoiceId": existing_id,
         },
-        "detail": {"contract": "InvoiceRegistry"},
+        "detail": "InvoiceRegistry reverted with InvoiceAlreadyRegistered",
+        "contract": "InvoiceRegistry",
     }
 
 

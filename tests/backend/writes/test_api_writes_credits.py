@@ -115,20 +115,22 @@ def test_issue_then_split_across_three_tiers(
         "parent_id": None,
         "invoice_id": credit["invoice_id"],
         "depth": 0,
-        "owner": s1.address,
+        "holder": s1.address,
         "value_units": 1_000 * UNIT,
         "frozen": False,
         "locked": False,
         "redeemed": False,
+        "redeemed_value_units": None,
+        "block_number": issued["block_number"],
     }
     assert to_tier2["source"]["value_units"] == 600 * UNIT
-    assert to_tier2["fragment"]["owner"] == s2.address
+    assert to_tier2["fragment"]["holder"] == s2.address
     assert to_tier2["fragment"]["parent_id"] == credit_id
     assert to_tier2["fragment"]["depth"] == 1
     assert to_tier2["fragment"]["invoice_id"] == tier2_invoice
     assert to_tier3["source"]["value_units"] == 250 * UNIT
     assert to_tier3["fragment"]["depth"] == 2
-    assert to_tier3["fragment"]["owner"] == s3.address
+    assert to_tier3["fragment"]["holder"] == s3.address
     assert to_tier3["fragment"]["value_units"] == 150 * UNIT
     assert overdraw.status_code == 409
     assert overdraw.json()["error"] == "InvoiceInsufficientRemaining"
@@ -221,9 +223,13 @@ def test_a_failed_inspection_freezes_the_credit_until_a_supervisor_lifts_it(
 
     assert not_frozen.status_code == 409
     assert not_frozen.json() == {
+        "type": "urn:tiercredit:error:VoucherNotQualityFrozen",
+        "title": "Conflict",
+        "status": 409,
         "error": "VoucherNotQualityFrozen",
         "args": {"creditId": credit_id, "certificateId": certificate_id},
-        "detail": {"contract": "CreditVoucher"},
+        "detail": "CreditVoucher reverted with VoucherNotQualityFrozen",
+        "contract": "CreditVoucher",
     }
     assert blocked.status_code == 409
     assert blocked.json()["args"] == {"tokenId": credit_id}

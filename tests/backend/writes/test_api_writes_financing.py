@@ -98,7 +98,7 @@ def test_two_banks_quote_and_the_holder_takes_the_better_one(
     assert request["request"]["status"] == "open"
     assert request["request"]["token_id"] == locked["token_id"] != credit["credit_id"]
     assert locked["locked"] is True and locked["value_units"] == 400 * UNIT
-    assert locked["owner"] == holder.address
+    assert locked["holder"] == holder.address
     assert cheap["price_units"] > dear["price_units"]
     assert withdrawn["quote"]["withdrawn"] is True
     assert take_withdrawn.status_code == 409
@@ -108,7 +108,7 @@ def test_two_banks_quote_and_the_holder_takes_the_better_one(
     assert accepted["request"]["status"] == "accepted"
     assert accepted["request"]["price_units"] == price
     assert accepted["request"]["financier"] == bank_b.address
-    assert accepted["fragment"]["owner"] == bank_b.address
+    assert accepted["fragment"]["holder"] == bank_b.address
     assert accepted["fragment"]["locked"] is False
     assert accepted["holder_cash_units"] == price == cash_of(private_chain, holder)
     assert cash_of(private_chain, bank_b) == 2_000 * UNIT - price

@@ -157,9 +157,13 @@ def test_party_and_status_reverts_are_named_and_send_nothing(
     assert by_stranger.json()["args"] == {"invoiceId": invoice_id, "account": other.address}
     assert unknown.status_code == 404
     assert unknown.json() == {
+        "type": "urn:tiercredit:error:InvoiceNotFound",
+        "title": "Not Found",
+        "status": 404,
         "error": "InvoiceNotFound",
         "args": {"invoiceId": 999999},
-        "detail": {"contract": "InvoiceRegistry"},
+        "detail": "InvoiceRegistry reverted with InvoiceNotFound",
+        "contract": "InvoiceRegistry",
     }
     assert seller_cancels_twice[0].status_code == 200
     assert seller_cancels_twice[1].status_code == 409
@@ -228,9 +232,13 @@ def test_hostile_input_is_4xx_and_changes_nothing(
     assert past_due.status_code == 422
     assert past_due.json()["error"] == "InvoiceInvalidDueDate"
     assert zero.json() == {
+        "type": "urn:tiercredit:error:InvoiceInvalidAmount",
+        "title": "Unprocessable Entity",
+        "status": 422,
         "error": "InvoiceInvalidAmount",
         "args": {"amount": 0},
-        "detail": {"contract": "InvoiceRegistry"},
+        "detail": "InvoiceRegistry reverted with InvoiceInvalidAmount",
+        "contract": "InvoiceRegistry",
     }
     assert past_uint96.json()["args"] == {"amount": 2**96}
     assert private_chain.block_number() == block

@@ -68,9 +68,13 @@ def test_pause_stops_member_writes_until_unpaused(
     assert paused["paused"] is True
     assert refused.status_code == 409
     assert refused.json() == {
+        "type": "urn:tiercredit:error:EnforcedPause",
+        "title": "Conflict",
+        "status": 409,
         "error": "EnforcedPause",
         "args": {},
-        "detail": {"contract": "Consortium"},
+        "detail": "Consortium reverted with EnforcedPause",
+        "contract": "Consortium",
     }
     assert twice.status_code == 409 and twice.json()["error"] == "EnforcedPause"
     assert unpaused["paused"] is False

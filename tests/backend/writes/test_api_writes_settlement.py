@@ -107,9 +107,13 @@ def test_partly_funded_credit_pays_pro_rata_goes_overdue_and_pays_the_rest_later
     assert redeemed["claim"]["owed_units"] == 0
     assert nothing_owed.status_code == 409
     assert nothing_owed.json() == {
+        "type": "urn:tiercredit:error:SettlementNothingOwed",
+        "title": "Conflict",
+        "status": 409,
         "error": "SettlementNothingOwed",
         "args": {"tokenId": credit_id},
-        "detail": {"contract": "Settlement"},
+        "detail": "Settlement reverted with SettlementNothingOwed",
+        "contract": "Settlement",
     }
     assert too_early.status_code == 409 and too_early.json()["error"] == "SettlementNotOverdue"
     assert overdue["credit"]["overdue"] is True
@@ -239,9 +243,13 @@ def test_a_financier_writes_off_the_unpaid_rest_of_its_claim(
     }
     assert not_claimant.status_code == 403
     assert not_claimant.json() == {
+        "type": "urn:tiercredit:error:SettlementNotClaimant",
+        "title": "Forbidden",
+        "status": 403,
         "error": "SettlementNotClaimant",
         "args": {"tokenId": bought, "caller": bank_b.address},
-        "detail": {"contract": "Settlement"},
+        "detail": "Settlement reverted with SettlementNotClaimant",
+        "contract": "Settlement",
     }
     assert suppliers_claim.status_code == 403
     assert suppliers_claim.json()["args"] == {"tokenId": credit_id, "caller": bank_a.address}

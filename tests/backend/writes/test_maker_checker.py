@@ -135,7 +135,11 @@ def test_a_rejected_or_expired_request_is_never_sent(
     assert answer.json()["status"] == "rejected"
     assert answer.json()["decision_reason"] == "wrong PO"
     late = post(reviewer, f"/requests/{rejected['request_id']}/approve")
+    assert late.status_code == 409
     assert late.json() == {
+        "type": "urn:tiercredit:error:RequestNotPending",
+        "title": "Conflict",
+        "status": 409,
         "error": "RequestNotPending",
         "args": {"request_id": rejected["request_id"], "status": "rejected"},
         "detail": late.json()["detail"],

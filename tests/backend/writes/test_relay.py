@@ -122,7 +122,7 @@ def test_one_failing_request_in_a_batch_fails_alone(
     succeeded = [r.json()["tx_hash"] for r in got if r.status_code == 201]
     # One executeBatch carried all three: the failure's transaction is the successes' too.
     assert len(set(succeeded)) == 1
-    assert error["detail"]["tx_hash"] == succeeded[0]
+    assert error["tx_hash"] == succeeded[0]
     factory = session_factory(consortium.settings.database_url)
     with factory() as session:
         assert session.get(FragmentRecord, root).value == 300 * UNIT

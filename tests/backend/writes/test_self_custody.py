@@ -327,7 +327,7 @@ def test_a_revert_is_named_at_simulation_and_nothing_awaits_a_signature(
         "InvoiceAlreadyRegistered",
         duplicate,
     )
-    assert lost_race.json()["detail"]["tx_hash"] is not None
+    assert lost_race.json()["tx_hash"] is not None
     assert supplier.http.get(f"/requests/{second['request_id']}").json()["status"] == "failed"
     assert forwarder_nonce(private_chain, supplier.address) == 2
 

@@ -121,7 +121,7 @@ def test_a_self_custody_financier_quotes_on_its_own_approval_and_is_paid_from_it
         bank.address,
         price,
     )
-    assert accepted["fragment"]["owner"] == bank.address
+    assert accepted["fragment"]["holder"] == bank.address
     assert (
         accepted["holder_cash_units"]
         == holder_cash + price

@@ -1,5 +1,6 @@
 // The public API, as any partner's system calls it: a Bearer API key, JSON, an Idempotency-Key
-// on every write. Errors arrive as {error, args, detail}.
+// on every write. Errors arrive as RFC 9457 problem details; the portal reads their `error` and
+// `args` (`detail` is a sentence in English).
 
 const KEY = "tiercredit.apiKey";
 
@@ -20,7 +21,7 @@ export function setApiKey(key) {
 }
 
 async function call(method, path, body, key = apiKey()) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json, application/problem+json" };
   if (key) headers.Authorization = `Bearer ${key}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (method !== "GET") headers["Idempotency-Key"] = crypto.randomUUID();

@@ -390,7 +390,7 @@ function supplierView() {
         field("pay.invoice", input("invoice_id", { type: "number", min: 1, required: true })),
       ], "pay.submit", (v) => submit(`/fragments/${v.token_id}/split-transfer`,
         { to: v.to.trim(), value_units: units(v.value), invoice_id: Number(v.invoice_id) },
-        (r) => t("pay.done", { value: money(r.fragment.value_units), to: nameOf(r.fragment.owner), token: r.fragment.token_id })))),
+        (r) => t("pay.done", { value: money(r.fragment.value_units), to: nameOf(r.fragment.holder), token: r.fragment.token_id })))),
       card("finance.title", {}, form("request-financing", [
         field("pay.fragment", input("token_id", { type: "number", min: 1, required: true })),
         field("finance.value", input("value", { required: true, inputmode: "decimal" })),
