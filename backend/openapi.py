@@ -48,7 +48,7 @@ class Problem(BaseModel):
     contract: str | None = Field(default=None, description="The contract that reverted.")
     tx_hash: str | None = Field(default=None, description="The transaction it concerns.")
     loc: list[str | int] | None = Field(default=None, description="Where in the request.")
-    retry_after: int | None = Field(default=None, description="Seconds before a retry (503).")
+    retry_after: int | None = Field(default=None, description="Seconds before a retry (429, 503).")
 
 
 # What any operation can answer: malformed input (a 413 body, a 422 value), a named thing that
@@ -84,6 +84,8 @@ SECURITY_SCHEMES = {
 }
 # The SIWE sign-in authenticates by its own message and signature: it can answer 401 too.
 SIGN_IN_PREFIX = "/auth/"
+# Rate-limited per client and per account (backend.members.auth.issue_siwe_nonce).
+RATE_LIMITED = {"/auth/siwe/nonce": "Too many nonces asked for: retry after Retry-After."}
 # get_current_member reads these itself; the security schemes declare them.
 CREDENTIAL_HEADERS = {"authorization", "x-api-key"}
 
@@ -147,20 +149,21 @@ def _document(app: FastAPI) -> dict[str, Any]:
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         calls = set(_calls(route.dependant))
-        signs_in = route.path_format.startswith(SIGN_IN_PREFIX)
         path_item = document["paths"].get(route.path_format, {})
         for method in route.methods or ():
             operation = path_item.get(method.lower())
             if operation is not None:
-                _declare(operation, calls, signs_in)
+                _declare(operation, calls, route.path_format)
     return document
 
 
-def _declare(operation: dict[str, Any], calls: set[Callable[..., Any]], signs_in: bool) -> None:
+def _declare(operation: dict[str, Any], calls: set[Callable[..., Any]], path: str) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     errors = dict(EVERY_OPERATION)
-    if signs_in:
+    if path.startswith(SIGN_IN_PREFIX):
         errors[401] = "The sign-in message or its signature is refused."
+    if path in RATE_LIMITED:
+        errors[429] = RATE_LIMITED[path]
     if get_current_member in calls:
         errors.update(AUTHENTICATED)
         operation["security"] = [{BEARER: []}, {API_KEY: []}]

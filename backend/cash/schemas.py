@@ -5,7 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from backend.core.inputs import AddressStr, Units
-from backend.readmodels.models import Exposure
+from backend.reads.schemas import CreditLineRead
 from backend.writes import TxRead
 
 # The platform contracts that pull cash from a member, by the name clients use.
@@ -69,22 +69,6 @@ class ApprovalWrite(TxRead):
     spender: Spender
     spender_address: str
     allowance_units: int
-
-
-class CreditLineRead(BaseModel):
-    financier: str
-    obligor: str
-    limit_units: int
-    exposure_units: int
-
-    @classmethod
-    def of(cls, record: Exposure) -> "CreditLineRead":
-        return cls(
-            financier=record.financier,
-            obligor=record.obligor,
-            limit_units=record.credit_line,
-            exposure_units=record.exposure,
-        )
 
 
 class CreditLineWrite(TxRead):

@@ -14,7 +14,6 @@ from backend.cash.schemas import (
     BurnCreate,
     BurnWrite,
     CashBalance,
-    CreditLineRead,
     CreditLineSet,
     CreditLineWrite,
     MintCreate,
@@ -26,6 +25,7 @@ from backend.chain.sender import TxOutcome, node_errors
 from backend.documents.hashing import text_hash, to_hex
 from backend.members.models import Member
 from backend.readmodels.models import Exposure
+from backend.reads.schemas import CreditLineRead
 from backend.writes import Actor, ChainWriter, projected
 
 TOKEN = "SettlementToken"

@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from backend.readmodels.models import Exposure
+
 Item = TypeVar("Item")
 
 
@@ -137,12 +139,23 @@ class CreditLineRead(BaseModel):
     """One financier's credit line to an obligor: what it granted, what of it is used and free."""
 
     financier: str
+    obligor: str
     limit_units: int = Field(description="The line the financier granted the obligor.")
     used_units: int = Field(
         description="The financier's exposure to the obligor: the unpaid value of the "
         "obligor's paper it holds or redeemed unpaid (what caps its discounting)."
     )
     free_units: int = Field(description="limit_units - used_units, never below 0.")
+
+    @classmethod
+    def of(cls, line: Exposure) -> CreditLineRead:
+        return cls(
+            financier=line.financier,
+            obligor=line.obligor,
+            limit_units=line.credit_line,
+            used_units=line.exposure,
+            free_units=max(line.credit_line - line.exposure, 0),
+        )
 
 
 class ObligorCreditLines(BaseModel):

@@ -720,15 +720,7 @@ def obligor_credit_lines(
         quota_units=quota,
         outstanding_units=outstanding,
         free_units=max(quota - outstanding, 0),
-        lines=[
-            CreditLineRead(
-                financier=line.financier,
-                limit_units=line.credit_line,
-                used_units=line.exposure,
-                free_units=max(line.credit_line - line.exposure, 0),
-            )
-            for line in lines
-        ],
+        lines=[CreditLineRead.of(line) for line in lines],
     )
 
 

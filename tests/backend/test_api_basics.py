@@ -396,8 +396,12 @@ def test_a_database_out_of_reach_is_a_named_503_not_a_500(
 
     assert response.status_code == 503
     assert response.json() == {
+        "type": "urn:tiercredit:error:DatabaseUnavailable",
+        "title": "Service Unavailable",
+        "status": 503,
         "error": "DatabaseUnavailable",
         "args": {},
-        "detail": {"message": "the database is unreachable"},
+        "detail": "the database is unreachable",
+        "retry_after": 2,
     }
     assert response.headers["retry-after"] == "2"

@@ -521,9 +521,12 @@ def test_siwe_nonces_are_rate_limited_per_account_and_serve_only_it(
     assert theirs.status_code == 200  # another account's limit is its own
     assert misused.status_code == 401
     assert misused.json() == {
+        "type": "urn:tiercredit:error:SiweNonceInvalid",
+        "title": "Unauthorized",
+        "status": 401,
         "error": "SiweNonceInvalid",
         "args": {"nonce": bound},
-        "detail": {"message": "unknown, expired or already used nonce"},
+        "detail": "unknown, expired or already used nonce",
     }
     assert used.status_code == 200
 
@@ -766,7 +769,10 @@ def test_a_contract_that_is_no_eip1271_wallet_refuses_the_signature(
 
     assert response.status_code == 401
     assert response.json() == {
+        "type": "urn:tiercredit:error:SiweSignatureInvalid",
+        "title": "Unauthorized",
+        "status": 401,
         "error": "SiweSignatureInvalid",
         "args": {"address": consortium_address},
-        "detail": {"message": "the signature is not the message address's"},
+        "detail": "the signature is not the message address's",
     }

@@ -58,6 +58,9 @@ def test_every_operation_declares_its_errors_as_problems(document: dict[str, Any
         elif path.startswith("/auth/"):
             # The SIWE sign-in refuses a bad message or signature with 401.
             wanted |= {"401"}
+        if path == "/auth/siwe/nonce":
+            # Nonces are rate-limited per client and per account.
+            wanted |= {"429"}
         for status in sorted(wanted):
             content = responses.get(status, {}).get("content", {})
             if content != {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}:

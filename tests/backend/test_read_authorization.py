@@ -383,6 +383,7 @@ def test_one_invoice_request_and_certificate(day: Platform, day_client: Client) 
         "document_hash": "0x" + h("document:inv2").hex(),
         "status": "confirmed",
         "reason_hash": None,
+        "reason": None,
         "block_number": invoice["block_number"],
     }
     assert invoice["due_date"] == day.read("InvoiceRegistry", "invoice", ids["inv2"])[2]

@@ -175,12 +175,14 @@ def test_an_obligors_quota_by_credit_line_used_and_free(
         "lines": [
             {
                 "financier": a("bank_b"),
+                "obligor": a("core"),
                 "limit_units": 500_000 * UNIT,
                 "used_units": 0,
                 "free_units": 500_000 * UNIT,
             },
             {
                 "financier": a("bank_a"),
+                "obligor": a("core"),
                 "limit_units": 1_000_000 * UNIT,
                 "used_units": 0,
                 "free_units": 1_000_000 * UNIT,
@@ -202,6 +204,7 @@ def test_an_obligors_quota_by_credit_line_used_and_free(
         "lines": [
             {
                 "financier": a("bank_a"),
+                "obligor": a("core2"),
                 "limit_units": 200_000 * UNIT,
                 "used_units": 0,
                 "free_units": 200_000 * UNIT,

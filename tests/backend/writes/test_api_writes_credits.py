@@ -121,6 +121,7 @@ def test_issue_then_split_across_three_tiers(
         "locked": False,
         "redeemed": False,
         "redeemed_value_units": None,
+        "freeze": None,
         "block_number": issued["block_number"],
     }
     assert to_tier2["source"]["value_units"] == 600 * UNIT

@@ -53,7 +53,8 @@ def test_mint_burn_approve_and_credit_line(
         "financier": bank.address,
         "obligor": core.address,
         "limit_units": 5_000 * UNIT,
-        "exposure_units": 0,
+        "used_units": 0,
+        "free_units": 5_000 * UNIT,
     }
     assert line["obligor_quota_units"] == 5_000 * UNIT
     assert not_a_core.status_code == 403

@@ -103,9 +103,12 @@ def test_metrics_are_served_only_where_the_settings_allow(
         refused.json()
         == refused_in_test.json()
         == {
+            "type": "urn:tiercredit:error:MetricsDisabled",
+            "title": "Not Found",
+            "status": 404,
             "error": "MetricsDisabled",
             "args": {"setting": "TIERCREDIT_METRICS_ENABLED"},
-            "detail": {"message": "metrics are not served here"},
+            "detail": "metrics are not served here",
         }
     )
     assert served.status_code == 200
