@@ -21,12 +21,11 @@ from backend.core.errors import (
     PROBLEM_MEDIA_TYPE,
     DomainError,
     Forbidden,
-    Unauthenticated,
     Unprocessable,
     error_response,
 )
 from backend.core.settings import Settings
-from backend.members.auth import authenticate_api_key_record
+from backend.members.auth import authenticate_api_key_record, presented_api_key
 from backend.members.keystore import Keystore
 from backend.members.models import Member, MemberUser
 
@@ -76,20 +75,7 @@ def get_current_member(
         str | None, Header(description="The API key, as an alternative to Authorization")
     ] = None,
 ) -> Member:
-    api_key: str | None = None
-    if authorization is not None:
-        scheme, _, credential = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not credential.strip():
-            raise Unauthenticated(
-                "InvalidAuthorizationHeader", "expected `Authorization: Bearer <API key>`"
-            )
-        api_key = credential.strip()
-    elif x_api_key is not None:
-        api_key = x_api_key.strip()
-    if not api_key:
-        raise Unauthenticated(
-            "MissingApiKey", "send `Authorization: Bearer <API key>` or `X-API-Key`"
-        )
+    api_key = presented_api_key(authorization, x_api_key)
     with factory() as session:
         record = authenticate_api_key_record(session, api_key, settings.api_key_pepper)
         member, user = record.member, record.user

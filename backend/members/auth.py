@@ -63,6 +63,25 @@ def issue_api_key(
     return api_key
 
 
+def presented_api_key(authorization: str | None, x_api_key: str | None) -> str:
+    """The API key a request presents: `Authorization: Bearer <key>`, else `X-API-Key`."""
+    api_key: str | None = None
+    if authorization is not None:
+        scheme, _, credential = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not credential.strip():
+            raise Unauthenticated(
+                "InvalidAuthorizationHeader", "expected `Authorization: Bearer <API key>`"
+            )
+        api_key = credential.strip()
+    elif x_api_key is not None:
+        api_key = x_api_key.strip()
+    if not api_key:
+        raise Unauthenticated(
+            "MissingApiKey", "send `Authorization: Bearer <API key>` or `X-API-Key`"
+        )
+    return api_key
+
+
 def authenticate_api_key(session: Session, api_key: str, pepper: str) -> Member:
     return authenticate_api_key_record(session, api_key, pepper).member
 

@@ -28,8 +28,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backend.core.errors import Unauthenticated
 from backend.core.sqltypes import utc_now
-from backend.members.auth import hash_api_key
+from backend.members.auth import hash_api_key, presented_api_key
 from backend.members.models import ApiKey, Member
 from backend.readmodels.models import READ_MODEL_VERSION_ROW, ReadModelVersion
 
@@ -67,14 +68,14 @@ class _Answer:
 def _credential(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
     """The API key as get_current_member reads it; None when it would refuse the header."""
     found = dict(headers)
-    authorization = found.get(b"authorization")
-    if authorization is not None:
-        scheme, _, credential = authorization.decode("latin-1").partition(" ")
-        if scheme.lower() != "bearer":
-            return None
-        return credential.strip() or None
-    x_api_key = found.get(b"x-api-key")
-    return (x_api_key.decode("latin-1").strip() or None) if x_api_key is not None else None
+    authorization, x_api_key = (
+        value.decode("latin-1") if value is not None else None
+        for value in (found.get(b"authorization"), found.get(b"x-api-key"))
+    )
+    try:
+        return presented_api_key(authorization, x_api_key)
+    except Unauthenticated:
+        return None
 
 
 class ReadCacheMiddleware:
