@@ -469,6 +469,9 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     flash_ok(page, f"Fragment #{root} frozen.")
     sync_api.expect(helix).to_have_attribute("data-states", "frozen")
     sync_api.expect(helix).to_contain_text("frozen")
+    # The node itself says why (clipped to fit); the detail panel says who and when.
+    line = page.get_by_test_id(f"lineage-node-line-{root}")
+    sync_api.expect(line).to_have_text("Frozen: inspection of the gearb…")
     # Who froze it, when and why: on the picked node, and on its holder's fragment row.
     auditor = platform.members["auditor"]["name"]
     frozen = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"][0]["freeze"]
@@ -481,6 +484,7 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     set_language(page, "zh")
     helix = page.get_by_test_id(f"lineage-node-{root}")
     sync_api.expect(helix).to_contain_text("已冻结")
+    sync_api.expect(line).to_have_text("冻结原因：inspection of the gearb…")
     helix.click()
     for text in (f"凭证 #{root} 由 {auditor} 于 ", "冻结，原因：inspection of the gearbox batch"):
         sync_api.expect(page.get_by_test_id("hop-freeze")).to_contain_text(text)
@@ -497,6 +501,7 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     flash_ok(page, f"凭证 #{root} 已解冻。")
     sync_api.expect(helix).to_have_attribute("data-states", "live")
     sync_api.expect(page.get_by_test_id("hop-freeze")).to_have_text("")
+    sync_api.expect(line).not_to_contain_text("冻结原因")
     # The invoice behind Orion's hop is a click away, and from it the invoice's audit trail.
     set_language(page, "en")
     page.get_by_test_id(f"lineage-node-{tier2_token}").click()

@@ -23,6 +23,10 @@ export function nodeStates(node, credit) {
   return states;
 }
 
+function clip(text, length) {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
+
 function el(name, attrs, text) {
   const node = document.createElementNS(SVG, name);
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
@@ -76,11 +80,20 @@ export function lineageSvg(lineage, nameOf, onPick) {
     group.append(el("text", { x: 14, y: 18, "font-weight": 600 }, `#${node.token_id} ${nameOf(node.holder)}`));
     group.append(el("text", { x: 14, y: 36 }, `${money(node.redeemed ? node.redeemed_value_units ?? node.value_units : node.value_units)} · ${t("tier", { n: node.depth + 1 })}`));
     group.append(el("text", { x: 14, y: 54, fill: colour, "font-weight": 600 }, states.map((s) => t(`state.${s}`)).join(" · ")));
-    const extra = node.discount
-      ? t("bought", { price: money(node.discount.price_units), rate: node.discount.rate_bps == null ? "–" : rate(node.discount.rate_bps) })
-      : node.invoice_id ? `${t("col.invoice")} #${node.invoice_id}` : "";
-    group.append(el("text", { x: 14, y: 72, fill: "#5e6b78" }, extra));
-    const title = el("title", {}, `${nameOf(node.holder)} (${node.holder})`);
+    // A frozen node says why on its last line (the detail panel says who and when).
+    const why = node.frozen && node.freeze
+      ? node.freeze.reason ?? `${node.freeze.reason_hash.slice(0, 10)}…`
+      : null;
+    const extra = why !== null ? t("lineage.why", { reason: clip(why, 24) })
+      : node.discount
+        ? t("bought", { price: money(node.discount.price_units), rate: node.discount.rate_bps == null ? "–" : rate(node.discount.rate_bps) })
+        : node.invoice_id ? `${t("col.invoice")} #${node.invoice_id}` : "";
+    group.append(el("text", {
+      x: 14, y: 72, fill: why !== null ? COLOURS.frozen : "#5e6b78",
+      "data-testid": `lineage-node-line-${node.token_id}`,
+    }, extra));
+    const holder = `${nameOf(node.holder)} (${node.holder})`;
+    const title = el("title", {}, why !== null ? `${holder}\n${t("lineage.why", { reason: why })}` : holder);
     group.append(title);
     if (onPick) {
       group.addEventListener("click", () => onPick(node));
