@@ -77,44 +77,39 @@ class Unprocessable(DomainError):
     http_status = 422
 
 
-class TooManyRequests(DomainError):
+class RetryLater(DomainError):
+    """An answer that says when to ask again: `Retry-After` and the body's `retry_after`."""
+
+    default_retry_after_seconds = 5
+
+    def __init__(
+        self,
+        code: str,
+        message: str = "",
+        args: dict[str, Any] | None = None,
+        retry_after_seconds: int | None = None,
+    ) -> None:
+        super().__init__(code, message, args)
+        self.retry_after_seconds = (
+            self.default_retry_after_seconds if retry_after_seconds is None else retry_after_seconds
+        )
+
+    @property
+    def context(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after_seconds}
+
+
+class TooManyRequests(RetryLater):
     """Over a rate limit; `Retry-After` says when the client may ask again."""
 
     http_status = 429
-
-    def __init__(
-        self,
-        code: str,
-        message: str = "",
-        args: dict[str, Any] | None = None,
-        retry_after_seconds: int = 1,
-    ) -> None:
-        super().__init__(code, message, args)
-        self.retry_after_seconds = retry_after_seconds
-
-    @property
-    def context(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after_seconds}
+    default_retry_after_seconds = 1
 
 
-class Unavailable(DomainError):
+class Unavailable(RetryLater):
     """A dependency (the chain node, the database) is down; the client should retry later."""
 
     http_status = 503
-
-    def __init__(
-        self,
-        code: str,
-        message: str = "",
-        args: dict[str, Any] | None = None,
-        retry_after_seconds: int = 5,
-    ) -> None:
-        super().__init__(code, message, args)
-        self.retry_after_seconds = retry_after_seconds
-
-    @property
-    def context(self) -> dict[str, Any]:
-        return {"retry_after": self.retry_after_seconds}
 
 
 def problem(
@@ -143,7 +138,7 @@ def error_response(exc: DomainError) -> tuple[int, dict[str, Any], dict[str, str
     """Status, problem body and headers for a domain (or chain) error."""
     status = int(exc.http_status)
     headers: dict[str, str] = {}
-    if isinstance(exc, Unavailable | TooManyRequests):
+    if isinstance(exc, RetryLater):
         headers["Retry-After"] = str(int(exc.retry_after_seconds))
     body = problem(exc.code, status, exc.message, exc.public_args, exc.context)
     return status, body, headers

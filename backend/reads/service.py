@@ -806,23 +806,7 @@ def list_invoices(
     if status:
         query = query.where(InvoiceRecord.status == status)
     rows = _page(session, query, offset, limit)
-    return _paged([_invoice_read(i) for i in rows], offset, limit)
-
-
-def _invoice_read(invoice: InvoiceRecord) -> InvoiceRead:
-    return InvoiceRead(
-        invoice_id=invoice.invoice_id,
-        seller=invoice.seller,
-        buyer=invoice.buyer,
-        amount_units=invoice.amount,
-        remaining_units=invoice.remaining,
-        due_date=invoice.due_date,
-        number_hash=invoice.number_hash,
-        document_hash=invoice.document_hash,
-        status=invoice.status,
-        reason_hash=invoice.reason_hash,
-        block_number=invoice.block_number,
-    )
+    return _paged([invoice_of(i) for i in rows], offset, limit)
 
 
 def get_invoice(session: Session, invoice_id: int, viewer: str | None = None) -> InvoiceRead:
@@ -836,7 +820,7 @@ def get_invoice(session: Session, invoice_id: int, viewer: str | None = None) ->
             "only its seller, its buyer and supervisors read an invoice",
             {"invoice_id": invoice_id, "member": viewer},
         )
-    return _invoice_read(invoice)
+    return invoice_of(invoice)
 
 
 # A request with the credit its locked fragment belongs to.
@@ -1136,16 +1120,5 @@ def invoice_of(invoice: InvoiceRecord, reason: str | None = None) -> InvoiceRead
 
 
 def financing_request_of(request: FinancingRequestRecord) -> FinancingRequestRead:
-    return FinancingRequestRead(
-        request_id=request.request_id,
-        holder=request.holder,
-        token_id=request.token_id,
-        value_units=request.value,
-        expires_at=request.expires_at,
-        status=request.status,
-        accepted_quote_id=request.accepted_quote_id,
-        financier=request.financier,
-        price_units=request.price,
-        days_to_maturity=request.days_to_maturity,
-        block_number=request.block_number,
-    )
+    """A write's answer for ``request``: the read's shape, without its credit's terms."""
+    return _request_read(request, None, None, None)
