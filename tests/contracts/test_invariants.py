@@ -1021,10 +1021,14 @@ def test_invariants_hold_after_every_step(platform, roles, record_property):
         missing = TOTAL_STEPS - STATS["steps"]
         if missing <= 0:
             missing = EXTRA_STEPS
+        # Ask for as many runs as the steps per run seen so far need (a short search's runs are
+        # mostly Hypothesis's tiny ones, so asking for missing / STEPS_PER_RUN can fall short
+        # search after search).
+        per_run = STATS["steps"] / STATS["runs"] if STATS["runs"] else STEPS_PER_RUN
         run_state_machine_as_test(
             lambda: PlatformMachine(platform, roles),
             settings=settings(
-                max_examples=-(-missing // STEPS_PER_RUN) + SMALL_EXAMPLES,
+                max_examples=-(-missing // max(1, int(per_run))) + SMALL_EXAMPLES,
                 stateful_step_count=STEPS_PER_RUN,
                 deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
