@@ -119,12 +119,12 @@ def chain_client(anvil: LocalNode, deployment: Manifest) -> Chain:
 
 @pytest.fixture(scope="session")
 def chain_db(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    """A SQLite database holding only the chain layer's signer_nonces table."""
-    from backend.chain.models import SignerNonce
+    """A SQLite database holding only the chain layer's tables (nonces, sent transactions)."""
+    from backend.chain.models import CHAIN_TABLES, SignerNonce
     from backend.core.database import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('chain-db') / 'chain.db'}")
-    SignerNonce.metadata.create_all(engine, tables=[SignerNonce.__table__])
+    SignerNonce.metadata.create_all(engine, tables=CHAIN_TABLES)
     return engine
 
 

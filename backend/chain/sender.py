@@ -1,8 +1,10 @@
 """Signs and sends transactions for one signer; returns decoded outcomes or named reverts.
 
 Nonces come from the ``signer_nonces`` table, allocated under a row lock and reconciled with the
-node's pending count, so threads, worker processes and outside senders never collide. A
-revert during gas estimation raises ContractRevert before anything is sent.
+node's pending count, so threads, worker processes and outside senders never collide. Every
+transaction's signed bytes are recorded by nonce (``sent_transactions``) before it is sent, so
+that whichever process finds a nonce missing after a reorg sends them again. A revert during gas
+estimation raises ContractRevert before anything is sent.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
@@ -32,7 +34,7 @@ from backend.chain.errors import (
 )
 from backend.chain.events import DecodedEvent, EventDecoder
 from backend.chain.fees import FeeCache
-from backend.chain.models import SignerNonce
+from backend.chain.models import SentTransaction, SignerNonce
 from backend.core.database import writer_turn
 
 GAS_MARGIN_NUMERATOR, GAS_MARGIN_DENOMINATOR = 6, 5
@@ -44,7 +46,8 @@ FIRST_POLL_SECONDS = 0.002
 # A transaction still unmined after this long is checked for unsent nonces below it.
 log = logging.getLogger(__name__)
 GAP_CHECK_SECONDS = 3.0
-# How long a returned transaction is kept to be sent again should a reorg take it out.
+# How long a returned transaction is kept in memory to be sent again should a reorg take it out
+# (after that, or from another process, the recorded bytes are: see SentLog).
 RECENT_SECONDS = 30.0
 # Node answers to a nonce someone else already used; the allocator's resync then skips it.
 _NONCE_TAKEN = (
@@ -162,7 +165,7 @@ class NonceAllocator:
             raise ValueError(
                 f"nonce allocation supports SQLite and PostgreSQL, not {engine.dialect.name}"
             )
-        self._engine = engine
+        self.engine = engine
         self._w3 = w3
         self._table = table
 
@@ -172,7 +175,7 @@ class NonceAllocator:
         On SQLite the INSERT, a write, takes the database's write lock for the whole transaction
         (what BEGIN IMMEDIATE does); on PostgreSQL the SELECT … FOR UPDATE locks the row.
         """
-        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
         conn.execute(
             dialect.insert(self._table)
             .values(address=address, next_nonce=0)
@@ -183,7 +186,14 @@ class NonceAllocator:
         )
         return int(conn.execute(query).scalar_one())
 
-    def allocate(self, address: str, count: int = 1, *, node_pending: int | None = None) -> int:
+    def allocate(
+        self,
+        address: str,
+        count: int = 1,
+        *,
+        node_pending: int | None = None,
+        also: Callable[[Any, int], Any] | None = None,
+    ) -> int:
         """Reserves ``count`` consecutive nonces for ``address``; returns the first.
 
         The node's pending count wins when it is ahead (transactions sent from elsewhere with
@@ -193,14 +203,15 @@ class NonceAllocator:
         already), so no lock is held across a round trip: a count read early can only miss
         sends from outside the table (ours are in the table before they are sent), and those
         surface as "nonce too low" on sending, which allocates again. The row is then created
-        or moved on in one atomic upsert.
+        or moved on in one atomic upsert. ``also`` runs with the connection and the first nonce
+        in the same transaction (what is recorded about the nonces commits with them).
         """
         address = checksummed(address)
         on_chain = node_pending
         if on_chain is None:
             with node_errors():
                 on_chain = self._w3.eth.get_transaction_count(address, "pending")
-        postgres = self._engine.dialect.name == "postgresql"
+        postgres = self.engine.dialect.name == "postgresql"
         dialect = postgresql if postgres else sqlite
         larger = func.greatest if postgres else func.max
         table = self._table.__table__
@@ -213,9 +224,11 @@ class NonceAllocator:
             )
             .returning(table.c.next_nonce)
         )
-        with writer_turn(self._engine), self._engine.begin() as conn:
-            next_nonce = int(conn.execute(statement).scalar_one())
-        return next_nonce - count
+        with writer_turn(self.engine), self.engine.begin() as conn:
+            first = int(conn.execute(statement).scalar_one()) - count
+            if also is not None:
+                also(conn, first)
+        return first
 
     def release(
         self, address: str, nonce: int, *, also: Callable[[Any], Any] | None = None
@@ -224,7 +237,7 @@ class NonceAllocator:
         ``also`` runs on the same connection when it is taken back, committed with it (what
         the caller records about the nonce must never disagree with the table)."""
         address = to_checksum_address(address)
-        with writer_turn(self._engine), self._engine.begin() as conn:
+        with writer_turn(self.engine), self.engine.begin() as conn:
             if self._lock_row(conn, address) != nonce + 1:
                 return False
             conn.execute(
@@ -233,6 +246,74 @@ class NonceAllocator:
             if also is not None:
                 also(conn)
         return True
+
+
+class SentLog:
+    """The signed bytes of every transaction a signer sent, by nonce (``sent_transactions``),
+    shared by every process. A reorg may take a transaction out of the chain after any process
+    sent it, and the node forgets it; a nonce found missing is then sent again from here, as it
+    was, and filled with an empty transfer only when nothing was recorded at it."""
+
+    # Nonces kept below the newest one recorded: far deeper than any reorg.
+    KEEP = 4096
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def record(self, address: str, signed: Sequence[tuple[int, str, str]]) -> None:
+        """Records (nonce, hash, raw bytes) of transactions about to be sent, in a transaction
+        of its own; a nonce signed again (a filler in a gap, another transaction after a failed
+        send) keeps the newest."""
+        with writer_turn(self.engine), self.engine.begin() as conn:
+            self.record_on(conn, address, signed)
+
+    def record_on(self, conn: Any, address: str, signed: Sequence[tuple[int, str, str]]) -> None:
+        """What ``record`` does, on the caller's connection."""
+        if not signed:
+            return
+        postgres = self.engine.dialect.name == "postgresql"
+        insert = (postgresql if postgres else sqlite).insert(SentTransaction)
+        rows = [
+            {"address": address, "nonce": nonce, "tx_hash": tx_hash, "raw_hex": raw}
+            for nonce, tx_hash, raw in signed
+        ]
+        oldest_kept = min(nonce for nonce, _, _ in signed) - self.KEEP
+        conn.execute(
+            insert.on_conflict_do_update(
+                index_elements=["address", "nonce"],
+                set_={"tx_hash": insert.excluded.tx_hash, "raw_hex": insert.excluded.raw_hex},
+            ),
+            rows,
+        )
+        conn.execute(
+            delete(SentTransaction).where(
+                SentTransaction.address == address, SentTransaction.nonce < oldest_kept
+            )
+        )
+
+    def forget(self, conn: Any, address: str, nonce: int) -> None:
+        """Drops what was recorded at a nonce taken back unsent, on the caller's connection."""
+        conn.execute(
+            delete(SentTransaction).where(
+                SentTransaction.address == address, SentTransaction.nonce == nonce
+            )
+        )
+
+    def from_nonce(
+        self, address: str, low: int, high: int | None = None
+    ) -> dict[int, tuple[str, str]]:
+        """(hash, raw bytes) by nonce of what was recorded at ``low`` ≤ nonce < ``high`` (with
+        no ``high``, the lowest DEFAULT_WINDOW from ``low``)."""
+        columns = (SentTransaction.nonce, SentTransaction.tx_hash, SentTransaction.raw_hex)
+        query = select(*columns).where(
+            SentTransaction.address == address, SentTransaction.nonce >= low
+        )
+        if high is None:
+            query = query.order_by(SentTransaction.nonce).limit(DEFAULT_WINDOW)
+        else:
+            query = query.where(SentTransaction.nonce < high)
+        with self.engine.connect() as conn:
+            return {int(nonce): (tx_hash, raw) for nonce, tx_hash, raw in conn.execute(query)}
 
 
 class TxSender:
@@ -264,6 +345,7 @@ class TxSender:
         self.receipt_timeout = receipt_timeout
         self.poll_interval = poll_interval
         self.fees = fees if fees is not None else FeeCache(w3, max_fee_per_gas)
+        self.sent_log = SentLog(nonces.engine)
         self._chain_id: int | None = None
         # The signed bytes of every transaction this sender waits for, by nonce: what a reorg
         # dropped is sent again as it was (the same hash, the same forward requests inside).
@@ -275,6 +357,9 @@ class TxSender:
         # Nonces the node lacked at the last gap check: filled only if still missing at the
         # next, so that the sender a reorg took them from has sent them again first.
         self._missing: set[int] = set()
+        # Recorded nonces above the node's count at the last look: sent again if still there
+        # at the next (their sender had the time to send them itself).
+        self._unsent: set[int] = set()
 
     @property
     def chain_id(self) -> int:
@@ -351,13 +436,29 @@ class TxSender:
     ) -> list[TxOutcome]:
         txs, node_pending = self._prepare(calls)
         fees = self._fees()
-        first = self.nonces.allocate(self.address, len(txs), node_pending=node_pending)
+        chain_id = self.chain_id
+        signed: list[tuple[str, str]] = []
+
+        def sign_and_record(conn: Any, first: int) -> None:
+            # Signed and recorded in the nonces' own transaction: no nonce is handed out
+            # without its bytes, and no extra turn at the database's writer.
+            for offset, tx in enumerate(txs):
+                tx.update(fees, nonce=first + offset, chainId=chain_id)
+            signed[:] = [self._sign(tx) for tx in txs]
+            self.sent_log.record_on(
+                conn,
+                self.address,
+                [(tx["nonce"], *pair) for tx, pair in zip(txs, signed, strict=True)],
+            )
+
+        first = self.nonces.allocate(
+            self.address, len(txs), node_pending=node_pending, also=sign_and_record
+        )
         sent: list[tuple[Call, dict[str, Any], str]] = []
         failure: Exception | None = None
         for offset, tx in enumerate(txs):
-            tx.update(fees, nonce=first + offset, chainId=self.chain_id)
             try:
-                tx_hash, raw = self._send_signed(tx)
+                tx_hash, raw = self._send_signed(tx, signed[offset])
             except Exception as exc:
                 self._give_back(list(range(first + offset, first + len(txs))))
                 failure = exc
@@ -403,23 +504,30 @@ class TxSender:
         with node_errors():
             return self.fees.fields()
 
-    def _send_signed(self, tx: dict[str, Any]) -> tuple[str, str]:
-        """Signs and sends; if the node says the nonce is taken, retries with a fresh one.
-        Returns the hash and the signed bytes."""
+    def _sign(self, tx: dict[str, Any]) -> tuple[str, str]:
+        """The hash and signed bytes of ``tx``."""
+        signed = self.signer.sign_transaction(tx)
+        return "0x" + bytes(signed.hash).hex(), "0x" + bytes(signed.raw_transaction).hex()
+
+    def _send_signed(self, tx: dict[str, Any], signed: tuple[str, str]) -> tuple[str, str]:
+        """Sends ``tx`` as ``signed`` (hash, bytes, recorded); if the node says the nonce is
+        taken, signs, records and sends it again with a fresh one. Returns the hash and bytes."""
+        tx_hash, raw = signed
         for _ in range(_MAX_NONCE_RETRIES):
-            signed = self.signer.sign_transaction(tx)
-            raw = "0x" + bytes(signed.raw_transaction).hex()
             try:
                 self._rpc("eth_sendRawTransaction", [raw])
-                return "0x" + bytes(signed.hash).hex(), raw
+                return tx_hash, raw
             except Web3RPCError as exc:
                 message = str(exc).lower()
                 if "already known" in message:
-                    return "0x" + bytes(signed.hash).hex(), raw
+                    return tx_hash, raw
                 if not any(marker in message for marker in _NONCE_TAKEN):
                     raise
-                # Someone outside this table used the nonce; it is consumed, take the next free one.
+                # Someone outside this table used the nonce; it is consumed, take the next free
+                # one (what is recorded at the old one can never be mined, and is harmless).
                 tx["nonce"] = self.nonces.allocate(self.address)
+                tx_hash, raw = self._sign(tx)
+                self.sent_log.record(self.address, [(tx["nonce"], tx_hash, raw)])
         raise ChainUnavailable(
             f"could not find a free nonce for {self.address} in {_MAX_NONCE_RETRIES} tries"
         )
@@ -430,7 +538,11 @@ class TxSender:
         A hole in a signer's nonces would hold back every later transaction of that signer.
         """
         pending = sorted(nonces, reverse=True)
-        while pending and self.nonces.release(self.address, pending[0]):
+        while pending and self.nonces.release(
+            self.address,
+            pending[0],
+            also=lambda conn, nonce=pending[0]: self.sent_log.forget(conn, self.address, nonce),
+        ):
             pending.pop(0)
         for nonce in sorted(pending):
             if not self._fill(nonce):
@@ -448,11 +560,11 @@ class TxSender:
             "chainId": self.chain_id,
             **self._fees(),
         }
+        tx_hash, raw = self._sign(filler)
         try:
-            with node_errors():
-                self.w3.eth.send_raw_transaction(
-                    self.signer.sign_transaction(filler).raw_transaction
-                )
+            # Recorded first like any other: a reorg may drop the filler as well.
+            self.sent_log.record(self.address, [(nonce, tx_hash, raw)])
+            self._rpc("eth_sendRawTransaction", [raw])
         except (ChainUnavailable, Web3RPCError):
             # The node is gone, or the nonce got used after all: allocation resyncs either way.
             return False
@@ -468,46 +580,61 @@ class TxSender:
         with node_errors():
             on_chain = self.w3.eth.get_transaction_count(self.address, "pending")
         missing_now = set(range(on_chain, nonce))
+        recorded = self.sent_log.from_nonce(self.address, on_chain, nonce) if missing_now else {}
         for missing in sorted(missing_now):
-            # One of ours a reorg dropped goes again as it was, not replaced by an empty one.
-            if missing in self._in_flight:
-                self._resend(*self._in_flight[missing])
-            elif missing in self._recent:
-                self._resend(*self._recent[missing][:2])
+            # One a reorg dropped goes again as it was, whichever process sent it, not replaced
+            # by an empty one (that would lose the requests a relayed batch carried).
+            if missing in recorded:
+                self._resend(*recorded[missing])
             elif missing in self._missing and not self._fill(missing):
                 break
         self._missing = missing_now
 
     def resend_reorged(self) -> int:
-        """Sends again, as they were, the transactions this sender returned in the last
-        RECENT_SECONDS that the node no longer knows: a reorg deeper than the confirmations
-        took them out after their writes were answered. Returns how many it sent."""
-        recent = sorted(self._recent.items())
-        if not recent:
-            return 0
-        answers = batch_responses(
-            self.w3,
-            [(RPCEndpoint("eth_getTransactionByHash"), [tx_hash]) for _, (tx_hash, _, _) in recent],
-        )
+        """Sends again, as they were, transactions a reorg deeper than the confirmations took
+        out after their writes were answered: those this sender returned in the last
+        RECENT_SECONDS that the node no longer knows, and those any process recorded above the
+        node's count for this signer at two looks in a row (their sender may be gone, and with
+        no later transaction there is no gap for a gap check to find). Returns how many."""
         sent = 0
-        for (_, (tx_hash, raw, _)), answer in zip(recent, answers, strict=True):
-            if "error" not in answer and answer.get("result") is None:
-                self._resend(tx_hash, raw)
-                sent += 1
+        recent = sorted(self._recent.items())
+        if recent:
+            answers = batch_responses(
+                self.w3,
+                [
+                    (RPCEndpoint("eth_getTransactionByHash"), [tx_hash])
+                    for _, (tx_hash, _, _) in recent
+                ],
+            )
+            for (_, (tx_hash, raw, _)), answer in zip(recent, answers, strict=True):
+                if "error" not in answer and answer.get("result") is None:
+                    sent += self._resend(tx_hash, raw)
+        with node_errors():
+            on_chain = self.w3.eth.get_transaction_count(self.address, "pending")
+        above = self.sent_log.from_nonce(self.address, on_chain)
+        for nonce in sorted(above.keys() & self._unsent):
+            sent += self._resend(*above[nonce])
+        self._unsent = set(above)
         return sent
 
-    def _resend(self, tx_hash: str, raw: str) -> None:
+    def _resend(self, tx_hash: str, raw: str) -> bool:
         """Sends signed bytes again if the node no longer knows the transaction: a reorg took
         it out of the chain and the node forgot it. Refused if its nonce was used meanwhile
-        (the wait then times out and recovery takes over)."""
+        (the wait then times out and recovery takes over). True if it sent them."""
         try:
             if self._rpc("eth_getTransactionByHash", [tx_hash]) is not None:
-                return  # moved to another block, or back in the pool
+                return False  # moved to another block, or back in the pool
             log.warning("transaction %s left the chain in a reorg; sending it again", tx_hash)
             self._rpc("eth_sendRawTransaction", [raw])
         except Web3RPCError as exc:
-            if "already known" not in str(exc).lower():
-                log.warning("could not send a dropped transaction again: %s", exc)
+            message = str(exc).lower()
+            if "already known" in message:
+                return False
+            if self._rpc("eth_getTransactionByHash", [tx_hash]) is not None:
+                return False  # another process sent it again first, and it was mined
+            log.warning("could not send a dropped transaction again: %s", exc)
+            return False
+        return True
 
     def _wait_for_receipts(self, sent: list[tuple[str, int]]) -> list[Any]:
         """Receipts of the ``sent`` (hash, nonce) pairs, ``confirmations`` blocks deep."""

@@ -20,7 +20,7 @@ from backend.chain.connection import connect
 from backend.chain.deploy import deploy_platform
 from backend.chain.ids import role_id
 from backend.chain.manifest import Manifest
-from backend.chain.models import SignerNonce
+from backend.chain.models import CHAIN_TABLES, SignerNonce
 from backend.chain.node import LocalNode, rpc_request, start_node
 from backend.chain.sender import NonceAllocator, TxOutcome, TxSender
 from backend.core.database import make_engine
@@ -72,7 +72,7 @@ class Platform:
         manifest = deploy_platform(connect(url), node.accounts[0])
         chain = Chain(url, manifest)
         engine = make_engine(f"sqlite:///{tmp / 'nonces.db'}")
-        SignerNonce.metadata.create_all(engine, tables=[SignerNonce.__table__])
+        SignerNonce.metadata.create_all(engine, tables=CHAIN_TABLES)
         accounts = {name: node.accounts[index] for name, (index, _) in ROLE_ACCOUNTS.items()}
         return cls(node, manifest, chain, engine, accounts)
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, func, select
 
 from backend.chain.artifacts import PLATFORM_CONTRACTS, load_artifacts
 from backend.chain.ids import INVOICE_STATUSES, MEMBER_STATUSES, REQUEST_STATUSES, ROLE_BITS
-from backend.chain.models import SignerNonce
+from backend.chain.models import SentTransaction, SignerNonce
 from backend.chain.node import rpc_request, start_node
 from backend.chain.settlement import read_account, read_claim
 from backend.chain.voucher import read_credit, read_fragment
@@ -370,9 +370,11 @@ def test_restart_resumes_from_the_cursor_without_gaps_or_duplicates(
 
 
 def reset_nonces(platform: Platform) -> None:
-    """After blocks are dropped the chain's nonces are lower than the ones handed out."""
+    """After blocks are dropped the chain's nonces are lower than the ones handed out (and what
+    was sent at them was meant to go with the dropped blocks, not to be sent again)."""
     with platform.nonce_engine.begin() as connection:
         connection.execute(delete(SignerNonce.__table__))
+        connection.execute(delete(SentTransaction.__table__))
 
 
 def test_reorg_by_snapshot_and_revert_is_unwound(platform: Platform, migrated_url: str) -> None:

@@ -17,7 +17,7 @@ from backend.chain.client import Chain
 from backend.chain.deploy import deploy_platform
 from backend.chain.errors import ERROR_HTTP_STATUS, ContractRevert, ErrorDecoder
 from backend.chain.ids import role_id
-from backend.chain.models import SignerNonce
+from backend.chain.models import CHAIN_TABLES, SignerNonce
 from backend.chain.node import LocalNode, start_node
 from backend.chain.sender import Call, NonceAllocator, TxSender
 from backend.core.database import make_engine
@@ -340,7 +340,7 @@ def test_ganache_reverts_decode_the_same(ganache: LocalNode, tmp_path: Path) -> 
     # Its own nonce table: Ganache's accounts are the session Anvil's (one mnemonic), and
     # signer_nonces is per address, for one chain.
     engine = make_engine(f"sqlite:///{tmp_path / 'ganache-nonces.db'}")
-    SignerNonce.metadata.create_all(engine, tables=[SignerNonce.__table__])
+    SignerNonce.metadata.create_all(engine, tables=CHAIN_TABLES)
     nonces = NonceAllocator(engine, chain.w3)
 
     def sender(account: LocalAccount) -> TxSender:

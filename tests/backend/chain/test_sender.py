@@ -25,7 +25,7 @@ from backend.chain import sender as sender_module
 from backend.chain.client import Chain
 from backend.chain.errors import ChainUnavailable, ErrorDecoder
 from backend.chain.events import EventDecoder
-from backend.chain.models import SignerNonce
+from backend.chain.models import CHAIN_TABLES, SignerNonce
 from backend.chain.node import LocalNode, rpc_request, start_node
 from backend.chain.sender import Call, NonceAllocator, TxSender
 from backend.core.database import make_engine
@@ -37,7 +37,7 @@ DAY = 86_400
 
 def plain_sender(w3: Web3, signer: LocalAccount, database_url: str, **options: object) -> TxSender:
     engine = make_engine(database_url)
-    SignerNonce.metadata.create_all(engine, tables=[SignerNonce.__table__])
+    SignerNonce.metadata.create_all(engine, tables=CHAIN_TABLES)
     return TxSender(
         w3,
         signer,
@@ -346,3 +346,71 @@ def test_an_answered_transaction_a_deeper_reorg_dropped_is_sent_again(tmp_path: 
         assert (receipt["status"], int(receipt["transactionIndex"])) == (1, 0)
         assert w3.eth.get_balance(receiver) == 1
         assert w3.eth.get_transaction_count(signer.address) == outcome.nonce + 1
+
+
+def _dropped_by_a_reorg(node: LocalNode, w3: Web3, sender: TxSender, receiver: str) -> Any:
+    """Sends a transfer with ``sender`` (answered: it was mined), then a reorg of depth 1 takes
+    its block out and the node forgets it. Returns its outcome."""
+    outcome = sender.transact(transfer(receiver))
+    rpc_request(node.url, "anvil_reorg", [1, []])
+    assert rpc_request(node.url, "eth_getTransactionByHash", [outcome.tx_hash]) is None
+    assert w3.eth.get_balance(receiver) == 0
+    return outcome
+
+
+def test_a_gap_a_reorg_left_is_filled_with_what_another_process_sent_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes share a signer (the relayer): the first's answered transaction is taken out
+    by a reorg, and the second's next one waits behind the gap. The second sends the first's
+    recorded bytes at the missing nonce instead of an empty transfer, which would lose what the
+    first carried (a batch of members' requests) for good."""
+    monkeypatch.setattr(sender_module, "GAP_CHECK_SECONDS", 0.2)
+    with start_node("anvil", log_path=tmp_path / "anvil.log") as node:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+        signer, first_receiver, second_receiver = (
+            node.accounts[3],
+            Account.create().address,
+            Account.create().address,
+        )
+        database = f"sqlite:///{tmp_path / 'nonces.db'}"
+        first = plain_sender(w3, signer, database)
+        dropped = _dropped_by_a_reorg(node, w3, first, first_receiver)
+
+        # Another process: its own sender, memory and all, on the same tables.
+        second = plain_sender(w3, signer, database, receipt_timeout=15).transact(
+            transfer(second_receiver)
+        )
+
+        assert second.nonce == dropped.nonce + 1
+        receipt = w3.eth.get_transaction_receipt(dropped.tx_hash)
+        assert (receipt["status"], w3.eth.get_transaction(dropped.tx_hash)["nonce"]) == (
+            1,
+            dropped.nonce,
+        )
+        assert w3.eth.get_balance(first_receiver) == 1
+        assert w3.eth.get_balance(second_receiver) == 1
+        assert w3.eth.get_transaction_count(signer.address) == dropped.nonce + 2
+
+
+def test_an_answered_transaction_of_a_process_now_gone_is_sent_again_by_another(
+    tmp_path: Path,
+) -> None:
+    """No later transaction leaves a gap, and the process that sent the one a reorg took out is
+    gone with its memory: another process finds the recorded nonce above the node's count at two
+    looks in a row and sends it again, once."""
+    with start_node("anvil", log_path=tmp_path / "anvil.log") as node:
+        w3 = Web3(Web3.HTTPProvider(node.url, request_kwargs={"timeout": 30}))
+        signer, receiver = node.accounts[4], Account.create().address
+        database = f"sqlite:///{tmp_path / 'nonces.db'}"
+        dropped = _dropped_by_a_reorg(node, w3, plain_sender(w3, signer, database), receiver)
+        other = plain_sender(w3, signer, database)
+
+        assert other.resend_reorged() == 0  # its sender may still be sending it
+        assert other.resend_reorged() == 1
+        assert other.resend_reorged() == 0
+
+        receipt = w3.eth.get_transaction_receipt(dropped.tx_hash)
+        assert receipt["status"] == 1
+        assert w3.eth.get_balance(receiver) == 1
+        assert w3.eth.get_transaction_count(signer.address) == dropped.nonce + 1
