@@ -22,7 +22,7 @@ from backend.chain.connection import connect
 from backend.chain.deploy import deploy_platform
 from backend.chain.ids import role_id
 from backend.chain.manifest import Manifest, write_manifest
-from backend.chain.models import SignerNonce
+from backend.chain.models import CHAIN_TABLES, SignerNonce
 from backend.chain.node import LocalNode, free_port, rpc_request, start_node
 from backend.chain.sender import Call, NonceAllocator, TxOutcome, TxSender
 from backend.core.database import make_engine
@@ -206,7 +206,7 @@ def start_chain(workdir: Path) -> BenchChain:
         write_manifest(path, manifest)
         client = Chain(node.url, manifest, expected_chain_id=BENCH_CHAIN_ID, request_timeout=60)
         engine = make_engine(f"sqlite:///{workdir / 'bench-nonces.db'}")
-        SignerNonce.metadata.create_all(engine, tables=[SignerNonce.__table__])
+        SignerNonce.metadata.create_all(engine, tables=CHAIN_TABLES)
         return BenchChain(node, manifest, path, client, NonceAllocator(engine, client.w3), workdir)
     except BaseException:
         node.stop()
