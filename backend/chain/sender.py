@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -211,6 +211,24 @@ class NonceAllocator:
         if on_chain is None:
             with node_errors():
                 on_chain = self._w3.eth.get_transaction_count(address, "pending")
+        with writer_turn(self.engine), self.engine.begin() as conn:
+            first = self._reserve(conn, address, count, on_chain)
+            if also is not None:
+                also(conn, first)
+        return first
+
+    def allocate_many(self, wanted: Mapping[str, tuple[int, int]]) -> dict[str, int]:
+        """``allocate`` for several signers in one transaction: ``wanted`` maps an address to
+        (how many nonces, its count on chain); returns the first nonce of each. The rows are
+        taken in address order, so two processes allocating at once never wait on each other."""
+        with writer_turn(self.engine), self.engine.begin() as conn:
+            return {
+                address: self._reserve(conn, checksummed(address), count, on_chain)
+                for address, (count, on_chain) in sorted(wanted.items())
+            }
+
+    def _reserve(self, conn: Any, address: str, count: int, on_chain: int) -> int:
+        """Creates or moves on ``address``'s row in one atomic upsert; returns the first nonce."""
         postgres = self.engine.dialect.name == "postgresql"
         dialect = postgresql if postgres else sqlite
         larger = func.greatest if postgres else func.max
@@ -224,11 +242,7 @@ class NonceAllocator:
             )
             .returning(table.c.next_nonce)
         )
-        with writer_turn(self.engine), self.engine.begin() as conn:
-            first = int(conn.execute(statement).scalar_one()) - count
-            if also is not None:
-                also(conn, first)
-        return first
+        return int(conn.execute(statement).scalar_one()) - count
 
     def release(
         self, address: str, nonce: int, *, also: Callable[[Any], Any] | None = None
@@ -368,10 +382,19 @@ class TxSender:
                 self._chain_id = self.w3.eth.chain_id
         return self._chain_id
 
-    def transact(self, call: Call, on_sent: Callable[[str], None] | None = None) -> TxOutcome:
+    def transact(
+        self,
+        call: Call,
+        on_sent: Callable[[str], None] | None = None,
+        *,
+        on_signed: Callable[[Any, str], None] | None = None,
+    ) -> TxOutcome:
         """Sends ``call`` and waits for it; raises ContractRevert (named error) if it reverts.
-        ``on_sent`` hears the transaction hash as soon as the node took it."""
-        return self.send_many([call], window=1, on_sent=on_sent)[0]
+        ``on_signed`` runs with the database connection and the transaction's hash in the
+        transaction that hands out its nonce and records its bytes, before it is sent (what the
+        caller records about it commits with them); ``on_sent`` hears the hash as soon as the
+        node took it (another one than ``on_signed`` heard if the nonce had to change)."""
+        return self.send_many([call], window=1, on_sent=on_sent, on_signed=on_signed)[0]
 
     def send_many(
         self,
@@ -379,6 +402,7 @@ class TxSender:
         *,
         window: int = DEFAULT_WINDOW,
         on_sent: Callable[[str], None] | None = None,
+        on_signed: Callable[[Any, str], None] | None = None,
     ) -> list[TxOutcome]:
         """Sends ``calls`` in order, at most ``window`` in flight, each window to its receipts.
 
@@ -391,7 +415,7 @@ class TxSender:
             raise ValueError("window must be at least 1")
         outcomes: list[TxOutcome] = []
         for start in range(0, len(calls), window):
-            outcomes.extend(self._send_window(calls[start : start + window], on_sent))
+            outcomes.extend(self._send_window(calls[start : start + window], on_sent, on_signed))
         return outcomes
 
     def _prepare(self, calls: Sequence[Call]) -> tuple[list[dict[str, Any]], int]:
@@ -432,7 +456,10 @@ class TxSender:
         return txs, int(batch_result(responses[-1], self.errors), 16)
 
     def _send_window(
-        self, calls: Sequence[Call], on_sent: Callable[[str], None] | None
+        self,
+        calls: Sequence[Call],
+        on_sent: Callable[[str], None] | None,
+        on_signed: Callable[[Any, str], None] | None = None,
     ) -> list[TxOutcome]:
         txs, node_pending = self._prepare(calls)
         fees = self._fees()
@@ -450,6 +477,9 @@ class TxSender:
                 self.address,
                 [(tx["nonce"], *pair) for tx, pair in zip(txs, signed, strict=True)],
             )
+            if on_signed is not None:
+                for tx_hash, _ in signed:
+                    on_signed(conn, tx_hash)
 
         first = self.nonces.allocate(
             self.address, len(txs), node_pending=node_pending, also=sign_and_record

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from eth_account import Account
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
-from web3.exceptions import ContractLogicError, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
 from backend.chain import forwarder
 from backend.chain.errors import ChainError, ChainUnavailable, ContractRevert, revert_data
@@ -377,11 +377,22 @@ class Relayer:
             self.address,  # type: ignore[misc]
         )
 
+        def signed(conn: Any, tx_hash: str) -> None:
+            # Marked sent with the relayer's nonce, in its transaction: one turn at the writer.
+            conn.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id.in_([job.row_id for job in jobs]))
+                .values(status=SENT, tx_hash=tx_hash, lease_until=utc_now() + self.lease)
+            )
+            for job in jobs:
+                job.tx_hash = tx_hash
+
         def sent(tx_hash: str) -> None:
-            self._mark(jobs, status=SENT, tx_hash=tx_hash)
+            if any(job.tx_hash != tx_hash for job in jobs):  # sent at another nonce after all
+                self._mark(jobs, status=SENT, tx_hash=tx_hash)
             self._fault_point("after_send")
 
-        outcome = sender.transact(call, on_sent=sent)
+        outcome = sender.transact(call, on_sent=sent, on_signed=signed)
         self._fault_point("after_receipt")
         self._settle(chain, jobs, outcome)
 
@@ -491,11 +502,18 @@ class Relayer:
             from backend.chain.client import View
 
             spent = chain.read_many([View(forwarder.FORWARDER, "nonces", (s,)) for s in by_signer])
-            nonces = self._nonces_of_members(chain)
-            for (signer, signer_jobs), on_chain in zip(by_signer.items(), spent, strict=True):
-                first = nonces.allocate(signer, len(signer_jobs), node_pending=int(on_chain))
+            # Every member of the batch in one transaction: one turn at the database's writer.
+            firsts = self._nonces_of_members(chain).allocate_many(
+                {
+                    signer: (len(signer_jobs), int(on_chain))
+                    for (signer, signer_jobs), on_chain in zip(
+                        by_signer.items(), spent, strict=True
+                    )
+                }
+            )
+            for signer, signer_jobs in by_signer.items():
                 for offset, job in enumerate(signer_jobs):
-                    job.nonce = first + offset
+                    job.nonce = firsts[signer] + offset
         for job in jobs:
             if job.signing != "custodial":
                 continue
@@ -681,8 +699,11 @@ class Relayer:
 
     def _execution_in(self, chain: Chain, job: _Job, tx_hash: str) -> TxOutcome | None:
         """Transaction `tx_hash` as the batch outcome that executed `job`; None if it did not."""
-        with node_errors():
-            receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        try:
+            with node_errors():
+                receipt = chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+        except TransactionNotFound:
+            return None  # never mined (a reorg dropped it, or it was never sent): not this one
         events = chain.events.decode_all(receipt["logs"])
         (result,) = forwarder.outcomes_by_request(events, [job.request()])
         if not result.executed:

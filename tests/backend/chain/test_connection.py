@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -49,3 +50,44 @@ def test_plain_web3_refuses_qbft_blocks_and_the_platforms_connection_reads_them(
 
     assert bytes(block["proofOfAuthorityData"]) == bytes.fromhex(besu_block()["extraData"][2:])
     assert fee_fields(w3)["maxFeePerGas"] > 0
+
+
+def test_the_node_session_reads_the_proxy_environment_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The proxy and no-proxy variables are honoured as requests honours them, but read when the
+    connection is made, not on every JSON-RPC call."""
+    from backend.chain.connection import node_session
+
+    for name in ("NO_PROXY", "no_proxy", "http_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "http://10.9.9.9:3128")
+
+    proxied = node_session("http://node.example:8545")
+    monkeypatch.setenv("NO_PROXY", "node.example")
+    bypassed = node_session("http://node.example:8545")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/node-ca.pem")
+    with_bundle = node_session("https://node.example:8545")
+
+    assert proxied.trust_env is False
+    assert proxied.proxies.get("http") == "http://10.9.9.9:3128"
+    assert "http" not in bypassed.proxies
+    assert (proxied.verify, with_bundle.verify) == (True, "/etc/ssl/node-ca.pem")
+    # Changing the environment afterwards changes nothing for a session made already.
+    assert proxied.proxies.get("http") == "http://10.9.9.9:3128"
+
+
+def test_every_thread_shares_one_session_to_the_node(anvil: LocalNode) -> None:
+    w3 = connect(anvil.url)
+    seen: set[int] = set()
+
+    def call() -> None:
+        assert w3.eth.block_number >= 0
+        seen.add(id(w3.provider._request_session_manager.cache_and_return_session(anvil.url)))  # type: ignore[attr-defined]
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(seen) == 1
