@@ -220,7 +220,7 @@ class NonceAllocator:
     def allocate_many(self, wanted: Mapping[str, tuple[int, int]]) -> dict[str, int]:
         """``allocate`` for several signers in one transaction: ``wanted`` maps an address to
         (how many nonces, its count on chain); returns the first nonce of each. The rows are
-        taken in address order, so two processes allocating at once never wait on each other."""
+        taken in address order, so two processes allocating at once never deadlock."""
         with writer_turn(self.engine), self.engine.begin() as conn:
             return {
                 address: self._reserve(conn, checksummed(address), count, on_chain)
