@@ -1,18 +1,27 @@
-"""Blocks of proof-of-authority chains (Besu QBFT) are read like any other."""
+"""The platform's connection to a node: blocks of proof-of-authority chains (Besu QBFT) read like
+any other, the proxy environment read once, and JSON-RPC over one kept-alive connection per
+thread that survives the node closing it."""
 
 from __future__ import annotations
 
+import socket
 import threading
+import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
+import requests
 import rlp
 from web3 import Web3
 from web3.exceptions import ExtraDataLengthError
 
 from backend.chain.connection import connect
+from backend.chain.errors import ChainUnavailable
 from backend.chain.fees import fee_fields
 from backend.chain.node import LocalNode
+from backend.chain.sender import node_errors
 from tests.backend.chain.qbft_proxy import QbftShapedNode, besu_block
 
 
@@ -91,3 +100,130 @@ def test_every_thread_shares_one_session_to_the_node(anvil: LocalNode) -> None:
     for thread in threads:
         thread.join()
     assert len(seen) == 1
+
+
+class CountingNode:
+    """Forwards JSON-RPC to ``upstream`` over HTTP/1.1 and counts the connections it accepted.
+    With ``close_after_answer`` it closes each connection after its answer without saying so,
+    as a node (or a proxy in front of it) whose idle timeout has run out does."""
+
+    def __init__(self, upstream: str, *, close_after_answer: bool = False) -> None:
+        self.connections = 0
+        node = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                node.connections += 1
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                request = urllib.request.Request(
+                    upstream, data=body, headers={"Content-Type": "application/json"}
+                )
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    payload = response.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+                self.close_connection = close_after_answer
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+@pytest.fixture
+def counting(anvil: LocalNode) -> Iterator[CountingNode]:
+    node = CountingNode(anvil.url)
+    yield node
+    node.stop()
+
+
+def test_each_thread_keeps_one_connection_to_the_node_open(
+    counting: CountingNode, anvil: LocalNode
+) -> None:
+    w3 = connect(counting.url)
+    numbers = [w3.eth.block_number for _ in range(20)]
+    assert counting.connections == 1
+
+    errors: list[BaseException] = []
+
+    def calls() -> None:
+        try:
+            for _ in range(5):
+                assert w3.eth.chain_id == Web3(Web3.HTTPProvider(anvil.url)).eth.chain_id
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=calls) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert counting.connections == 4
+    assert numbers == [numbers[0]] * 20
+    # JSON-RPC batches take the same connection.
+    assert len(w3.provider.make_batch_request([("eth_chainId", []), ("eth_blockNumber", [])])) == 2  # type: ignore[attr-defined]
+    assert counting.connections == 4
+
+
+def test_a_connection_the_node_closed_is_opened_again(anvil: LocalNode) -> None:
+    node = CountingNode(anvil.url, close_after_answer=True)
+    try:
+        w3 = connect(node.url)
+        chain_id = w3.eth.chain_id
+        assert [w3.eth.chain_id for _ in range(10)] == [chain_id] * 10
+        assert node.connections == 11
+    finally:
+        node.stop()
+
+
+def _garbage_node() -> tuple[socket.socket, str]:
+    """A TCP server that answers anything with a line that is not HTTP."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            client.recv(65536)
+            client.sendall(b"garbage\r\n\r\n")
+            client.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def test_a_node_that_does_not_answer_or_answers_no_http_is_chain_unavailable() -> None:
+    closed = socket.create_server(("127.0.0.1", 0))
+    refused_url = f"http://127.0.0.1:{closed.getsockname()[1]}"
+    closed.close()
+    garbage, garbage_url = _garbage_node()
+    try:
+        for url, cause in (
+            (refused_url, ConnectionRefusedError),
+            (garbage_url, requests.ConnectionError),
+        ):
+            w3 = connect(url, exception_retry_configuration=None)
+            with pytest.raises(ChainUnavailable) as raised, node_errors():
+                w3.eth.block_number  # noqa: B018
+            assert isinstance(raised.value.__cause__, cause)
+    finally:
+        garbage.close()
