@@ -96,8 +96,9 @@ APP_DEFAULTS = Batching(
 # SQLite has one writer and a second process meets the first's write lock in SQLite's busy
 # handler, which sleeps in growing steps long after the lock is free; one batch in flight, so
 # requests arriving while it is out gather into the next batch instead of leaving as many small
-# ones that each pay the per-batch work (nonces, signing, two row updates, one transaction);
-# the window only delays a lone request, and a batch still fills while the previous one is out.
+# ones that each pay the per-batch work (nonces, signing, three turns at the writer, one
+# transaction); the window only delays a lone request, and a batch still fills while the
+# previous one is out.
 WRITE_WORKERS = 1
 BENCH_BATCHING = Batching(window_ms=1.0, max_requests=_default("batch_max_requests"), in_flight=1)
 CHOSEN, APP_DEFAULT = "chosen", "app defaults"

@@ -217,15 +217,24 @@ class NonceAllocator:
                 also(conn, first)
         return first
 
-    def allocate_many(self, wanted: Mapping[str, tuple[int, int]]) -> dict[str, int]:
+    def allocate_many(
+        self,
+        wanted: Mapping[str, tuple[int, int]],
+        *,
+        also: Callable[[Any, dict[str, int]], Any] | None = None,
+    ) -> dict[str, int]:
         """``allocate`` for several signers in one transaction: ``wanted`` maps an address to
         (how many nonces, its count on chain); returns the first nonce of each. The rows are
-        taken in address order, so two processes allocating at once never deadlock."""
+        taken in address order, so two processes allocating at once never deadlock. ``also``
+        runs with the connection and the first nonces in the same transaction."""
         with writer_turn(self.engine), self.engine.begin() as conn:
-            return {
+            firsts = {
                 address: self._reserve(conn, checksummed(address), count, on_chain)
                 for address, (count, on_chain) in sorted(wanted.items())
             }
+            if also is not None:
+                also(conn, firsts)
+        return firsts
 
     def _reserve(self, conn: Any, address: str, count: int, on_chain: int) -> int:
         """Creates or moves on ``address``'s row in one atomic upsert; returns the first nonce."""

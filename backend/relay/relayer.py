@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eth_account import Account
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3RPCError
 
@@ -378,18 +378,34 @@ class Relayer:
         )
 
         def signed(conn: Any, tx_hash: str) -> None:
-            # Marked sent with the relayer's nonce, in its transaction: one turn at the writer.
+            # Marked sent, with the signatures it carries, in the transaction that hands out the
+            # relayer's nonce: one turn at the writer.
+            lease_until = utc_now() + self.lease
             conn.execute(
                 update(WriteRequest)
-                .where(WriteRequest.id.in_([job.row_id for job in jobs]))
-                .values(status=SENT, tx_hash=tx_hash, lease_until=utc_now() + self.lease)
+                .where(WriteRequest.id == bindparam("row_id"))
+                .values(
+                    status=SENT,
+                    tx_hash=tx_hash,
+                    lease_until=lease_until,
+                    deadline=bindparam("signed_deadline"),
+                    signature_hex=bindparam("signature"),
+                ),
+                [
+                    {
+                        "row_id": job.row_id,
+                        "signed_deadline": job.deadline,
+                        "signature": job.signature.hex() if job.signature else None,
+                    }
+                    for job in jobs
+                ],
             )
             for job in jobs:
                 job.tx_hash = tx_hash
 
         def sent(tx_hash: str) -> None:
             if any(job.tx_hash != tx_hash for job in jobs):  # sent at another nonce after all
-                self._mark(jobs, status=SENT, tx_hash=tx_hash)
+                self._mark_sent(jobs, tx_hash)
             self._fault_point("after_send")
 
         outcome = sender.transact(call, on_sent=sent, on_signed=signed)
@@ -502,18 +518,31 @@ class Relayer:
             from backend.chain.client import View
 
             spent = chain.read_many([View(forwarder.FORWARDER, "nonces", (s,)) for s in by_signer])
+
+            def held(conn: Any, firsts: dict[str, int]) -> None:
+                # Each nonce is on its request's row in the transaction that hands it out: a
+                # crash after it leaves no nonce that no request holds (recovery signs again).
+                for signer, signer_jobs in by_signer.items():
+                    for offset, job in enumerate(signer_jobs):
+                        job.nonce = firsts[signer] + offset
+                conn.execute(
+                    update(WriteRequest)
+                    .where(WriteRequest.id == bindparam("row_id"))
+                    .values(forwarder_nonce=bindparam("nonce")),
+                    [{"row_id": job.row_id, "nonce": job.nonce} for job in unsigned],
+                )
+
             # Every member of the batch in one transaction: one turn at the database's writer.
-            firsts = self._nonces_of_members(chain).allocate_many(
+            self._nonces_of_members(chain).allocate_many(
                 {
                     signer: (len(signer_jobs), int(on_chain))
                     for (signer, signer_jobs), on_chain in zip(
                         by_signer.items(), spent, strict=True
                     )
-                }
+                },
+                also=held,
             )
-            for signer, signer_jobs in by_signer.items():
-                for offset, job in enumerate(signer_jobs):
-                    job.nonce = firsts[signer] + offset
+            self._fault_point("after_nonce")
         for job in jobs:
             if job.signing != "custodial":
                 continue
@@ -522,7 +551,6 @@ class Relayer:
                 job.signature = forwarder.sign(
                     chain, self._keystore.account(job.signer), job.request()
                 )
-        self._mark(jobs, status=SIGNED, signed=True)
 
     # --- settling ------------------------------------------------------------------------------
 
@@ -549,7 +577,7 @@ class Relayer:
                     terminal=False,
                 )
                 continue
-            # The lease, renewed by the last _mark, outlasts the pause: no recovery takes it.
+            # The lease, renewed when it was marked sent, outlasts the pause: no recovery takes it.
             pause = min(FIRST_SKIP_PAUSE_SECONDS * 2 ** (job.skips - 1), LONGEST_SKIP_PAUSE_SECONDS)
             timer = threading.Timer(pause, self._requeue, (job,))
             timer.daemon = True
@@ -676,7 +704,7 @@ class Relayer:
     def _executed_batch(self, chain: Chain, job: _Job) -> TxOutcome | None:
         """The transaction that executed `job`'s (signer, nonce): the one its row names, or else
         the one its ExecutedForwardRequest log names. The row's may be a batch that skipped it:
-        the request went out again and the newer hash was never recorded (that `_mark` failed
+        the request went out again and the newer hash was never recorded (that mark failed
         after the send), and settling from the older one would skip it for ever."""
         if job.tx_hash:
             outcome = self._execution_in(chain, job, job.tx_hash)
@@ -956,24 +984,15 @@ class Relayer:
 
     # --- rows ----------------------------------------------------------------------------------
 
-    def _mark(
-        self, jobs: Sequence[_Job], *, status: str, tx_hash: str | None = None, signed: bool = False
-    ) -> None:
+    def _mark_sent(self, jobs: Sequence[_Job], tx_hash: str) -> None:
         with transaction(self._factory) as session:
-            for job in jobs:
-                values: dict[str, Any] = {"status": status, "lease_until": utc_now() + self.lease}
-                if tx_hash is not None:
-                    values["tx_hash"] = tx_hash
-                    job.tx_hash = tx_hash
-                if signed:
-                    values.update(
-                        forwarder_nonce=job.nonce,
-                        deadline=job.deadline,
-                        signature_hex=job.signature.hex() if job.signature else None,
-                    )
-                session.execute(
-                    update(WriteRequest).where(WriteRequest.id == job.row_id).values(**values)
-                )
+            session.execute(
+                update(WriteRequest)
+                .where(WriteRequest.id.in_([job.row_id for job in jobs]))
+                .values(status=SENT, tx_hash=tx_hash, lease_until=utc_now() + self.lease)
+            )
+        for job in jobs:
+            job.tx_hash = tx_hash
 
     def _release(self, jobs: Sequence[_Job]) -> None:
         if not jobs:
