@@ -43,6 +43,14 @@ def _integer_or_digits(value: Any) -> Any:
     return value
 
 
+def _digits_text(value: Any) -> Any:
+    """A path or query integer: ASCII digits and nothing else (Python's ``int`` would also read
+    ``1_0``, `` 12``, ``+5`` and ``10.0``, so ``/credits/1_0`` would be credit 10)."""
+    if isinstance(value, str) and not is_ascii_integer_text(value):
+        raise ValueError("expected ASCII digits 0-9")
+    return value
+
+
 def _unix_seconds(value: Any) -> Any:
     """Unix seconds, or an ISO 8601 datetime (UTC when it names no zone)."""
     if isinstance(value, str) and not is_ascii_integer_text(value):
@@ -95,8 +103,12 @@ AddressStr = Annotated[
 
 # --- paths and query strings ------------------------------------------------------------------
 
-IdPath = Annotated[int, Path(ge=0, lt=MAX_ID_EXCLUSIVE, description="An on-chain id.")]
-IdQuery = Annotated[int, Query(ge=0, lt=MAX_ID_EXCLUSIVE, description="An on-chain id.")]
-RowIdPath = Annotated[int, Path(ge=1, lt=MAX_ROW_ID_EXCLUSIVE, description="A stored row's id.")]
-Offset = Annotated[int, Query(ge=0, lt=MAX_OFFSET_EXCLUSIVE, description="Items to skip.")]
-Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page.")]
+# After FastAPI's Path/Query, or the parameter's schema loses its bounds' JSON Schema names.
+Digits = BeforeValidator(_digits_text)
+IdPath = Annotated[int, Path(ge=0, lt=MAX_ID_EXCLUSIVE, description="An on-chain id."), Digits]
+IdQuery = Annotated[int, Query(ge=0, lt=MAX_ID_EXCLUSIVE, description="An on-chain id."), Digits]
+RowIdPath = Annotated[
+    int, Path(ge=1, lt=MAX_ROW_ID_EXCLUSIVE, description="A stored row's id."), Digits
+]
+Offset = Annotated[int, Query(ge=0, lt=MAX_OFFSET_EXCLUSIVE, description="Items to skip."), Digits]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Items per page."), Digits]

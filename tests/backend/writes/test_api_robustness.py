@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
+from backend.cli import _status_checks
 from backend.core.database import session_factory, transaction
 from backend.core.migrate import run_migrations
 from backend.indexer.follower import Follower
@@ -88,7 +90,7 @@ def test_a_zero_burn_by_a_member_that_never_held_cash_projects(
 
 
 def test_an_event_the_read_models_cannot_take_is_quarantined_and_indexing_goes_on(
-    consortium: Consortium, private_chain: PrivateChain
+    consortium: Consortium, private_chain: PrivateChain, caplog: pytest.LogCaptureFixture
 ) -> None:
     bank, holder, other = consortium["bank_a"], consortium["supplier1"], consortium["supplier3"]
     url = consortium.settings.database_url
@@ -100,8 +102,10 @@ def test_an_event_the_read_models_cannot_take_is_quarantined_and_indexing_goes_o
 
     burned = burn(holder, UNIT)
     minted = mint(bank, other, 7 * UNIT)
-    applied = follower(consortium).index_once()
+    with caplog.at_level(logging.ERROR, logger="backend.indexer.follower"):
+        applied = follower(consortium).index_once()
     status = consortium["auditor"].http.get("/indexer/status").json()
+    checks = {check.component: check for check in _status_checks(consortium.settings)}
 
     # The write path left the burn to the indexer (no row to take it from); the chain has it.
     assert burned.status_code == 200, burned.text
@@ -151,6 +155,17 @@ def test_an_event_the_read_models_cannot_take_is_quarantined_and_indexing_goes_o
             select(AuditEvent.event).where(AuditEvent.tx_hash == burn_tx)
         ).all()
         assert sorted(withdrawn) == ["ExecutedForwardRequest", "Withdrawn"]
+    # Reported in the log, in `tiercredit status` (failing) and in /metrics.
+    where = f"at block {receipt['blockNumber']} (tx {burn_tx}, log {transfer['logIndex']})"
+    assert [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "backend.indexer.follower" and r.levelno >= logging.ERROR
+    ] == [f"quarantined SettlementToken.Transfer {where}: {error}"]
+    assert not checks["quarantine"].ok
+    assert checks["quarantine"].detail == (
+        f"1 event(s) quarantined; latest SettlementToken.Transfer {where}: {error}"
+    )
     assert metric(consortium["auditor"].http, "tiercredit_indexer_quarantined_events") == 1.0
     assert metric(consortium["auditor"].http, "tiercredit_indexer_lag_blocks") == 0.0
     # Indexing on changes nothing: the event stays quarantined once.
@@ -161,8 +176,22 @@ def test_an_event_the_read_models_cannot_take_is_quarantined_and_indexing_goes_o
 # ---------------------------------------------------------------------- no 5xx on input
 
 
+def every_list(consortium: Consortium) -> list[str]:
+    """Every route that answers a page of items."""
+    return [
+        "/credits",
+        "/credits/overdue",
+        "/invoices",
+        "/financing-requests",
+        "/fragments",
+        "/certificates",
+        f"/portfolios/{consortium['supplier1'].address}",
+    ]
+
+
 def test_ids_and_offsets_beyond_64_bits_are_422(consortium: Consortium) -> None:
     auditor = consortium["auditor"].http
+    lists = every_list(consortium)
     paths = [
         f"/credits/{HUGE}",
         f"/credits/{HUGE}/lineage",
@@ -170,14 +199,8 @@ def test_ids_and_offsets_beyond_64_bits_are_422(consortium: Consortium) -> None:
         f"/documents/{HUGE}/verify?document_hash=0x{'ab' * 32}",
         # Found by schemathesis (tests/e2e/test_schemathesis.py): 500 before its id was bounded.
         f"/financing-requests/{HUGE}/quotes",
-        f"/credits?offset={HUGE}",
-        "/credits?offset=1.1e23",
-        f"/credits/overdue?offset={HUGE}",
-        f"/invoices?offset={HUGE}",
-        f"/financing-requests?offset={HUGE}",
-        f"/fragments?offset={HUGE}",
+        *(f"{listed}?offset={offset}" for listed in lists for offset in (HUGE, "1.1e23")),
         f"/fragments?credit_id={2**64}",
-        f"/portfolios/{consortium['supplier1'].address}?offset={HUGE}",
     ]
 
     answers = {path: auditor.get(path) for path in paths}
@@ -253,6 +276,41 @@ def test_a_server_error_is_500_and_keeps_the_connection(
 
 
 # ---------------------------------------------------------------------- strict inputs
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1_0", " 10", "10 ", "+10", "10.0", "\uff11\uff10", "\u0661\u0660"],
+    ids=[
+        "underscore",
+        "leading-space",
+        "trailing-space",
+        "sign",
+        "decimal",
+        "full-width",
+        "arabic",
+    ],
+)
+def test_path_and_query_integers_take_ascii_digits_only(
+    consortium: Consortium, number: str
+) -> None:
+    auditor = consortium["auditor"].http
+    paths = [
+        f"/credits/{number}",
+        f"/credits/{number}/lineage",
+        f"/documents/{number}",
+        f"/financing-requests/{number}/quotes",
+        f"/fragments?credit_id={number}",
+        f"/credits?limit={number}",
+        *(f"{listed}?offset={number}" for listed in every_list(consortium)),
+    ]
+
+    answers = {path: auditor.get(path) for path in paths}
+
+    assert {path: r.status_code for path, r in answers.items()} == dict.fromkeys(paths, 422)
+    assert {
+        path: [e["msg"] for e in r.json()["args"]["errors"]] for path, r in answers.items()
+    } == {path: ["Value error, expected ASCII digits 0-9"] for path in paths}
 
 
 @pytest.mark.parametrize(
