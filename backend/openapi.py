@@ -8,7 +8,6 @@ handler, not from the routes' signatures) is added here, once, for every route."
 
 import logging
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,13 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from backend.api_deps import get_current_member, get_idempotent_request
 from backend.core.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_PREFIX
+from backend.core.settings import NODE_MODULES
 from backend.requests.schemas import HandedOutRequestRead, RequestRead, RequestToSignRead
 from backend.writes import TxPending
 
 log = logging.getLogger("tiercredit.openapi")
 
 # Swagger UI and ReDoc from npm (package.json), served by the app: /docs works offline.
-NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
 SWAGGER_UI_DIR = NODE_MODULES / "swagger-ui-dist"
 REDOC_DIR = NODE_MODULES / "redoc" / "bundles"
 SWAGGER_ASSETS, REDOC_ASSETS = "/docs/assets", "/redoc/assets"

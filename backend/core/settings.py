@@ -8,6 +8,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The npm packages `make setup` installs (package.json); the app serves some of them as they are.
+NODE_MODULES = PROJECT_ROOT / "node_modules"
 PLACEHOLDER_SECRET = "change-me"
 
 

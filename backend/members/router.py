@@ -23,6 +23,7 @@ from backend.members.auth import SiweNonceLimits
 from backend.members.models import Member
 from backend.members.schemas import (
     ApprovalPolicy,
+    DirectoryEntry,
     MemberCreate,
     MemberRead,
     OnboardingRead,
@@ -81,6 +82,13 @@ def me(member: CurrentMember) -> MemberRead:
 @router.get("/members", response_model=list[MemberRead])
 def list_members(_: Supervisor, session: SessionDep) -> list[MemberRead]:
     return [MemberRead.model_validate(m) for m in service.list_members(session)]
+
+
+@router.get("/members/directory", response_model=list[DirectoryEntry])
+def member_directory(_: CurrentMember, session: SessionDep) -> list[DirectoryEntry]:
+    """Every member's name, account, roles and status, for any member: whom it may pay, invoice
+    or quote for (no keys, KYC or policies; those are `GET /members` for supervisors)."""
+    return [DirectoryEntry.model_validate(m) for m in service.list_members(session)]
 
 
 @router.get("/members/{member_id}", response_model=MemberRead)

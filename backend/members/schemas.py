@@ -62,6 +62,17 @@ class MemberRead(BaseModel):
     created_at: datetime
 
 
+class DirectoryEntry(BaseModel):
+    """What every member may know of another: who it is, its account, its roles, its status."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    address: str
+    roles: list[str]
+    status: str
+
+
 class OnboardingRead(BaseModel):
     member: MemberRead
     api_key: str = Field(description="Shown once: only its hash is stored.")

@@ -2,12 +2,14 @@
 members the sign-in page offers.
 
 The portal is plain ES modules with no build step (see the README): every asset is a file of
-this package, so nothing loads from outside the machine. It calls only the public API.
+this package or of an npm package `make setup` installs (`/portal/vendor/<package>/`), so
+nothing loads from outside the machine. It calls only the public API.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +19,16 @@ from fastapi.staticfiles import StaticFiles
 
 from backend.api_deps import SettingsDep
 from backend.core.errors import NotFound
+from backend.core.settings import NODE_MODULES
+
+log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# The npm packages the pages import, each served from the folder that holds its browser build.
+VENDOR_DIRS = {
+    "qrcode-generator": NODE_MODULES / "qrcode-generator" / "dist",
+    "js-sha3": NODE_MODULES / "js-sha3" / "src",
+}
 # What the sign-in page shows of a demo member; never its private key.
 DEMO_MEMBER_FIELDS = ("key", "name", "part", "roles", "address", "api_key")
 
@@ -47,4 +57,10 @@ def demo_members(settings: SettingsDep) -> dict[str, Any]:
 
 def install_portal(app: FastAPI) -> None:
     app.include_router(router)
+    # Before /portal itself, which would answer their paths with 404.
+    for package, directory in VENDOR_DIRS.items():
+        if not directory.is_dir():
+            log.warning("%s missing from node_modules (make setup): the portal needs it", package)
+            continue
+        app.mount(f"/portal/vendor/{package}", StaticFiles(directory=directory), name=package)
     app.mount("/portal", StaticFiles(directory=STATIC_DIR), name="portal")

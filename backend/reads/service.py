@@ -364,13 +364,7 @@ def _freezes_in_force(
         .where(AuditEvent.tx_hash.in_(tx_hashes))
         .order_by(AuditEvent.log_index)
     ).all()
-    texts = dict(
-        session.execute(
-            select(ReasonText.reason_hash, ReasonText.text).where(
-                ReasonText.reason_hash.in_({r.reason_hash for r in frozen})
-            )
-        ).all()
-    )
+    texts = _reason_texts(session, [r.reason_hash for r in frozen])
     answers: dict[int, FreezeRead] = {}
     for record in frozen:
         in_tx = [log for log in logs if log.tx_hash == record.tx_hash]
@@ -806,7 +800,8 @@ def list_invoices(
     if status:
         query = query.where(InvoiceRecord.status == status)
     rows = _page(session, query, offset, limit)
-    return _paged([invoice_of(i) for i in rows], offset, limit)
+    texts = _reason_texts(session, [i.reason_hash for i in rows])
+    return _paged([invoice_of(i, texts.get(i.reason_hash)) for i in rows], offset, limit)
 
 
 def get_invoice(session: Session, invoice_id: int, viewer: str | None = None) -> InvoiceRead:
@@ -820,7 +815,9 @@ def get_invoice(session: Session, invoice_id: int, viewer: str | None = None) ->
             "only its seller, its buyer and supervisors read an invoice",
             {"invoice_id": invoice_id, "member": viewer},
         )
-    return invoice_of(invoice)
+    return invoice_of(
+        invoice, _reason_texts(session, [invoice.reason_hash]).get(invoice.reason_hash)
+    )
 
 
 # A request with the credit its locked fragment belongs to.
@@ -1100,6 +1097,17 @@ def fragment_of(session: Session, fragment: FragmentRecord) -> FragmentRead:
         credit.frozen or credit.credit_id in _quality_frozen(session, [credit])
     )
     return FragmentRead(**_fragment_fields(fragment, credit_frozen))  # type: ignore[arg-type]
+
+
+def _reason_texts(session: Session, hashes: Sequence[str | None]) -> dict[str, str]:
+    """The stated texts behind reason hashes anchored on-chain (those the platform was told)."""
+    wanted = {h for h in hashes if h is not None}
+    if not wanted:
+        return {}
+    query = select(ReasonText.reason_hash, ReasonText.text).where(
+        ReasonText.reason_hash.in_(wanted)
+    )
+    return {reason_hash: text for reason_hash, text in session.execute(query).all()}
 
 
 def invoice_of(invoice: InvoiceRecord, reason: str | None = None) -> InvoiceRead:

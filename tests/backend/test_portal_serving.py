@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from backend.core.settings import Settings
-from backend.portal.router import STATIC_DIR
+from backend.portal.router import STATIC_DIR, VENDOR_DIRS
 
 if TYPE_CHECKING:
     from tests.backend.conftest import LiveServer
 
-IMPORT = re.compile(r"""^import .* from "([^"]+)";$""", re.MULTILINE)
+IMPORT = re.compile(r"""^import (?:.* from )?"([^"]+)";$""", re.MULTILINE)
 
 
 def test_the_portal_is_served_at_the_root_with_only_local_assets(server: LiveServer) -> None:
@@ -27,11 +27,24 @@ def test_the_portal_is_served_at_the_root_with_only_local_assets(server: LiveSer
             served = http.get("/portal/" + path.relative_to(STATIC_DIR).as_posix())
             assert served.status_code == 200, path
         assert http.get("/portal/nothing.js").status_code == 404
-    # Nothing from a CDN: the page and the modules reference only files of the portal itself.
+    # Nothing from a CDN: the page and the modules reference only files of the portal itself
+    # and of the npm packages it serves (installed by `make setup`, not copied into the repo).
     assert "http" not in re.sub(r"<!--.*?-->", "", index.text)
+    vendored = set()
     for module in (STATIC_DIR / "js").glob("*.js"):
         for specifier in IMPORT.findall(module.read_text()):
-            assert specifier.startswith("./") or specifier.startswith("../vendor/"), specifier
+            if specifier.startswith("../vendor/"):
+                vendored.add(specifier.removeprefix("../vendor/"))
+            else:
+                assert specifier.startswith("./"), specifier
+    assert {path.split("/")[0] for path in vendored} == set(VENDOR_DIRS)
+    with server.client() as http:
+        for path in sorted(vendored):
+            served = http.get(f"/portal/vendor/{path}")
+            assert served.status_code == 200, path
+            assert served.headers["content-type"].startswith("text/javascript"), path
+            package, file = path.split("/", 1)
+            assert served.content == (VENDOR_DIRS[package] / file).read_bytes()
 
 
 def test_demo_members_are_offered_in_development_only(

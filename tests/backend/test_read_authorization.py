@@ -178,6 +178,7 @@ def read_table(
         "/requests",
         "/members/me",
         "/members/me/users",
+        "/members/directory",
         "/platform/limits",
     ):
         allow(path, "supplier2", "bank_a", "inspector", *SUPERVISORS)
@@ -363,6 +364,18 @@ def test_a_financier_sees_its_own_quotes_and_the_holder_every_quote(
 
 
 # ---------------------------------------------------------------------- the new reads
+
+
+def test_the_member_directory_names_every_member_and_nothing_more(day_client: Client) -> None:
+    members = day_client("auditor").get("/members").json()
+
+    directory = day_client("supplier2").get("/members/directory").json()
+
+    assert len(members) >= 10
+    assert directory == [
+        {"name": m["name"], "address": m["address"], "roles": m["roles"], "status": m["status"]}
+        for m in members
+    ]
 
 
 def test_one_invoice_request_and_certificate(day: Platform, day_client: Client) -> None:

@@ -16,6 +16,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -126,7 +127,8 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, platform: Platform) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    # UTC, so that the dates the pages show are the ones the tests work out.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, timezone_id="UTC")
     requests = Requests()
 
     def guard(route: Any) -> None:
@@ -202,6 +204,14 @@ def money(units: int) -> str:
     return f"{units / UNIT:,.2f}"
 
 
+def day(seconds: int, language: str = "en") -> str:
+    """A date as the pages show it (Intl's medium date style, UTC)."""
+    moment = datetime.fromtimestamp(seconds, UTC)
+    if language == "zh":
+        return f"{moment.year}年{moment.month}月{moment.day}日"
+    return f"{moment:%b} {moment.day}, {moment.year}"
+
+
 # --- the story's end, as the supplier and the auditor see it -------------------------------------
 
 
@@ -263,7 +273,8 @@ def test_lineage_of_the_story_drawn_as_a_tree(page: Any, platform: Platform) -> 
 
 def with_wallet(page: Any, private_key: str, chain_id: int) -> list[str]:
     """An EIP-1193 wallet for a self-custody member: the browser asks, the key signs here.
-    Answers the account in lower case, as browser wallets do; returns the messages it signed."""
+    Answers the account in lower case, as browser wallets do; returns the messages it signed
+    (typed data as `typed:<primaryType>`)."""
     account = Account.from_key(private_key)
     signed_messages: list[str] = []
 
@@ -273,9 +284,9 @@ def with_wallet(page: Any, private_key: str, chain_id: int) -> list[str]:
             signed_messages.append(bytes.fromhex(payload.removeprefix("0x")).decode())
             signature = Account.sign_message(message, private_key).signature
         else:
-            signature = Account.sign_typed_data(
-                private_key, full_message=json.loads(payload)
-            ).signature
+            typed = json.loads(payload)
+            signed_messages.append(f"typed:{typed['primaryType']}")
+            signature = Account.sign_typed_data(private_key, full_message=typed).signature
         return "0x" + bytes(signature).hex()
 
     page.expose_function("tiercreditTestWalletSign", sign)
@@ -319,6 +330,8 @@ def inspector_certifies(
     set_language(page, "en")
     fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": batch})
     certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
+    # The certificate's forward request was signed in the wallet, not by the platform.
+    assert signed[1:] == ["typed:ForwardRequest"], signed
     sync_api.expect(page.get_by_test_id(f"certificate-row-{certificate}")).to_contain_text("pass")
     if screenshots:
         shot(page, "inspector")
@@ -392,6 +405,11 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     fill_form(page, "pay-supplier", pay)
     tier2_token = number(r"new fragment #(\d+)", flash_ok(page, "Paid 40,000.00 to Orion"))
     sync_api.expect(page.get_by_test_id(f"fragment-row-{root}")).to_contain_text("60,000.00")
+    # Its vouchers by credit: obligor, what it holds of it, maturity, status.
+    maturity = platform.api("auditor", "GET", f"/credits/{credit}")["maturity"]
+    sync_api.expect(page.get_by_test_id(f"credit-row-{credit}")).to_have_text(
+        re.compile(rf"#{credit}\s*Apex Motors\s*60,000.00\s*{re.escape(day(maturity))}\s*active")
+    )
     # The invoice is drawn down: paying on it again is refused, in words, with its values.
     fill_form(page, "pay-supplier", pay)
     flash_error(
@@ -422,6 +440,15 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     sync_api.expect(page.get_by_test_id(f"open-row-{request}")).to_contain_text("Summit Bank 4.50%")
     sync_api.expect(page.get_by_test_id(f"open-row-{request}")).not_to_contain_text("Harbor Bank")
     sync_api.expect(page.get_by_role("heading", level=1)).to_have_text("银行：报价、敞口与持仓")
+    summit = platform.address("bank_b")
+    summit_cash = platform.api("bank_b", "GET", f"/portfolios/{summit}")["cash_units"]
+    bank_cash = page.get_by_test_id("bank-figures").get_by_test_id("cash")
+    sync_api.expect(bank_cash).to_have_text(money(summit_cash))
+    # Summit's line to Apex (600,000.00), nothing of it used while it holds none of Apex's.
+    exposure = page.get_by_test_id(f"exposure-row-{core}")
+    sync_api.expect(exposure).to_have_text(
+        re.compile(r"Apex Motors\s*600,000.00\s*0.00\s*600,000.00")
+    )
     shot(page, "bank")
 
     # Orion compares the quotes side by side and takes the better one.
@@ -448,9 +475,30 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
     # A request nobody took yet is cancelled by its holder, its value unlocked.
     fill_form(page, "request-financing", {"token_id": str(tier2_token), "value": "1000"})
     spare = number(r"Request #(\d+) is open", flash_ok(page, "1,000.00 locked"))
+    # On the lineage, Orion's locked 1,000.00 is a node of its own, labelled as locked.
+    page.goto(f"{platform.url}/#/lineage/{credit}")
+    locked = page.locator("[data-states='locked']")
+    sync_api.expect(locked).to_have_count(1)
+    for text in ("Orion Castings", "1,000.00", "locked in financing"):
+        sync_api.expect(locked).to_contain_text(text)
+    page.goto(f"{platform.url}/#/home")
     page.get_by_test_id(f"cancel-request-{spare}").click()
     flash_ok(page, f"Request #{spare} cancelled: 1,000.00 unlocked.")
     sync_api.expect(page.get_by_test_id(f"request-{spare}")).to_contain_text("cancelled")
+
+    # Summit paid the cash, holds the 20,000.00 it bought, and its line to Apex carries it.
+    sign_in(page, platform, "bank_b")
+    sync_api.expect(bank_cash).to_have_text(money(summit_cash - prices[summit]))
+    fragments = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"]
+    held = next(f["token_id"] for f in fragments if f["holder"] == summit)
+    due = re.escape(day(maturity))
+    holding = page.get_by_test_id("holdings").get_by_test_id(f"fragment-row-{held}")
+    sync_api.expect(holding).to_have_text(
+        re.compile(rf"#{held}\s*#{credit}\s*Apex Motors\s*tier \d+\s*20,000.00\s*{due}")
+    )
+    sync_api.expect(exposure).to_have_text(
+        re.compile(r"Apex Motors\s*600,000.00\s*20,000.00\s*580,000.00")
+    )
 
     # The auditor sees the new credit's tree, freezes Helix's fragment with a reason, lifts it.
     sign_in(page, platform, "auditor")
@@ -564,6 +612,53 @@ def test_a_trade_through_every_role(page: Any, platform: Platform) -> None:
 # --- four eyes, and the public verify page -------------------------------------------------------
 
 
+def registered_invoice(platform: Platform, amount_units: int, due_date: int, tag: str) -> int:
+    """Helix invoices Apex through the API (a step other tests click)."""
+    body = {
+        "buyer": platform.address("core"),
+        "amount_units": amount_units,
+        "due_date": due_date,
+        "invoice_number": f"INV-{tag}-{uuid.uuid4().hex[:8]}",
+        "document": {"number": uuid.uuid4().hex, "amount_units": amount_units},
+    }
+    return int(platform.api("tier1", "POST", "/invoices", body)["invoice"]["invoice_id"])
+
+
+def test_an_inspector_revokes_a_certificate_and_the_verify_page_says_so(
+    page: Any, platform: Platform
+) -> None:
+    invoice = registered_invoice(platform, 2_000 * UNIT, 4_000_000_000, "REV")
+    inspector = platform.members["inspector"]
+    signed = with_wallet(page, inspector["private_key"], platform.chain_id)
+    sign_in_with_wallet(page, platform, "QualiCert Labs", "en")
+    form = page.get_by_test_id("issue-certificate")
+    form.get_by_test_id("input-result").select_option("fail")
+    fill_form(page, "issue-certificate", {"invoice_id": str(invoice), "batch_code": "B-REV"})
+    certificate = number(r"Certificate #(\d+) issued", flash_ok(page, "issued"))
+    row = page.get_by_test_id(f"certificate-row-{certificate}")
+    sync_api.expect(row).to_contain_text("fail")
+    sync_api.expect(row).to_contain_text("valid")
+
+    page.get_by_test_id(f"revoke-reason-{certificate}").fill("sample re-tested")
+    page.get_by_test_id(f"revoke-{certificate}").click()
+
+    flash_ok(page, f"Certificate #{certificate} revoked.")
+    sync_api.expect(row).to_contain_text("revoked")
+    sync_api.expect(page.get_by_test_id(f"revoke-{certificate}")).to_have_count(0)
+    # Both the issue and the revocation were signed in the wallet.
+    assert signed[1:] == ["typed:ForwardRequest", "typed:ForwardRequest"], signed
+    listed = platform.api("auditor", "GET", f"/certificates/{certificate}")
+    assert (listed["result"], listed["revoked"]) == ("fail", True), listed
+    # Its QR code's page, the public verify page, tells whoever holds it that it is revoked.
+    row.get_by_role("link").click()
+    page.get_by_test_id("certificate-verify-link").click()
+    result = page.get_by_test_id("verify-result")
+    sync_api.expect(result).to_contain_text("The document matches its on-chain anchor.")
+    sync_api.expect(result).to_contain_text(f"Quality certificate #{certificate}: revoked")
+    set_language(page, "zh")
+    sync_api.expect(result).to_contain_text(f"质量证书 #{certificate}：已撤销")
+
+
 def paste_key(page: Any, platform: Platform, key: str, who: str) -> None:
     page.goto(platform.url + "/#/signin")
     page.evaluate("sessionStorage.clear()")
@@ -576,24 +671,18 @@ def paste_key(page: Any, platform: Platform, key: str, who: str) -> None:
 def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
     maker = platform.api("core", "POST", "/members/me/users", {"name": "clerk", "role": "maker"})
     checker = platform.api("core", "POST", "/members/me/users", {"name": "lead", "role": "checker"})
-    invoice = platform.api(
-        "tier1",
-        "POST",
-        "/invoices",
-        {
-            "buyer": platform.address("core"),
-            "amount_units": 5_000 * UNIT,
-            "due_date": 4_000_000_000,
-            "invoice_number": f"INV-4E-{uuid.uuid4().hex[:8]}",
-            "document": {"number": uuid.uuid4().hex, "amount_units": 5_000 * UNIT},
-        },
-    )["invoice"]["invoice_id"]
+    invoice = registered_invoice(platform, 5_000 * UNIT, 4_000_000_000, "4E")
+    refused = registered_invoice(platform, 6_000 * UNIT, 4_000_000_000, "4E")
     platform.api("core", "PUT", "/members/me/approval-policy", {"mode": "all"})
     try:
         paste_key(page, platform, maker["api_key"], "Apex Motors")
+        confirm_invoice(page, refused)
+        to_reject = re.search(r"request (\w+) waits", flash_ok(page, "waits for a checker"))
+        assert to_reject
+        page.locator("#flash").evaluate("node => node.replaceChildren()")
         confirm_invoice(page, invoice)
         request_id = re.search(r"request (\w+) waits", flash_ok(page, "waits for a checker"))
-        assert request_id
+        assert request_id and request_id.group(1) != to_reject.group(1)
         # A maker has no inbox: approving is a checker's.
         page.goto(platform.url + "/#/inbox")
         sync_api.expect(page.get_by_test_id("inbox")).to_contain_text(
@@ -608,6 +697,9 @@ def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
         shot(page, "checker-inbox")
         page.get_by_test_id(f"approve-{request_id.group(1)}").click()
         flash_ok(page, "已批准")
+        page.get_by_test_id(f"inbox-reason-{to_reject.group(1)}").fill("金额与合同不符")
+        page.get_by_test_id(f"reject-{to_reject.group(1)}").click()
+        flash_ok(page, "已拒绝。")
         sync_api.expect(page.get_by_test_id("inbox")).to_contain_text("没有待审批的请求。")
     finally:
         platform.api(
@@ -618,6 +710,17 @@ def test_maker_checker_inbox(page: Any, platform: Platform) -> None:
         )
     confirmed = platform.api("auditor", "GET", "/invoices?status=confirmed")["items"]
     assert invoice in [i["invoice_id"] for i in confirmed]
+    # The rejected request did nothing: its invoice still waits, and Apex rejects it itself.
+    rejected = platform.api("core", "GET", f"/requests/{to_reject.group(1)}")
+    assert rejected["status"] == "rejected", rejected
+    assert platform.api("core", "GET", f"/invoices/{refused}")["status"] == "registered"
+    sign_in(page, platform, "core")
+    page.get_by_test_id(f"reject-reason-{refused}").fill("goods never delivered")
+    page.get_by_test_id(f"reject-invoice-{refused}").click()
+    flash_ok(page, f"Invoice #{refused} rejected.")
+    sync_api.expect(page.get_by_test_id(f"confirm-row-{refused}")).to_have_count(0)
+    shown = platform.api("core", "GET", f"/invoices/{refused}")
+    assert (shown["status"], shown["reason"]) == ("rejected", "goods never delivered"), shown
 
 
 def test_wallet_sign_in_of_an_unknown_account_is_refused_in_words(
@@ -765,6 +868,11 @@ def test_redeem_claim_and_write_off_at_maturity(page: Any, platform: Platform) -
             "maturity": now + 5 * 86_400,
         }
         credit = platform.api("core", "POST", "/credits", body)["credit"]["credit_id"]
+        # A second credit nobody repays: overdue once its grace period has passed too.
+        unpaid_invoice = registered_invoice(platform, 1_000 * UNIT, now + 30 * 86_400, "OD")
+        platform.api("core", "POST", f"/invoices/{unpaid_invoice}/confirm", {})
+        unpaid_body = {**body, "invoice_id": unpaid_invoice, "face_value_units": 1_000 * UNIT}
+        unpaid = platform.api("core", "POST", "/credits", unpaid_body)["credit"]["credit_id"]
     finally:
         platform.api("core", "POST", requirement, {"required": True})
     root = platform.api("auditor", "GET", f"/fragments?credit_id={credit}")["items"][0]["token_id"]
@@ -820,6 +928,22 @@ def test_redeem_claim_and_write_off_at_maturity(page: Any, platform: Platform) -
         f"Invoice #{invoice} behind fragment #{root} is not yours to read: only its seller, "
         "its buyer and supervisors may."
     )
+
+    # Past the grace period the unpaid credit is marked overdue; its tree says so on the node
+    # not yet redeemed.
+    grace_days = platform.api("auditor", "GET", "/platform/limits")["grace_period_days"]
+    for method, params in (("evm_increaseTime", [(grace_days + 1) * 86_400]), ("evm_mine", [])):
+        rpc = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        assert "error" not in httpx.post(platform.rpc_url, json=rpc).json()
+    platform.api("bank_a", "POST", f"/credits/{unpaid}/mark-overdue", {})
+    unpaid_root = platform.api("auditor", "GET", f"/fragments?credit_id={unpaid}")["items"][0]
+    sign_in(page, platform, "auditor")
+    page.goto(f"{platform.url}/#/lineage/{unpaid}")
+    node = page.get_by_test_id(f"lineage-node-{unpaid_root['token_id']}")
+    sync_api.expect(node).to_have_attribute("data-states", "overdue live")
+    sync_api.expect(node).to_contain_text("overdue")
+    set_language(page, "zh")
+    sync_api.expect(node).to_contain_text("逾期")
 
 
 # --- on Ganache ----------------------------------------------------------------------------------

@@ -4,8 +4,9 @@
 import { ApiError, NetworkError, apiKey, get, post, setApiKey } from "./api.js";
 import { date, dateTime, errorText, language, money, rate, setLanguage, statusLabel, t } from "./i18n.js";
 import { lineageSvg, nodeStates } from "./lineage.js";
-import qrcode from "../vendor/qrcode-generator-2.0.4.mjs";
-import { keccak256 } from "../vendor/js-sha3-0.8.0.mjs";
+import qrcode from "../vendor/qrcode-generator/qrcode.mjs";
+// js-sha3's browser build puts its functions on window (keccak-256: EIP-55 addresses for SIWE).
+import "../vendor/js-sha3/sha3.js";
 
 const DAY = 86_400;
 const UNIT = 1_000_000;
@@ -105,7 +106,7 @@ async function wallet(method, params) {
 // EIP-55: the mixed-case checksum form of an address, as an EIP-4361 message must carry it.
 function checksumAddress(address) {
   const hex = address.toLowerCase().replace(/^0x/, "");
-  const hash = keccak256(hex);
+  const hash = window.keccak_256(hex);
   return "0x" + [...hex].map((c, i) => (parseInt(hash[i], 16) >= 8 ? c.toUpperCase() : c)).join("");
 }
 
@@ -198,18 +199,15 @@ async function signIn(key) {
 async function loadDemo() {
   if (state.demo !== null) return state.demo;
   try { state.demo = (await get("/dev/demo-members", null)).members; } catch { state.demo = []; }
-  for (const member of state.demo) state.names[member.address.toLowerCase()] = member.name;
   return state.demo;
 }
 
+// Counterparties by name, from the member directory every member may read.
 async function loadNames() {
-  await loadDemo();
   if (state.me) state.names[state.me.address.toLowerCase()] = state.me.name;
-  if (hasRole(...SUPERVISORS)) {
-    try {
-      for (const member of await get("/members")) state.names[member.address.toLowerCase()] = member.name;
-    } catch { /* names stay short addresses */ }
-  }
+  try {
+    for (const member of await get("/members/directory")) state.names[member.address.toLowerCase()] = member.name;
+  } catch { /* names stay short addresses */ }
 }
 
 function signInView() {
@@ -257,12 +255,16 @@ function invoicesToConfirm() {
     const page = await get(`/invoices?buyer=${state.me.address}&status=registered`);
     if (!page.items.length) return h("p", { class: "muted" }, "–");
     return table([["col.invoice"], ["col.seller"], ["col.amount", "num"], ["col.due"], ["col.actions"]],
-      page.items.map((inv) => h("tr", { "data-testid": `confirm-row-${inv.invoice_id}` },
-        h("td", {}, `#${inv.invoice_id}`), h("td", {}, nameOf(inv.seller)),
-        h("td", { class: "num" }, money(inv.amount_units)), h("td", {}, date(inv.due_date)),
-        h("td", {},
-          h("button", { class: "small", "data-testid": `confirm-${inv.invoice_id}`, onclick: () => submit(`/invoices/${inv.invoice_id}/confirm`, {}, () => t("confirm.done", { id: inv.invoice_id })) }, t("confirm")), " ",
-          h("button", { class: "small secondary", onclick: () => submit(`/invoices/${inv.invoice_id}/reject`, { reason: "rejected in the portal" }, () => t("reject.done", { id: inv.invoice_id })) }, t("reject"))))));
+      page.items.map((inv) => {
+        const reason = h("input", { size: 14, placeholder: t("reason"), "data-testid": `reject-reason-${inv.invoice_id}` });
+        return h("tr", { "data-testid": `confirm-row-${inv.invoice_id}` },
+          h("td", {}, `#${inv.invoice_id}`), h("td", {}, nameOf(inv.seller)),
+          h("td", { class: "num" }, money(inv.amount_units)), h("td", {}, date(inv.due_date)),
+          h("td", {},
+            h("button", { class: "small", "data-testid": `confirm-${inv.invoice_id}`, onclick: () => submit(`/invoices/${inv.invoice_id}/confirm`, {}, () => t("confirm.done", { id: inv.invoice_id })) }, t("confirm")), " ",
+            reason, " ",
+            h("button", { class: "small secondary", "data-testid": `reject-invoice-${inv.invoice_id}`, onclick: () => submit(`/invoices/${inv.invoice_id}/reject`, { reason: reason.value || "rejected" }, () => t("reject.done", { id: inv.invoice_id })) }, t("reject"))));
+      }));
   });
 }
 
@@ -506,7 +508,7 @@ function bankView() {
     panel("exposure.title", "exposures", async () => {
       const exposures = await get(`/financiers/${state.me.address}/exposures`);
       return table([["col.obligor"], ["col.line", "num"], ["col.exposure", "num"], ["col.headroom", "num"]],
-        exposures.map((e) => h("tr", {}, h("td", {}, nameOf(e.obligor)), h("td", { class: "num" }, money(e.credit_line_units)),
+        exposures.map((e) => h("tr", { "data-testid": `exposure-row-${e.obligor}` }, h("td", {}, nameOf(e.obligor)), h("td", { class: "num" }, money(e.credit_line_units)),
           h("td", { class: "num" }, money(e.exposure_units)), h("td", { class: "num" }, money(e.headroom_units)))));
     }),
     fragmentsPanel("holdings.title", "holdings", true),
