@@ -91,8 +91,9 @@ lint: setup
 test-contracts: setup
 	$(BROWNIE) test --network anvil
 
-# forge (npm) on tests/foundry with brownie-config.yaml's compiler settings (tools/forge.py); each
-# invariant makes 102,400 calls, TIERCREDIT_FUZZ_SCALE=10 ten times as many.
+# forge (npm) on tests/foundry with brownie-config.yaml's compiler settings (tools/forge.py); two
+# invariant campaigns (value, control) of 102,400 calls each, every rule checked after every call;
+# TIERCREDIT_FUZZ_SCALE=10 ten times as many.
 test-forge: setup
 	$(VENV)/bin/python tools/forge.py test
 

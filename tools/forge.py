@@ -8,12 +8,13 @@
   or a native solc of that version), the EVM version, optimizer and remappings, given to forge
   as FOUNDRY_* variables, which take precedence over foundry.toml (which holds none of them);
 - foundry.toml's fuzz and invariant runs multiplied by TIERCREDIT_FUZZ_SCALE (a positive
-  integer, default 1; 10 makes each invariant ten times as many calls).
+  integer, default 1; 10 makes each invariant campaign ten times as many calls).
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import sys
 import tomllib
 from pathlib import Path
@@ -25,7 +26,19 @@ if str(PROJECT_ROOT) not in sys.path:
 from backend.chain.compiler import CompilerError, solc_binary  # noqa: E402
 from backend.chain.compiler_settings import compiler_settings  # noqa: E402
 
-FORGE = PROJECT_ROOT / "node_modules" / ".bin" / "forge"
+# The binary npm installs for this machine with @foundry-rs/forge (one of its optional
+# dependencies, named as its const.mjs names them). Not node_modules/.bin/forge: that wrapper
+# (bin.mjs) spawns the binary and exits 0 whatever the binary exited with, so a failing test
+# would pass `make test`.
+_ARCHES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+FORGE = (
+    PROJECT_ROOT
+    / "node_modules"
+    / "@foundry-rs"
+    / f"forge-{sys.platform}-{_ARCHES.get(platform.machine().lower(), platform.machine())}"
+    / "bin"
+    / "forge"
+)
 SCALE_VARIABLE = "TIERCREDIT_FUZZ_SCALE"
 
 

@@ -223,3 +223,40 @@ def test_forge_invariant_calls_scale_with_tiercredit_fuzz_scale() -> None:
     assert calls >= 100_000
     assert deep["invariant"]["runs"] * deep["invariant"]["depth"] == 10 * calls
     assert deep["fuzz"]["runs"] == 10 * default["fuzz"]["runs"]
+
+
+def test_a_failing_forge_test_fails_the_run(tmp_path: Path) -> None:
+    """forge's own exit status comes back through tools/forge.py (npm's wrapper script in
+    node_modules/.bin exits 0 whatever forge exited with: a broken invariant passed `make test`)."""
+    (tmp_path / "test").mkdir()
+    (tmp_path / "foundry.toml").write_text(
+        '[profile.default]\nsrc = "test"\ntest = "test"\nout = "out"\noffline = true\n'
+        "auto_detect_solc = false\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "test" / "Fails.t.sol").write_text(
+        "// SPDX-License-Identifier: MIT\npragma solidity ^0.8.0;\n"
+        "contract FailsTest {\n"
+        "    function test_passes() public pure {}\n"
+        '    function test_fails() public pure { revert("made to fail"); }\n'
+        "}\n",
+        encoding="utf-8",
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FOUNDRY_")}
+    forge = [sys.executable, str(PROJECT_ROOT / "tools" / "forge.py"), "test", "--root"]
+
+    failing = subprocess.run(
+        [*forge, str(tmp_path)], env=env, capture_output=True, text=True, timeout=300
+    )
+    passing = subprocess.run(
+        [*forge, str(tmp_path), "--match-test", "test_passes"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert "[FAIL: made to fail] test_fails()" in failing.stdout, failing.stdout + failing.stderr
+    assert failing.returncode == 1
+    assert "[PASS] test_passes()" in passing.stdout, passing.stdout + passing.stderr
+    assert passing.returncode == 0

@@ -10,12 +10,24 @@ import {TierCreditInvariantSetup} from "./TierCreditInvariantSetup.sol";
 
 /// @title Invariants 2, 3, 5 and 8 of DESIGN.md and its rules of control, after every handler call
 /// @notice Each reads the platform's state and, where the chain alone cannot tell, compares it with
-/// the ghost record the handlers kept. See foundry.toml for the campaign's size.
+/// the ghost record the handlers kept. One invariant function runs them all, so forge makes one
+/// campaign of this suite (see foundry.toml for its size) and checks every rule after every call.
 contract ControlInvariants is TierCreditInvariantSetup {
+    /// @notice Invariants 2, 3, 5 and 8, the rules of control and the freezes, in that order; the
+    /// first broken one reverts with its number or rule.
+    function invariant_controlRules() public view {
+        _invoicesBackAtMostTheirAmount();
+        _onlyMembersHold();
+        _limits();
+        _lineage();
+        _rulesOfControl();
+        _freezeState();
+    }
+
     /// @notice 2. No invoice backs more than its amount, and what was drawn from it is exactly what
     /// the issues and hops that cited it took; no invoice number, invoice document or certificate
     /// document is registered twice.
-    function invariant_invoicesBackAtMostTheirAmount() public view {
+    function _invoicesBackAtMostTheirAmount() internal view {
         uint256 n = invoices.invoiceCount();
         for (uint256 id = 1; id <= n; ++id) {
             IInvoiceRegistry.Invoice memory inv = invoices.invoice(id);
@@ -38,7 +50,7 @@ contract ControlInvariants is TierCreditInvariantSetup {
     /// @notice 3. Live fragments are held only by onboarded members, never by a platform contract
     /// or the stranger; ERC-721 balances count them. (That value only ever went to active members,
     /// and frozen or locked value never moved, the handlers check on every call: see rules of control.)
-    function invariant_onlyMembersHold() public view {
+    function _onlyMembersHold() internal view {
         uint256 n = voucher.tokenCount();
         uint256[] memory held = new uint256[](_ACTORS + 1);
         for (uint256 id = 1; id <= n; ++id) {
@@ -58,7 +70,7 @@ contract ControlInvariants is TierCreditInvariantSetup {
     /// @notice 5. Tier depth of every hop within the maximum in force when it was made; tenor
     /// within the maximum in force at issue; outstanding = unrepaid face value <= quota = sum of
     /// lines; every exposure within its line.
-    function invariant_limits() public view {
+    function _limits() internal view {
         uint256 n = voucher.tokenCount();
         for (uint256 id = 1; id <= n; ++id) {
             ICreditVoucher.Fragment memory f = voucher.fragment(id);
@@ -109,7 +121,7 @@ contract ControlInvariants is TierCreditInvariantSetup {
 
     /// @notice 8. Every fragment's parent chain reaches its credit's root; each step is the same
     /// tier or one deeper; a step one deeper is exactly a split-transfer citing an invoice.
-    function invariant_lineage() public view {
+    function _lineage() internal view {
         uint256 n = voucher.tokenCount();
         for (uint256 id = 1; id <= n; ++id) {
             ICreditVoucher.Fragment memory f = voucher.fragment(id);
@@ -138,7 +150,7 @@ contract ControlInvariants is TierCreditInvariantSetup {
     /// frozen, locked or matured, value reach a non-member, a batch fail whole or skip a redeemable
     /// fragment, or role bits stop mirroring roles. The active operators are counted right and
     /// never run out; the stranger is never onboarded.
-    function invariant_rulesOfControl() public view {
+    function _rulesOfControl() internal view {
         _require(w.violations() == 0, w.firstViolation());
         uint256 operators = 0;
         address[_ACTORS] memory actors = w.actors();
@@ -158,7 +170,7 @@ contract ControlInvariants is TierCreditInvariantSetup {
     /// @notice Freezes: a fragment is frozen exactly when it, its credit, or its credit's
     /// certificate gone bad (failed, revoked, or contradicted by a failing inspection not revoked)
     /// and not lifted says so; revoking the failing certificates lifts that freeze.
-    function invariant_freezeState() public view {
+    function _freezeState() internal view {
         uint256 n = voucher.tokenCount();
         for (uint256 id = 1; id <= n; ++id) {
             ICreditVoucher.Fragment memory f = voucher.fragment(id);

@@ -21,8 +21,9 @@ import {World} from "./World.sol";
 
 /// @title What the invariant suites share: the platform, its handlers as forge's targets, and the
 /// passes over every token the invariants read
-/// @notice Forge runs each invariant_* function as a campaign of its own, one suite after another
-/// within a contract; the invariants are in two suites (value and control) so both cores work.
+/// @notice Forge runs each invariant_* function as a campaign of its own; each of the two suites
+/// (value and control) has one, which checks all its rules after every call, and the two suites
+/// run side by side so both cores work.
 abstract contract TierCreditInvariantSetup is InvariantTest {
     uint256 internal constant _ACTORS = 14;
     address private constant _CONSOLE = 0x000000000000000000636F6e736F6c652e6c6f67;

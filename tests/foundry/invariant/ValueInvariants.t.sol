@@ -6,13 +6,26 @@ import {TierCreditInvariantSetup} from "./TierCreditInvariantSetup.sol";
 
 /// @title Invariants 1, 4, 6 and 7 of DESIGN.md: value, cash and exposure, after every handler call
 /// @notice Each reads the platform's state and, where the chain alone cannot tell, compares it with
-/// the ghost record the handlers kept. See foundry.toml for the campaign's size.
+/// the ghost record the handlers kept. One invariant function runs them all, so forge makes one
+/// campaign of this suite (see foundry.toml for its size) and checks every rule after every call.
 contract ValueInvariants is TierCreditInvariantSetup {
-    /// @notice 1. For each credit, live fragment values plus redeemed value equal its face value;
-    /// a burned fragment always left a claim.
-    function invariant_valueConserved() public view {
+    /// @notice Invariants 1, 4, 6, 6' and 7, in that order; the first broken one reverts with its
+    /// number and rule. The pass over every token (`_totals`) is made once and shared.
+    function invariant_valueRules() public view {
         CreditTotals[] memory t = _totals();
         uint256[] memory credits = w.credits();
+        address[_ACTORS] memory actors = w.actors();
+        address[] memory obligors = w.obligors();
+        _valueConserved(t, credits);
+        _paidOutWithinPaidIn(t, credits);
+        _exposureMatchesHoldings(actors, obligors);
+        _exposureMatchesModel(actors, obligors);
+        _noStrandedCash(t, credits);
+    }
+
+    /// @notice 1. For each credit, live fragment values plus redeemed value equal its face value;
+    /// a burned fragment always left a claim.
+    function _valueConserved(CreditTotals[] memory t, uint256[] memory credits) internal view {
         for (uint256 i = 0; i < credits.length; ++i) {
             uint256 creditId = credits[i];
             uint256 face = voucher.credit(creditId).faceValue;
@@ -22,9 +35,7 @@ contract ValueInvariants is TierCreditInvariantSetup {
 
     /// @notice 4. Cash paid out for a credit never exceeds what was paid in for it; paid in is what
     /// the repayments brought, paid out is what its claims received.
-    function invariant_paidOutWithinPaidIn() public view {
-        CreditTotals[] memory t = _totals();
-        uint256[] memory credits = w.credits();
+    function _paidOutWithinPaidIn(CreditTotals[] memory t, uint256[] memory credits) internal view {
         for (uint256 i = 0; i < credits.length; ++i) {
             uint256 creditId = credits[i];
             ISettlement.CreditAccount memory acct = settlement.account(creditId);
@@ -37,9 +48,7 @@ contract ValueInvariants is TierCreditInvariantSetup {
 
     /// @notice 6. Exposure(financier, obligor) = value of the obligor's live fragments the financier
     /// holds flagged as held as financier + unpaid rest of its flagged claims not written off.
-    function invariant_exposureMatchesHoldings() public view {
-        address[_ACTORS] memory actors = w.actors();
-        address[] memory obligors = w.obligors();
+    function _exposureMatchesHoldings(address[_ACTORS] memory actors, address[] memory obligors) internal view {
         uint256[][] memory held = _heldExposure(obligors);
         for (uint256 f = 0; f < _ACTORS; ++f) {
             for (uint256 o = 0; o < obligors.length; ++o) {
@@ -55,9 +64,7 @@ contract ValueInvariants is TierCreditInvariantSetup {
     /// @notice 6'. Exposure follows the design's rule, kept by the handlers independently of the
     /// voucher's flags: it grows when a financier acquires value from someone else, and falls only
     /// when it passes value on, is paid out, or writes off. Moving value to oneself changes nothing.
-    function invariant_exposureMatchesModel() public view {
-        address[_ACTORS] memory actors = w.actors();
-        address[] memory obligors = w.obligors();
+    function _exposureMatchesModel(address[_ACTORS] memory actors, address[] memory obligors) internal view {
         for (uint256 f = 0; f < _ACTORS; ++f) {
             for (uint256 o = 0; o < obligors.length; ++o) {
                 _require(
@@ -71,9 +78,7 @@ contract ValueInvariants is TierCreditInvariantSetup {
     /// @notice 7. No stranded cash: Settlement holds exactly what was repaid and not paid out, and
     /// for each credit what identifiable holders and claimants can take is that, less at most one
     /// unit of rounding per fragment while partly repaid, exactly that once fully repaid.
-    function invariant_noStrandedCash() public view {
-        CreditTotals[] memory t = _totals();
-        uint256[] memory credits = w.credits();
+    function _noStrandedCash(CreditTotals[] memory t, uint256[] memory credits) internal view {
         uint256 held = 0;
         for (uint256 i = 0; i < credits.length; ++i) {
             uint256 creditId = credits[i];
