@@ -49,6 +49,15 @@ class View:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """What ``Chain.snapshot`` read on the latest block, in one round trip."""
+
+    block_time: int | None
+    balance: int | None
+    results: list[Any]
+
+
+@dataclass(frozen=True)
 class _FunctionCodec:
     selector: bytes
     inputs: tuple[str, ...]
@@ -174,6 +183,17 @@ class Chain:
         results in order; the first that reverts raises ContractRevert with the contract's
         named error. Encoded and decoded straight from the ABI with web3's codec (``_codec``).
         """
+        return self._read_batch(views, block_time=False, balance_of=None).results
+
+    def snapshot(self, views: Sequence[View], *, balance_of: str | None = None) -> Snapshot:
+        """``read_many(views)``, with the latest block's timestamp (what the forwarder compares
+        deadlines with) and, given ``balance_of``, that account's balance, in the same round
+        trip."""
+        return self._read_batch(views, block_time=True, balance_of=balance_of)
+
+    def _read_batch(
+        self, views: Sequence[View], *, block_time: bool, balance_of: str | None
+    ) -> Snapshot:
         codecs = []
         for view in views:
             codec = self._codec(view.contract, view.function)
@@ -194,14 +214,24 @@ class Chain:
             )
             for view, codec in zip(views, codecs, strict=True)
         ]
-        results = []
+        if block_time:
+            requests.append((RPCEndpoint("eth_getBlockByNumber"), ["latest", False]))
+        if balance_of is not None:
+            requests.append((RPCEndpoint("eth_getBalance"), [balance_of, "latest"]))
         responses = batch_responses(self.w3, requests)
+        balance = None
+        if balance_of is not None:
+            balance = int(batch_result(responses.pop(), self.errors), 16)
+        timestamp = None
+        if block_time:
+            timestamp = int(batch_result(responses.pop(), self.errors)["timestamp"], 16)
+        results = []
         for view, codec, response in zip(views, codecs, responses, strict=True):
             result = batch_result(response, self.errors, view.contract)
             values = self.w3.codec.decode(codec.outputs, bytes.fromhex(result[2:]))
             decoded = [normalize(t, v) for t, v in zip(codec.outputs, values, strict=True)]
             results.append(decoded[0] if len(decoded) == 1 else decoded)
-        return results
+        return Snapshot(timestamp, balance, results)
 
     def _codec(self, contract: str, function: str) -> _FunctionCodec | None:
         """Selector and ABI types of ``contract.function``; None unless ``function`` names

@@ -1,6 +1,8 @@
 """Credit-voucher writes: issue, split-transfer, freeze and unfreeze, lifting a quality freeze,
 the obligor's quality rule."""
 
+from sqlalchemy.orm import Session
+
 from backend.api_deps import Reply
 from backend.chain import consortium
 from backend.chain import voucher as credit_voucher
@@ -64,15 +66,20 @@ def split_transfer(
         amount=request.value_units,
     )
     new_token_id = outcome.event("TradeTransferred").args["toTokenId"]
-    return writer.record(
-        outcome,
-        lambda session: SplitTransferWrite(
+
+    def answer(session: Session) -> SplitTransferWrite:
+        source, fragment = reads.fragments_of(
+            session,
+            [projected(session, FragmentRecord, id_) for id_ in (token_id, new_token_id)],
+        )
+        return SplitTransferWrite(
             tx_hash=outcome.tx_hash,
             block_number=outcome.block_number,
-            source=reads.fragment_of(session, projected(session, FragmentRecord, token_id)),
-            fragment=reads.fragment_of(session, projected(session, FragmentRecord, new_token_id)),
-        ),
-    )
+            source=source,
+            fragment=fragment,
+        )
+
+    return writer.record(outcome, answer)
 
 
 def set_fragment_frozen(

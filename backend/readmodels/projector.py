@@ -29,7 +29,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import Table, and_, or_, select, text, tuple_
@@ -139,6 +139,18 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+@cache
+def _upsert(table: Table, key: tuple[str, ...], dialect: str) -> Any:
+    """The table's upsert on `key`, built once per dialect: building it (its `excluded`
+    columns) cost more CPU than running it, once per table a batch touched."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={c.name: statement.excluded[c.name] for c in table.columns if c.name not in key},
+    )
+
+
 class _Rows:
     """One table's rows touched by this projection: read in bulk, changed in memory, upserted."""
 
@@ -174,18 +186,7 @@ class _Rows:
         if not self.dirty:
             return
         rows = [self.rows[k] for k in self.dirty]
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
-        statement = insert(self.table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(self.key),
-            set_={
-                c.name: statement.excluded[c.name]
-                for c in self.table.columns
-                if c.name not in self.key
-            },
-        )
+        statement = _upsert(self.table, self.key, session.get_bind().dialect.name)
         for start in range(0, len(rows), _CHUNK):
             session.execute(statement, rows[start : start + _CHUNK])
         self.dirty.clear()

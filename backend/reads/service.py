@@ -1092,11 +1092,18 @@ def credit_of(session: Session, credit: CreditRecord) -> CreditRead:
 
 def fragment_of(session: Session, fragment: FragmentRecord) -> FragmentRead:
     """A write's answer for ``fragment``: frozen when it or its credit is (as the reads say)."""
-    credit = _credits_by_id(session, [fragment.credit_id]).get(fragment.credit_id)
-    credit_frozen = credit is not None and (
-        credit.frozen or credit.credit_id in _quality_frozen(session, [credit])
-    )
-    return FragmentRead(**_fragment_fields(fragment, credit_frozen))  # type: ignore[arg-type]
+    return fragments_of(session, [fragment])[0]
+
+
+def fragments_of(session: Session, fragments: Sequence[FragmentRecord]) -> list[FragmentRead]:
+    """``fragment_of`` each of ``fragments``, their credits read once."""
+    credits = _credits_by_id(session, {fragment.credit_id for fragment in fragments})
+    quality_frozen = _quality_frozen(session, list(credits.values()))
+    frozen = {c.credit_id for c in credits.values() if c.frozen} | quality_frozen
+    return [
+        FragmentRead(**_fragment_fields(fragment, fragment.credit_id in frozen))  # type: ignore[arg-type]
+        for fragment in fragments
+    ]
 
 
 def _reason_texts(session: Session, hashes: Sequence[str | None]) -> dict[str, str]:

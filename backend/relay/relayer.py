@@ -156,6 +156,8 @@ class _Job:
     signature: bytes | None = None
     tx_hash: str | None = None
     skips: int = 0
+    # Stored with the request's events once it is mined (backend/relay/attachments.py).
+    attachments: list[attached.Attachment] = field(default_factory=list)
     # Whether an HTTP request waits for the outcome (it then stores its own answer).
     waited: bool = False
     future: Future[TxOutcome] = field(default_factory=Future)
@@ -186,6 +188,7 @@ def _job_of(row: WriteRequest) -> _Job:
         deadline=row.deadline,
         signature=bytes.fromhex(row.signature_hex) if row.signature_hex else None,
         tx_hash=row.tx_hash,
+        attachments=list(row.attachments or ()),
     )
 
 
@@ -361,6 +364,8 @@ class Relayer:
                     self._in_flight.pop(job.row_id, None)
 
     def _relay_batch(self, jobs: list[_Job]) -> None:
+        from backend.chain.client import View
+
         chain = self._chain_provider()
         sender = self._tx_sender(chain)
         jobs = self._settle_spent(chain, jobs)
@@ -368,8 +373,15 @@ class Relayer:
         jobs = self._hold_back_blocked(jobs)
         if not jobs:
             return
-        self._check_funds(chain, jobs)
-        self._sign(chain, jobs)
+        by_signer = self._unsigned_by_signer(jobs)
+        # One round trip: the block time, the relayer's balance, the members' forwarder nonces.
+        latest = chain.snapshot(
+            [View(forwarder.FORWARDER, "nonces", (signer,)) for signer in by_signer],
+            balance_of=self.address,
+        )
+        assert latest.block_time is not None and latest.balance is not None
+        self._check_funds(chain, jobs, latest.balance)
+        self._sign(chain, jobs, by_signer, latest.block_time, latest.results)
         self._fault_point("before_send")
         call = forwarder.execute_batch(
             chain,
@@ -484,7 +496,7 @@ class Relayer:
         held = {job.row_id for job in blocked}
         return [job for job in jobs if job.row_id not in held]
 
-    def _check_funds(self, chain: Chain, jobs: Sequence[_Job]) -> None:
+    def _check_funds(self, chain: Chain, jobs: Sequence[_Job], balance: int) -> None:
         """A batch the relayer cannot pay for is refused before anything is signed (503)."""
         sender = self._tx_sender(chain)
         with node_errors():
@@ -495,7 +507,6 @@ class Relayer:
             j.gas + forwarder.PER_REQUEST_OVERHEAD_GAS for j in jobs
         )
         needed = gas * per_gas
-        balance = self.balance()
         if balance < needed:
             error = RelayerOutOfFunds(self.address, balance, needed)
             # Unsigned requests fail (a retry acts anew); signed ones wait to be relayed later.
@@ -503,21 +514,30 @@ class Relayer:
             self._finish_failed([j for j in jobs if j.nonce is not None], error, terminal=False)
             raise _Handled()
 
-    def _sign(self, chain: Chain, jobs: Sequence[_Job]) -> None:
-        """Gives custodial requests their forwarder nonces and signatures, recorded before any
-        is sent; a request whose deadline is near is signed again at its own nonce."""
-        # The forwarder compares deadlines with block time, which need not be wall time.
-        with node_errors():
-            now = int(chain.w3.eth.get_block("latest")["timestamp"])
-        ttl = self._settings.forward_request_ttl_seconds
-        unsigned = [j for j in jobs if j.signing == "custodial" and j.nonce is None]
+    @staticmethod
+    def _unsigned_by_signer(jobs: Sequence[_Job]) -> dict[str, list[_Job]]:
+        """The custodial requests that have no forwarder nonce yet, by member."""
         by_signer: dict[str, list[_Job]] = {}
-        for job in unsigned:
-            by_signer.setdefault(job.signer, []).append(job)
-        if by_signer:
-            from backend.chain.client import View
+        for job in jobs:
+            if job.signing == "custodial" and job.nonce is None:
+                by_signer.setdefault(job.signer, []).append(job)
+        return by_signer
 
-            spent = chain.read_many([View(forwarder.FORWARDER, "nonces", (s,)) for s in by_signer])
+    def _sign(
+        self,
+        chain: Chain,
+        jobs: Sequence[_Job],
+        by_signer: dict[str, list[_Job]],
+        now: int,
+        spent: Sequence[int],
+    ) -> None:
+        """Gives custodial requests their forwarder nonces (`by_signer`, whose nonces on chain
+        are `spent`) and signatures, recorded before any is sent; a request whose deadline is
+        near is signed again at its own nonce. `now` is the latest block's time: the forwarder
+        compares deadlines with block time, which need not be wall time."""
+        ttl = self._settings.forward_request_ttl_seconds
+        unsigned = [job for signer_jobs in by_signer.values() for job in signer_jobs]
+        if by_signer:
 
             def held(conn: Any, firsts: dict[str, int]) -> None:
                 # Each nonce is on its request's row in the transaction that hands it out: a
@@ -617,14 +637,29 @@ class Relayer:
             # The whole batch, the forwarder's ExecutedForwardRequest logs too: they name the
             # member behind each call (a freeze's reads say who froze it).
             project(session, batch.events, block_timestamps=stamps)
-            for job, outcome in done:
-                row = session.get(WriteRequest, job.row_id)
-                assert row is not None
-                attached.apply(session, row.attachments)
-                row.status, row.tx_hash, row.block_number = DONE, batch.tx_hash, batch.block_number
-                row.outcome = outcome_json(outcome)
-                row.owner = None
+            for job, _ in done:
+                attached.apply(session, job.attachments)
+            if done:
+                # One statement for the batch's rows (Core: the ORM would load each row first).
+                session.execute(
+                    update(WriteRequest.__table__)
+                    .where(WriteRequest.id == bindparam("row_id"))
+                    .values(
+                        status=DONE,
+                        tx_hash=batch.tx_hash,
+                        block_number=batch.block_number,
+                        outcome=bindparam("row_outcome"),
+                        owner=None,
+                    ),
+                    [
+                        {"row_id": job.row_id, "row_outcome": outcome_json(outcome)}
+                        for job, outcome in done
+                    ],
+                )
+            for job, _ in done:
                 if not job.waited:
+                    row = session.get(WriteRequest, job.row_id)
+                    assert row is not None
                     answer_recovered(session, row)
             for job, error in failed:
                 self._settle_failed_row(session, job, error, batch)
