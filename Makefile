@@ -127,9 +127,11 @@ system-packages:
 		fi; \
 	fi
 
-# pytest exits 5 when it collects no tests; like any non-zero status, that fails the run.
+# pytest exits 5 when it collects no tests; like any non-zero status, that fails the run. Two
+# workers (pytest-xdist), each taking whole files (a file's tests share its fixtures and run in
+# order): most of the suite waits on the nodes, servers and browsers it starts, not on a core.
 test-backend: setup system-packages
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
 up: setup
 	$(VENV)/bin/tiercredit up --demo
