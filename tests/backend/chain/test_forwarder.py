@@ -14,7 +14,7 @@ from backend.chain.forwarder import ForwardRequest
 
 
 def _chain(chain_id: int, verifying_contract: str) -> SimpleNamespace:
-    # `digest` reads only the deployment's chain id and the forwarder's address.
+    # `signable` reads only the deployment's chain id and the forwarder's address.
     return SimpleNamespace(
         manifest=SimpleNamespace(chain_id=chain_id, address=lambda name: verifying_contract)
     )
