@@ -52,7 +52,7 @@ class View:
 class Snapshot:
     """What ``Chain.snapshot`` read on the latest block, in one round trip."""
 
-    block_time: int | None
+    block_time: int
     balance: int | None
     results: list[Any]
 
@@ -183,17 +183,27 @@ class Chain:
         results in order; the first that reverts raises ContractRevert with the contract's
         named error. Encoded and decoded straight from the ABI with web3's codec (``_codec``).
         """
-        return self._read_batch(views, block_time=False, balance_of=None).results
+        return self._read_batch(views, [])[0]
 
     def snapshot(self, views: Sequence[View], *, balance_of: str | None = None) -> Snapshot:
         """``read_many(views)``, with the latest block's timestamp (what the forwarder compares
         deadlines with) and, given ``balance_of``, that account's balance, in the same round
         trip."""
-        return self._read_batch(views, block_time=True, balance_of=balance_of)
+        extra = [(RPCEndpoint("eth_getBlockByNumber"), ["latest", False])]
+        if balance_of is not None:
+            extra.append((RPCEndpoint("eth_getBalance"), [balance_of, "latest"]))
+        results, (block, *balance) = self._read_batch(views, extra)
+        return Snapshot(
+            block_time=int(block["timestamp"], 16),
+            balance=int(balance[0], 16) if balance else None,
+            results=results,
+        )
 
     def _read_batch(
-        self, views: Sequence[View], *, block_time: bool, balance_of: str | None
-    ) -> Snapshot:
+        self, views: Sequence[View], extra: Sequence[tuple[RPCEndpoint, Any]]
+    ) -> tuple[list[Any], list[Any]]:
+        """The views' decoded results and the raw results of the `extra` requests sent after
+        them in the same JSON-RPC batch."""
         codecs = []
         for view in views:
             codec = self._codec(view.contract, view.function)
@@ -214,24 +224,15 @@ class Chain:
             )
             for view, codec in zip(views, codecs, strict=True)
         ]
-        if block_time:
-            requests.append((RPCEndpoint("eth_getBlockByNumber"), ["latest", False]))
-        if balance_of is not None:
-            requests.append((RPCEndpoint("eth_getBalance"), [balance_of, "latest"]))
-        responses = batch_responses(self.w3, requests)
-        balance = None
-        if balance_of is not None:
-            balance = int(batch_result(responses.pop(), self.errors), 16)
-        timestamp = None
-        if block_time:
-            timestamp = int(batch_result(responses.pop(), self.errors)["timestamp"], 16)
+        responses = batch_responses(self.w3, [*requests, *extra])
+        extras = [batch_result(response, self.errors) for response in responses[len(views) :]]
         results = []
-        for view, codec, response in zip(views, codecs, responses, strict=True):
+        for view, codec, response in zip(views, codecs, responses, strict=False):
             result = batch_result(response, self.errors, view.contract)
             values = self.w3.codec.decode(codec.outputs, bytes.fromhex(result[2:]))
             decoded = [normalize(t, v) for t, v in zip(codec.outputs, values, strict=True)]
             results.append(decoded[0] if len(decoded) == 1 else decoded)
-        return Snapshot(timestamp, balance, results)
+        return results, extras
 
     def _codec(self, contract: str, function: str) -> _FunctionCodec | None:
         """Selector and ABI types of ``contract.function``; None unless ``function`` names

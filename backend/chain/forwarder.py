@@ -102,7 +102,9 @@ def _type_string(name: str) -> str:
 
 DOMAIN_TYPEHASH = keccak(text=_type_string("EIP712Domain"))
 FORWARD_REQUEST_TYPEHASH = keccak(text=_type_string("ForwardRequest"))
-_STRUCT_TYPES = ["bytes32", "address", "address", "uint256", "uint256", "uint256", "uint48"]
+# EIP-712 encodes a `bytes` field as its keccak-256, every other field of ForwardRequest as is.
+_FIELDS = [(f["name"], f["type"]) for f in FORWARD_REQUEST_TYPES["ForwardRequest"]]
+_STRUCT_TYPES = ["bytes32", *("bytes32" if kind == "bytes" else kind for _, kind in _FIELDS)]
 _domain_separators: dict[tuple[int, str], bytes] = {}
 
 
@@ -130,21 +132,9 @@ def signable(chain: Chain, request: ForwardRequest) -> SignableMessage:
     wallet (tests/backend/chain/test_forwarder.py holds the two equal), made straight from the
     fields, since a batch signs one per request on the relayer's hot path (eth_account's
     typed-data encoder cost more than the signature)."""
-    struct = keccak(
-        encode(
-            [*_STRUCT_TYPES, "bytes32"],
-            [
-                FORWARD_REQUEST_TYPEHASH,
-                request.signer,
-                request.to,
-                request.value,
-                request.gas,
-                request.nonce,
-                request.deadline,
-                keccak(request.data),
-            ],
-        )
-    )
+    message = request.message()
+    values = [keccak(message[name]) if kind == "bytes" else message[name] for name, kind in _FIELDS]
+    struct = keccak(encode(_STRUCT_TYPES, [FORWARD_REQUEST_TYPEHASH, *values]))
     domain = domain_separator(chain.manifest.chain_id, chain.manifest.address(FORWARDER))
     return SignableMessage(version=b"\x01", header=domain, body=struct)
 

@@ -151,6 +151,14 @@ def _upsert(table: Table, key: tuple[str, ...], dialect: str) -> Any:
     )
 
 
+@cache
+def _insert_new(table: Table, dialect: str) -> Any:
+    """The table's insert of events not applied yet (by transaction hash and log index), built
+    once per dialect like `_upsert`."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing(index_elements=["tx_hash", "log_index"])
+
+
 class _Rows:
     """One table's rows touched by this projection: read in bulk, changed in memory, upserted."""
 
@@ -499,17 +507,11 @@ class _Projection:
         )
 
     def _flush_appends(self) -> None:
-        insert = (
-            postgresql.insert
-            if self.session.get_bind().dialect.name == "postgresql"
-            else sqlite.insert
-        )
+        dialect = self.session.get_bind().dialect.name
         for table, items in self.appends.items():
             if not items:
                 continue
-            statement = insert(table).on_conflict_do_nothing(
-                index_elements=["tx_hash", "log_index"]
-            )
+            statement = _insert_new(table, dialect)
             for start in range(0, len(items), _CHUNK):
                 self.session.execute(statement, items[start : start + _CHUNK])
             items.clear()

@@ -379,7 +379,7 @@ class Relayer:
             [View(forwarder.FORWARDER, "nonces", (signer,)) for signer in by_signer],
             balance_of=self.address,
         )
-        assert latest.block_time is not None and latest.balance is not None
+        assert latest.balance is not None
         self._check_funds(chain, jobs, latest.balance)
         self._sign(chain, jobs, by_signer, latest.block_time, latest.results)
         self._fault_point("before_send")
