@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import to_checksum_address
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, Integer, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from web3 import Web3
 from web3.exceptions import ContractLogicError, Web3RPCError
@@ -155,6 +156,27 @@ class TxOutcome:
         return found[0]
 
 
+@cache
+def _reservation(table: Table, dialect: str) -> Any:
+    """The upsert that moves a signer's next nonce past ``count`` more from the larger of the
+    stored one and ``on_chain``, built once per table and dialect (building it each time cost
+    more CPU than running it, twice per batch)."""
+    postgres = dialect == "postgresql"
+    insert = postgresql.insert if postgres else sqlite.insert
+    larger = func.greatest if postgres else func.max
+    count = bindparam("count", type_=Integer)
+    on_chain = bindparam("on_chain", type_=Integer)
+    return (
+        insert(table)
+        .values(address=bindparam("address"), next_nonce=on_chain + count)
+        .on_conflict_do_update(
+            index_elements=["address"],
+            set_={"next_nonce": larger(table.c.next_nonce, on_chain) + count},
+        )
+        .returning(table.c.next_nonce)
+    )
+
+
 class NonceAllocator:
     """Hands out nonces per signer from the ``signer_nonces`` table, safe across processes."""
 
@@ -238,20 +260,9 @@ class NonceAllocator:
 
     def _reserve(self, conn: Any, address: str, count: int, on_chain: int) -> int:
         """Creates or moves on ``address``'s row in one atomic upsert; returns the first nonce."""
-        postgres = self.engine.dialect.name == "postgresql"
-        dialect = postgresql if postgres else sqlite
-        larger = func.greatest if postgres else func.max
-        table = self._table.__table__
-        statement = (
-            dialect.insert(table)
-            .values(address=address, next_nonce=on_chain + count)
-            .on_conflict_do_update(
-                index_elements=["address"],
-                set_={"next_nonce": larger(table.c.next_nonce, on_chain) + count},
-            )
-            .returning(table.c.next_nonce)
-        )
-        return int(conn.execute(statement).scalar_one()) - count
+        statement = _reservation(self._table.__table__, self.engine.dialect.name)
+        parameters = {"address": address, "on_chain": on_chain, "count": count}
+        return int(conn.execute(statement, parameters).scalar_one()) - count
 
     def release(
         self, address: str, nonce: int, *, also: Callable[[Any], Any] | None = None
@@ -269,6 +280,22 @@ class NonceAllocator:
             if also is not None:
                 also(conn)
         return True
+
+
+@cache
+def _sent_log_statements(dialect: str) -> tuple[Any, Any]:
+    """SentLog's upsert of signed bytes by nonce and its pruning delete, built once per
+    dialect (they run with every batch the relayer sends)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(SentTransaction)
+    record = insert.on_conflict_do_update(
+        index_elements=["address", "nonce"],
+        set_={"tx_hash": insert.excluded.tx_hash, "raw_hex": insert.excluded.raw_hex},
+    )
+    prune = delete(SentTransaction).where(
+        SentTransaction.address == bindparam("address"),
+        SentTransaction.nonce < bindparam("oldest_kept"),
+    )
+    return record, prune
 
 
 class SentLog:
@@ -294,25 +321,14 @@ class SentLog:
         """What ``record`` does, on the caller's connection."""
         if not signed:
             return
-        postgres = self.engine.dialect.name == "postgresql"
-        insert = (postgresql if postgres else sqlite).insert(SentTransaction)
         rows = [
             {"address": address, "nonce": nonce, "tx_hash": tx_hash, "raw_hex": raw}
             for nonce, tx_hash, raw in signed
         ]
         oldest_kept = min(nonce for nonce, _, _ in signed) - self.KEEP
-        conn.execute(
-            insert.on_conflict_do_update(
-                index_elements=["address", "nonce"],
-                set_={"tx_hash": insert.excluded.tx_hash, "raw_hex": insert.excluded.raw_hex},
-            ),
-            rows,
-        )
-        conn.execute(
-            delete(SentTransaction).where(
-                SentTransaction.address == address, SentTransaction.nonce < oldest_kept
-            )
-        )
+        record, prune = _sent_log_statements(self.engine.dialect.name)
+        conn.execute(record, rows)
+        conn.execute(prune, {"address": address, "oldest_kept": oldest_kept})
 
     def forget(self, conn: Any, address: str, nonce: int) -> None:
         """Drops what was recorded at a nonce taken back unsent, on the caller's connection."""

@@ -86,6 +86,48 @@ LONGEST_SKIP_PAUSE_SECONDS = 1.0
 GAP_FILLER_GAS = 50_000
 
 
+# The statements every batch runs, built once (Core, on the table: the ORM would load each row
+# first, and building them cost more CPU than running them).
+_requests = WriteRequest.__table__
+_HOLD_NONCE = (
+    update(_requests)
+    .where(_requests.c.id == bindparam("row_id"))
+    .values(forwarder_nonce=bindparam("nonce"))
+)
+_MARK_SENT = (
+    update(_requests)
+    .where(_requests.c.id == bindparam("row_id"))
+    .values(
+        status=SENT,
+        tx_hash=bindparam("sent_hash"),
+        lease_until=bindparam("sent_lease"),
+        deadline=bindparam("signed_deadline"),
+        signature_hex=bindparam("signature"),
+    )
+)
+_MARK_DONE = (
+    update(_requests)
+    .where(_requests.c.id == bindparam("row_id"))
+    .values(
+        status=DONE,
+        tx_hash=bindparam("done_hash"),
+        block_number=bindparam("done_block"),
+        outcome=bindparam("row_outcome"),
+        owner=None,
+    )
+)
+# Each signer's lowest nonce held by a request waiting for a signature or voided holding it.
+_LOWEST_WAITING_NONCE = (
+    select(_requests.c.signer, func.min(_requests.c.forwarder_nonce))
+    .where(
+        _requests.c.signer.in_(bindparam("signers", expanding=True)),
+        _requests.c.status.in_(UNSIGNED + VOID),
+        _requests.c.forwarder_nonce.is_not(None),
+    )
+    .group_by(_requests.c.signer)
+)
+
+
 class RelayerOutOfFunds(Unavailable):
     """The relayer's balance does not cover a batch's gas; the operator must fund it."""
 
@@ -394,18 +436,12 @@ class Relayer:
             # relayer's nonce: one turn at the writer.
             lease_until = utc_now() + self.lease
             conn.execute(
-                update(WriteRequest)
-                .where(WriteRequest.id == bindparam("row_id"))
-                .values(
-                    status=SENT,
-                    tx_hash=tx_hash,
-                    lease_until=lease_until,
-                    deadline=bindparam("signed_deadline"),
-                    signature_hex=bindparam("signature"),
-                ),
+                _MARK_SENT,
                 [
                     {
                         "row_id": job.row_id,
+                        "sent_hash": tx_hash,
+                        "sent_lease": lease_until,
                         "signed_deadline": job.deadline,
                         "signature": job.signature.hex() if job.signature else None,
                     }
@@ -460,19 +496,9 @@ class Relayer:
         a member's requests in nonce order. They are not sent, nor given a nonce (a batch would
         only pay to skip them): their waiters hear RequestUnfinished, and recovery tries them
         again once their lease lapses."""
-        signers = {job.signer for job in jobs}
+        signers = sorted({job.signer for job in jobs})
         with self._factory() as session:
-            lowest = dict(
-                session.execute(
-                    select(WriteRequest.signer, func.min(WriteRequest.forwarder_nonce))
-                    .where(
-                        WriteRequest.signer.in_(signers),
-                        WriteRequest.status.in_(UNSIGNED + VOID),
-                        WriteRequest.forwarder_nonce.is_not(None),
-                    )
-                    .group_by(WriteRequest.signer)
-                ).all()
-            )
+            lowest = dict(session.execute(_LOWEST_WAITING_NONCE, {"signers": signers}).all())
         blocked = [
             job
             for job in jobs
@@ -546,10 +572,7 @@ class Relayer:
                     for offset, job in enumerate(signer_jobs):
                         job.nonce = firsts[signer] + offset
                 conn.execute(
-                    update(WriteRequest)
-                    .where(WriteRequest.id == bindparam("row_id"))
-                    .values(forwarder_nonce=bindparam("nonce")),
-                    [{"row_id": job.row_id, "nonce": job.nonce} for job in unsigned],
+                    _HOLD_NONCE, [{"row_id": job.row_id, "nonce": job.nonce} for job in unsigned]
                 )
 
             # Every member of the batch in one transaction: one turn at the database's writer.
@@ -642,17 +665,14 @@ class Relayer:
             if done:
                 # One statement for the batch's rows (Core: the ORM would load each row first).
                 session.execute(
-                    update(WriteRequest.__table__)
-                    .where(WriteRequest.id == bindparam("row_id"))
-                    .values(
-                        status=DONE,
-                        tx_hash=batch.tx_hash,
-                        block_number=batch.block_number,
-                        outcome=bindparam("row_outcome"),
-                        owner=None,
-                    ),
+                    _MARK_DONE,
                     [
-                        {"row_id": job.row_id, "row_outcome": outcome_json(outcome)}
+                        {
+                            "row_id": job.row_id,
+                            "done_hash": batch.tx_hash,
+                            "done_block": batch.block_number,
+                            "row_outcome": outcome_json(outcome),
+                        }
                         for job, outcome in done
                     ],
                 )

@@ -193,8 +193,8 @@ def test_a_connection_the_node_closed_is_opened_again(anvil: LocalNode) -> None:
         node.stop()
 
 
-def _garbage_node() -> tuple[socket.socket, str]:
-    """A TCP server that answers anything with a line that is not HTTP."""
+def _scripted_node(answer: bytes) -> tuple[socket.socket, str]:
+    """A TCP server that answers any request with ``answer`` and closes the connection."""
     server = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -204,11 +204,63 @@ def _garbage_node() -> tuple[socket.socket, str]:
             except OSError:
                 return
             client.recv(65536)
-            client.sendall(b"garbage\r\n\r\n")
+            client.sendall(answer)
             client.close()
 
     threading.Thread(target=serve, daemon=True).start()
     return server, f"http://127.0.0.1:{server.getsockname()[1]}"
+
+
+def _garbage_node() -> tuple[socket.socket, str]:
+    """A TCP server that answers anything with a line that is not HTTP."""
+    return _scripted_node(b"garbage\r\n\r\n")
+
+
+BLOCK_NUMBER = b'{"jsonrpc":"2.0","id":0,"result":"0x2a"}'
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"%x\r\n%s\r\n" % (10, BLOCK_NUMBER[:10])
+        + b"%x;ext=1\r\n%s\r\n" % (len(BLOCK_NUMBER) - 10, BLOCK_NUMBER[10:])
+        + b"0\r\nX-Trailer: t\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + BLOCK_NUMBER,
+        b"HTTP/1.0 200 OK\r\ncontent-length: %d\r\n\r\n%s" % (len(BLOCK_NUMBER), BLOCK_NUMBER),
+    ],
+    ids=["chunked", "to-the-close", "http-1.0"],
+)
+def test_answers_in_chunks_or_to_the_close_are_read_whole(answer: bytes) -> None:
+    """What Go's and Java's HTTP servers (Geth, Besu) may send besides a Content-Length."""
+    server, url = _scripted_node(answer)
+    try:
+        assert connect(url, exception_retry_configuration=None).eth.block_number == 42
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + BLOCK_NUMBER,
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -5\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+    ],
+    ids=["cut-off", "bad-chunk-size", "negative-length", "bad-header", "no-status", "long-line"],
+)
+def test_a_cut_off_or_malformed_answer_is_chain_unavailable(answer: bytes) -> None:
+    server, url = _scripted_node(answer)
+    try:
+        w3 = connect(url, exception_retry_configuration=None)
+        with pytest.raises(ChainUnavailable) as raised, node_errors():
+            w3.eth.block_number  # noqa: B018
+        assert isinstance(raised.value.__cause__, requests.ConnectionError)
+    finally:
+        server.close()
 
 
 def test_a_node_that_does_not_answer_or_answers_no_http_is_chain_unavailable() -> None:
