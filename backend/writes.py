@@ -386,29 +386,35 @@ class ChainWriter:
         state_on_chain: bool = False,
     ) -> T | Reply:
         """Returns what `read` reads of the write's resulting state (from the read models, or
-        only from the chain when `state_on_chain`) and stores it as the request's answer.
+        only from the chain when `state_on_chain`); IdempotentRequest stores it as the answer of
+        the request's key before it is sent.
 
         The request is mined and its events projected: from here nothing may fail the request.
         When the read models cannot take its events yet (they depend on blocks the indexer has
         not projected) or the node stops answering the reads, the answer is 202 with the
         transaction alone; the state follows once the indexer catches up.
+
+        The reads take no turn at the database's writer (the batch's projection committed
+        already): on SQLite every request's turn held the one writer while it read and built
+        its answer.
         """
         from backend.chain.errors import ChainError
 
-        with transaction(self.factory) as session:
-            answer: T | Reply = Reply(
-                202,
-                TxPending(
-                    tx_hash=outcome.tx_hash,
-                    block_number=outcome.block_number,
-                    detail="mined; its resulting state is served once the indexer has caught up",
-                ),
-            )
+        answer: T | Reply = Reply(
+            202,
+            TxPending(
+                tx_hash=outcome.tx_hash,
+                block_number=outcome.block_number,
+                detail="mined; its resulting state is served once the indexer has caught up",
+            ),
+        )
+        with self.factory() as session:
             try:
                 answer = read(session)
             except (ChainError, LookupError):
                 log.warning("state after %s unreadable", outcome.tx_hash, exc_info=True)
-            store_answer(session, answer)
+            if session.new or session.dirty or session.deleted:
+                raise RuntimeError("a write's answer only reads; it changed rows")
         return answer
 
 
