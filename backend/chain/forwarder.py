@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import encode
@@ -161,8 +161,14 @@ def execute_batch(
         (r.signer, r.to, r.value, r.gas, r.deadline, r.data, signature) for r, signature in requests
     ]
     call = chain.prepare(FORWARDER, "executeBatch", tuples, refund_receiver)
-    gas = BATCH_BASE_GAS + sum(r.gas + PER_REQUEST_OVERHEAD_GAS for r, _ in requests)
-    return Call(to=call.to, data=call.data, contract=FORWARDER, gas=gas)
+    return replace(batch_call(chain, [r.gas for r, _ in requests]), data=call.data)
+
+
+def batch_call(chain: Chain, gas_of_requests: Sequence[int]) -> Call:
+    """An `executeBatch` of requests giving their calls `gas_of_requests`, with the gas the batch
+    needs and no data yet (what `execute_batch` fills in once the requests are signed)."""
+    gas = BATCH_BASE_GAS + sum(gas + PER_REQUEST_OVERHEAD_GAS for gas in gas_of_requests)
+    return Call(to=chain.manifest.address(FORWARDER), data=b"", contract=FORWARDER, gas=gas)
 
 
 @dataclass(frozen=True)

@@ -250,13 +250,17 @@ class NonceAllocator:
         taken in address order, so two processes allocating at once never deadlock. ``also``
         runs with the connection and the first nonces in the same transaction."""
         with writer_turn(self.engine), self.engine.begin() as conn:
-            firsts = {
-                address: self._reserve(conn, checksummed(address), count, on_chain)
-                for address, (count, on_chain) in sorted(wanted.items())
-            }
+            firsts = self.reserve_many(conn, wanted)
             if also is not None:
                 also(conn, firsts)
         return firsts
+
+    def reserve_many(self, conn: Any, wanted: Mapping[str, tuple[int, int]]) -> dict[str, int]:
+        """What ``allocate_many`` does, in the caller's transaction on ``conn``."""
+        return {
+            address: self._reserve(conn, checksummed(address), count, on_chain)
+            for address, (count, on_chain) in sorted(wanted.items())
+        }
 
     def _reserve(self, conn: Any, address: str, count: int, on_chain: int) -> int:
         """Creates or moves on ``address``'s row in one atomic upsert; returns the first nonce."""
@@ -413,13 +417,21 @@ class TxSender:
         on_sent: Callable[[str], None] | None = None,
         *,
         on_signed: Callable[[Any, str], None] | None = None,
+        data_in: Callable[[Any], bytes] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> TxOutcome:
         """Sends ``call`` and waits for it; raises ContractRevert (named error) if it reverts.
         ``on_signed`` runs with the database connection and the transaction's hash in the
         transaction that hands out its nonce and records its bytes, before it is sent (what the
         caller records about it commits with them); ``on_sent`` hears the hash as soon as the
-        node took it (another one than ``on_signed`` heard if the nonce had to change)."""
-        return self.send_many([call], window=1, on_sent=on_sent, on_signed=on_signed)[0]
+        node took it (another one than ``on_signed`` heard if the nonce had to change).
+        ``data_in``, for a call with its own gas, makes the call's data in that transaction
+        before it is signed, with the connection (the relayer hands out its members' forwarder
+        nonces there: one turn at the database's writer for both). ``before_send`` runs once
+        that transaction committed, before anything is sent."""
+        if data_in is not None and call.gas is None:
+            raise ValueError("a call whose data is made at signing needs its own gas")
+        return self._send_window([call], on_sent, on_signed, data_in, before_send)[0]
 
     def send_many(
         self,
@@ -485,6 +497,8 @@ class TxSender:
         calls: Sequence[Call],
         on_sent: Callable[[str], None] | None,
         on_signed: Callable[[Any, str], None] | None = None,
+        data_in: Callable[[Any], bytes] | None = None,
+        before_send: Callable[[], None] | None = None,
     ) -> list[TxOutcome]:
         txs, node_pending = self._prepare(calls)
         fees = self._fees()
@@ -494,6 +508,9 @@ class TxSender:
         def sign_and_record(conn: Any, first: int) -> None:
             # Signed and recorded in the nonces' own transaction: no nonce is handed out
             # without its bytes, and no extra turn at the database's writer.
+            if data_in is not None:
+                (tx,) = txs
+                tx["data"] = data_in(conn)
             for offset, tx in enumerate(txs):
                 tx.update(fees, nonce=first + offset, chainId=chain_id)
             signed[:] = [self._sign(tx) for tx in txs]
@@ -509,6 +526,8 @@ class TxSender:
         first = self.nonces.allocate(
             self.address, len(txs), node_pending=node_pending, also=sign_and_record
         )
+        if before_send is not None:
+            before_send()
         sent: list[tuple[Call, dict[str, Any], str]] = []
         failure: Exception | None = None
         for offset, tx in enumerate(txs):
