@@ -253,12 +253,12 @@ def _write_analysis(r: Results) -> list[str]:
         "is a third of the whole. Before the JSON-RPC calls went over each thread's own "
         "kept-alive `http.client` connection, requests carrying them was a fifth of it.",
         "- Everything that writes takes turns at SQLite's single writer: three turns per request "
-        "(claim, record, answer) and three per batch (the forwarder nonces, the relayer's nonce "
-        "with the rows marked sent and their signatures, the projection). "
-        "Timed in the process at 32 clients when this was written, a request's "
-        "turn waited 14 to 27 ms (median) while a holder, which needs the GIL too, kept it 0.4 "
-        "to 2 ms; the batch's turns queue behind them as well (36 to 68 ms at the 99th "
-        "percentile), and the one batch in flight is what every waiting request waits for.",
+        "(claim, record, answer) and two per batch (the members' forwarder nonces and "
+        "signatures with the relayer's nonce, its signed bytes and the rows marked sent; the "
+        "projection). Timed in the process at 8 clients when this was written, a request's "
+        "turn waited 6.4 ms (median) while a holder, which needs the GIL too, kept it 1.0 ms; "
+        "the batch's turns kept it 6.8 and 4.6 ms, and the one batch in flight is what every "
+        "waiting request waits for.",
         "- More processes do not help on SQLite: the settings'-defaults rows run two workers, "
         "and there the two meet at SQLite's write lock, where the waiting one sleeps in "
         "SQLite's busy handler (1, 2, 5, 10 ... ms) long after the lock is free, and each "
@@ -266,8 +266,7 @@ def _write_analysis(r: Results) -> list[str]:
         "measured when this was written (half-size batches, the same per-batch work twice).",
         "- What would close it: fewer turns at the writer per request (the idempotency claim and "
         "the request row in one transaction; the answer stored in the batch's projection "
-        "transaction), a lighter hot path (Core statements instead of the ORM for the rows a "
-        "write touches; authorize and simulate as one JSON-RPC batch, not two), and a database "
+        "transaction), authorize and simulate as one JSON-RPC batch, not two, and a database "
         "that lets several processes write at once with the work per batch shared out.",
     ]
     if writes.POSTGRESQL not in r.writes.databases:

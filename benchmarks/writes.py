@@ -96,7 +96,7 @@ APP_DEFAULTS = Batching(
 # SQLite has one writer and a second process meets the first's write lock in SQLite's busy
 # handler, which sleeps in growing steps long after the lock is free; one batch in flight, so
 # requests arriving while it is out gather into the next batch instead of leaving as many small
-# ones that each pay the per-batch work (nonces, signing, three turns at the writer, one
+# ones that each pay the per-batch work (nonces, signing, two turns at the writer, one
 # transaction); the window only delays a lone request, and a batch still fills while the
 # previous one is out.
 WRITE_WORKERS = 1

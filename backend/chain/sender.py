@@ -239,24 +239,11 @@ class NonceAllocator:
                 also(conn, first)
         return first
 
-    def allocate_many(
-        self,
-        wanted: Mapping[str, tuple[int, int]],
-        *,
-        also: Callable[[Any, dict[str, int]], Any] | None = None,
-    ) -> dict[str, int]:
-        """``allocate`` for several signers in one transaction: ``wanted`` maps an address to
-        (how many nonces, its count on chain); returns the first nonce of each. The rows are
-        taken in address order, so two processes allocating at once never deadlock. ``also``
-        runs with the connection and the first nonces in the same transaction."""
-        with writer_turn(self.engine), self.engine.begin() as conn:
-            firsts = self.reserve_many(conn, wanted)
-            if also is not None:
-                also(conn, firsts)
-        return firsts
-
     def reserve_many(self, conn: Any, wanted: Mapping[str, tuple[int, int]]) -> dict[str, int]:
-        """What ``allocate_many`` does, in the caller's transaction on ``conn``."""
+        """``allocate`` for several signers in the caller's transaction on ``conn`` (the
+        relayer's, which hands out its own nonce too): ``wanted`` maps an address to (how many
+        nonces, its count on chain); returns the first nonce of each. The rows are taken in
+        address order, so two processes allocating at once never deadlock."""
         return {
             address: self._reserve(conn, checksummed(address), count, on_chain)
             for address, (count, on_chain) in sorted(wanted.items())
