@@ -89,32 +89,27 @@ GAP_FILLER_GAS = 50_000
 # The statements every batch runs, built once (Core, on the table: the ORM would load each row
 # first, and building them cost more CPU than running them).
 _requests = WriteRequest.__table__
-_HOLD_NONCE = (
-    update(_requests)
-    .where(_requests.c.id == bindparam("row_id"))
-    .values(forwarder_nonce=bindparam("nonce"))
+
+
+def _each_row(**values: Any) -> Any:
+    """An update of the rows by `row_id`, one parameter set per row (executemany)."""
+    return update(_requests).where(_requests.c.id == bindparam("row_id")).values(**values)
+
+
+_HOLD_NONCE = _each_row(forwarder_nonce=bindparam("nonce"))
+_MARK_SENT = _each_row(
+    status=SENT,
+    tx_hash=bindparam("sent_hash"),
+    lease_until=bindparam("sent_lease"),
+    deadline=bindparam("signed_deadline"),
+    signature_hex=bindparam("signature"),
 )
-_MARK_SENT = (
-    update(_requests)
-    .where(_requests.c.id == bindparam("row_id"))
-    .values(
-        status=SENT,
-        tx_hash=bindparam("sent_hash"),
-        lease_until=bindparam("sent_lease"),
-        deadline=bindparam("signed_deadline"),
-        signature_hex=bindparam("signature"),
-    )
-)
-_MARK_DONE = (
-    update(_requests)
-    .where(_requests.c.id == bindparam("row_id"))
-    .values(
-        status=DONE,
-        tx_hash=bindparam("done_hash"),
-        block_number=bindparam("done_block"),
-        outcome=bindparam("row_outcome"),
-        owner=None,
-    )
+_MARK_DONE = _each_row(
+    status=DONE,
+    tx_hash=bindparam("done_hash"),
+    block_number=bindparam("done_block"),
+    outcome=bindparam("row_outcome"),
+    owner=None,
 )
 _RECORD = insert(_requests).returning(_requests.c.id)
 # Each signer's lowest nonce held by a request waiting for a signature or voided holding it.
