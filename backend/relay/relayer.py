@@ -67,7 +67,7 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
     from backend.chain.client import Chain, Snapshot
-    from backend.chain.sender import NonceAllocator, TxSender
+    from backend.chain.sender import Call, NonceAllocator, TxSender
     from backend.core.settings import Settings
     from backend.members.keystore import Keystore
 
@@ -418,7 +418,8 @@ class Relayer:
             balance_of=self.address,
         )
         assert latest.balance is not None
-        self._check_funds(chain, jobs, latest.balance)
+        call = forwarder.batch_call(chain, [job.gas for job in jobs])
+        self._check_funds(chain, jobs, call, latest.balance)
 
         def signed_requests(conn: Any) -> bytes:
             # The members' forwarder nonces and signatures, made in the transaction that hands
@@ -427,8 +428,6 @@ class Relayer:
             return forwarder.execute_batch(
                 chain, [(job.request(), job.signature) for job in jobs], self.address
             ).data
-
-        call = forwarder.batch_call(chain, [job.gas for job in jobs])
 
         def signed(conn: Any, tx_hash: str) -> None:
             # Marked sent, with the signatures it carries, in the transaction that hands out the
@@ -527,17 +526,16 @@ class Relayer:
         held = {job.row_id for job in blocked}
         return [job for job in jobs if job.row_id not in held]
 
-    def _check_funds(self, chain: Chain, jobs: Sequence[_Job], balance: int) -> None:
-        """A batch the relayer cannot pay for is refused before anything is signed (503)."""
+    def _check_funds(self, chain: Chain, jobs: Sequence[_Job], call: Call, balance: int) -> None:
+        """A batch (`call`, its gas the batch's limit) the relayer cannot pay for is refused
+        before anything is signed (503)."""
         sender = self._tx_sender(chain)
         with node_errors():
             per_gas = price_per_gas(sender.fees.fields())
         if per_gas == 0:
             return  # a gas-free permissioned chain: nothing needs funding
-        gas = forwarder.BATCH_BASE_GAS + sum(
-            j.gas + forwarder.PER_REQUEST_OVERHEAD_GAS for j in jobs
-        )
-        needed = gas * per_gas
+        assert call.gas is not None
+        needed = call.gas * per_gas
         if balance < needed:
             error = RelayerOutOfFunds(self.address, balance, needed)
             # Unsigned requests fail (a retry acts anew); signed ones wait to be relayed later.
